@@ -1,0 +1,70 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// Error helpers shared by every transport. Internal: not part of the public API.
+
+/** The constructors of `Deno.errors`, used to keep an I/O error's class. */
+type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
+
+function denoErrorClass(err: Error): ErrorClass | undefined {
+  for (const ctor of Object.values(Deno.errors) as ErrorClass[]) {
+    if (err.constructor === ctor) return ctor;
+  }
+  return undefined;
+}
+
+/** Turns Deno's `Connection refused (os error 111)` into `connection refused`. */
+function reasonOf(err: Error): string {
+  const text = err.message.replace(/\s*\(os error \d+\)$/, "");
+  if (text.length === 0) return err.name;
+  return text[0]!.toLowerCase() + text.slice(1);
+}
+
+/**
+ * Wraps an I/O failure in an error of the same `Deno.errors` class whose
+ * message names the operation and the address, keeping the original as
+ * `cause` (and its `code`, such as `ECONNREFUSED`).
+ *
+ * `action` reads as `connect to "127.0.0.1:80"`, giving
+ * `Cannot connect to "127.0.0.1:80": connection refused`.
+ */
+export function ioError(action: string, cause: unknown): Error {
+  if (!(cause instanceof Error)) {
+    return new Error(`Cannot ${action}: ${String(cause)}`, { cause });
+  }
+  const ctor = denoErrorClass(cause);
+  if (ctor === undefined) {
+    if (cause instanceof TypeError || cause instanceof RangeError) {
+      const Same = cause.constructor as ErrorClass;
+      return new Same(`Cannot ${action}: ${reasonOf(cause)}`, { cause });
+    }
+    return cause;
+  }
+  const err = new ctor(`Cannot ${action}: ${reasonOf(cause)}`, { cause });
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === "string") {
+    Object.defineProperty(err, "code", {
+      value: code,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+  }
+  return err;
+}
+
+/** The error for an operation on a handle that was closed. */
+export function closedError(action: string): Error {
+  return new Deno.errors.BadResource(`Cannot ${action}: the socket is closed`);
+}
+
+/** Quotes a value for an error message: strings in double quotes. */
+export function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "symbol") return value.toString();
+  if (value === null || typeof value !== "object") return String(value);
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Uint8Array) {
+    return `a Uint8Array of ${value.length} bytes`;
+  }
+  return "an object";
+}

@@ -1,0 +1,1376 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// The stream primitives, shared by TCP and Unix stream sockets.
+// tcp.ts and unix.ts re-export what they need from here.
+
+import { formatAddr } from "./_addr.ts";
+import { closedError, ioError, show } from "./_errors.ts";
+import {
+  type Deadline,
+  deadlineFor,
+  type IoOptions,
+  validateSignal,
+  validateTimeout,
+} from "./_timeout.ts";
+
+export type { IoOptions } from "./_timeout.ts";
+
+/** Bytes, or a string sent as UTF-8. */
+export type Data = Uint8Array | string;
+
+/** The default `max` of {@linkcode recv}: 64 KiB. */
+export const DEFAULT_RECV_BYTES = 65_536;
+/** The default limit of {@linkcode recvLine} and {@linkcode recvUntil}: 64 KiB. */
+export const DEFAULT_MAX_LINE_BYTES = 65_536;
+
+const MIN_CHUNK = 1_024;
+const INITIAL_CHUNK = 4_096;
+const MAX_CHUNK = 65_536;
+/** Reads of at least this size are handed over without a copy. */
+const HANDOVER_BYTES = 65_536;
+const EMPTY = new Uint8Array(0);
+const LF = new Uint8Array([0x0a]);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function noop(): void {}
+
+function toBytes(data: unknown, action: string): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === "string") return encoder.encode(data);
+  throw new TypeError(
+    `Cannot ${action} as data must be a Uint8Array or a string: current value is ${
+      show(data)
+    }`,
+  );
+}
+
+function checkOptions(options: unknown, action: () => string): IoOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ${action()} as options must be an object: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const { timeout, signal } = options as IoOptions;
+  if (timeout !== undefined) validateTimeout(timeout, action());
+  if (signal !== undefined) {
+    validateSignal(signal, action());
+    if (signal.aborted) throw signal.reason;
+  }
+  return options as IoOptions;
+}
+
+function checkCount(
+  value: unknown,
+  name: string,
+  action: string,
+  min: number,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    const rule = min === 0
+      ? "a non-negative integer"
+      : `an integer from ${min} up`;
+    const Err = typeof value === "number" ? RangeError : TypeError;
+    throw new Err(
+      `Cannot ${action} as ${name} must be ${rule}: current value is ${
+        show(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/** Finds `delim` in `buf[from, to)`; -1 if absent. No per-byte JS loop over the data. */
+function indexOfBytes(
+  buf: Uint8Array,
+  delim: Uint8Array,
+  from: number,
+  to: number,
+): number {
+  const first = delim[0]!;
+  const last = to - delim.length;
+  let i = from;
+  while (i <= last) {
+    i = buf.indexOf(first, i);
+    if (i < 0 || i > last) return -1;
+    let j = 1;
+    while (j < delim.length && buf[i + j] === delim[j]) j++;
+    if (j === delim.length) return i;
+    i++;
+  }
+  return -1;
+}
+
+/** A waiter for the write lock; `cancelled` when its deadline fired. */
+interface Waiter {
+  resolve: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * The state behind a {@linkcode StreamSocket}: read buffer, the read and
+ * write in flight, timeout and counters.
+ */
+class Core {
+  readonly conn: Deno.Conn;
+  readonly localAddr: Deno.Addr;
+  readonly remoteAddr: Deno.Addr;
+  // Buffered, unread bytes are buf[start, end).
+  buf: Uint8Array = EMPTY;
+  start = 0;
+  end = 0;
+  // The read in flight, owned by the handle until someone takes its bytes.
+  pending: Promise<number | null> | null = null;
+  pendingTarget: Uint8Array = EMPTY;
+  chunk = INITIAL_CHUNK;
+  eof = false;
+  readShut = false;
+  reading = false;
+  broken: Error | null = null;
+  timeout: number | null = null;
+  bytesRead = 0;
+  bytesWritten = 0;
+  closing: Promise<void> | null = null;
+  writing = false;
+  writeWaiters: Waiter[] = [];
+  pendingWrite: Promise<unknown> | null = null;
+
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+    this.localAddr = conn.localAddr;
+    this.remoteAddr = conn.remoteAddr;
+  }
+
+  peer(): string {
+    return formatAddr(this.remoteAddr);
+  }
+
+  /** Throws when the handle cannot read at all. */
+  checkReadable(op: string): void {
+    if (this.closing !== null) throw closedError(`${op} from ${this.peer()}`);
+    if (this.broken !== null) throw this.broken;
+    if (this.reading) {
+      throw new Deno.errors.Busy(
+        `Cannot ${op} from ${this.peer()}: another receive is in progress on this socket`,
+      );
+    }
+  }
+
+  // ---- reading ----
+
+  /** Starts a read into the free tail of the buffer, with room for `want` bytes at least. */
+  readIntoBuffer(want: number): void {
+    const buffered = this.end - this.start;
+    const need = Math.max(want, this.chunk);
+    if (buffered === 0) {
+      this.start = 0;
+      this.end = 0;
+      if (this.buf.length < need || this.buf.length > 4 * need) {
+        this.buf = new Uint8Array(need);
+      }
+    } else if (this.buf.length - this.end < need) {
+      if (
+        this.buf.length - buffered >= need && buffered <= this.buf.length >> 1
+      ) {
+        this.buf.copyWithin(0, this.start, this.end);
+      } else {
+        const next = new Uint8Array(
+          Math.max(buffered + need, this.buf.length * 2),
+        );
+        next.set(this.buf.subarray(this.start, this.end));
+        this.buf = next;
+      }
+      this.start = 0;
+      this.end = buffered;
+    }
+    this.startRead(this.buf.subarray(this.end));
+  }
+
+  startRead(target: Uint8Array): void {
+    this.pendingTarget = target;
+    this.pending = this.conn.read(target);
+  }
+
+  /**
+   * Waits for the read in flight and returns its byte count, or null at end
+   * of stream. When the deadline fires first, the read stays in flight,
+   * owned by the handle, and the deadline's error is thrown.
+   */
+  async wait(deadline: Deadline | null, op: string): Promise<number | null> {
+    const pending = this.pending!;
+    let n: number | null;
+    try {
+      n = deadline === null ? await pending : await deadline.race(pending);
+    } catch (err) {
+      if (deadline !== null && deadline.fired && this.pending === pending) {
+        pending.catch(noop);
+        throw err;
+      }
+      this.pending = null;
+      if (this.closing !== null) throw closedError(`${op} from ${this.peer()}`);
+      throw ioError(`${op} from ${this.peer()}`, err);
+    }
+    this.pending = null;
+    if (n === null) {
+      this.eof = true;
+      return null;
+    }
+    this.bytesRead += n;
+    const size = this.pendingTarget.length;
+    if (n === size && this.chunk < MAX_CHUNK && size >= this.chunk) {
+      this.chunk *= 2;
+    } else if (n < this.chunk >> 3 && this.chunk > MIN_CHUNK) {
+      this.chunk >>= 1;
+    }
+    return n;
+  }
+
+  /** Reads more into the buffer (finishing a read left in flight first); false at end of stream. */
+  async fill(
+    deadline: Deadline | null,
+    want: number,
+    op: string,
+  ): Promise<boolean> {
+    if (this.pending === null) this.readIntoBuffer(want);
+    const target = this.pendingTarget;
+    const n = await this.wait(deadline, op);
+    if (n === null) return false;
+    if (target.buffer === this.buf.buffer) {
+      this.end += n;
+    } else {
+      // A direct read of recv() that timed out: the buffer was empty when it
+      // started and nothing could be added since, so adopt its bytes.
+      this.buf = target;
+      this.start = 0;
+      this.end = n;
+    }
+    return true;
+  }
+
+  /** Removes and returns the first `n` buffered bytes, as a copy the caller owns. */
+  take(n: number): Uint8Array {
+    const s = this.start;
+    if (
+      s === 0 && n === this.buf.length && n >= HANDOVER_BYTES &&
+      this.pending === null
+    ) {
+      const out = this.buf;
+      this.buf = EMPTY;
+      this.end = 0;
+      return out;
+    }
+    this.start = s + n;
+    return this.buf.slice(s, s + n);
+  }
+
+  async recv(max: number, options: IoOptions): Promise<Uint8Array | null> {
+    const buffered = this.end - this.start;
+    if (buffered > 0) return this.take(Math.min(max, buffered));
+    if (this.eof || this.readShut) return null;
+    const deadline = deadlineFor(
+      options,
+      this.timeout,
+      () => `recv from ${this.peer()}`,
+    );
+    this.reading = true;
+    try {
+      if (this.pending !== null) {
+        if (!(await this.fill(deadline, 0, "recv"))) return null;
+        return this.take(Math.min(max, this.end - this.start));
+      }
+      const target = new Uint8Array(Math.min(max, this.chunk));
+      this.startRead(target);
+      const n = await this.wait(deadline, "recv");
+      if (n === null) return null;
+      if (n === target.length) return target;
+      return n >= target.length >> 1
+        ? target.subarray(0, n)
+        : target.slice(0, n);
+    } finally {
+      this.reading = false;
+      deadline?.dispose();
+    }
+  }
+
+  async recvExact(n: number, options: IoOptions): Promise<Uint8Array> {
+    if (this.end - this.start >= n) return this.take(n);
+    const deadline = this.eof || this.readShut
+      ? null
+      : deadlineFor(options, this.timeout, () =>
+        `recvExact from ${this.peer()}`);
+    this.reading = true;
+    try {
+      while (this.end - this.start < n) {
+        if (
+          this.eof || this.readShut ||
+          !(await this.fill(deadline, n - (this.end - this.start), "recvExact"))
+        ) {
+          throw new Deno.errors.UnexpectedEof(
+            `Cannot recvExact from ${this.peer()}: the stream ended after ${
+              this.end - this.start
+            } of ${n} bytes`,
+          );
+        }
+      }
+      return this.take(n);
+    } finally {
+      this.reading = false;
+      deadline?.dispose();
+    }
+  }
+
+  /**
+   * Finds `delim` in the stream. Returns the index of the delimiter in the
+   * buffer, or -1 at end of stream (the unterminated rest stays buffered).
+   */
+  async scan(
+    delim: Uint8Array,
+    maxBytes: number,
+    options: IoOptions,
+    op: string,
+  ): Promise<number> {
+    let scanned = 0; // bytes after `start` known not to begin the delimiter
+    let deadline: Deadline | null = null;
+    let waited = false;
+    try {
+      for (;;) {
+        const found = indexOfBytes(
+          this.buf,
+          delim,
+          this.start + scanned,
+          this.end,
+        );
+        if (found >= 0) {
+          if (found - this.start > maxBytes) break;
+          return found;
+        }
+        const buffered = this.end - this.start;
+        if (buffered - delim.length + 1 > maxBytes) break;
+        scanned = Math.max(0, buffered - delim.length + 1);
+        if (this.eof || this.readShut) return -1;
+        if (!waited) {
+          waited = true;
+          deadline = deadlineFor(
+            options,
+            this.timeout,
+            () => `${op} from ${this.peer()}`,
+          );
+          this.reading = true;
+        }
+        if (!(await this.fill(deadline, 0, op))) return -1;
+      }
+    } finally {
+      if (waited) {
+        this.reading = false;
+        deadline?.dispose();
+      }
+    }
+    this.broken = new Deno.errors.InvalidData(
+      `Cannot ${op} from ${this.peer()}: the connection is unusable since a message exceeded the limit of ${maxBytes} bytes`,
+    );
+    throw new Deno.errors.InvalidData(
+      `Cannot ${op} from ${this.peer()}: no delimiter within the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
+    );
+  }
+
+  async recvUntil(
+    delim: Uint8Array,
+    maxBytes: number,
+    options: IoOptions,
+  ): Promise<Uint8Array | null> {
+    const found = await this.scan(delim, maxBytes, options, "recvUntil");
+    if (found < 0) {
+      const rest = this.end - this.start;
+      if (rest === 0) return null;
+      throw new Deno.errors.UnexpectedEof(
+        `Cannot recvUntil from ${this.peer()}: the stream ended after ${rest} bytes without the delimiter`,
+      );
+    }
+    const out = this.take(found - this.start);
+    this.start += delim.length;
+    return out;
+  }
+
+  async recvLine(maxBytes: number, options: IoOptions): Promise<string | null> {
+    // Allow one byte more for a "\r" before the "\n".
+    const found = await this.scan(LF, maxBytes + 1, options, "recvLine");
+    let end = found;
+    if (found < 0) {
+      if (this.end === this.start) return null;
+      end = this.end;
+      if (end - this.start > maxBytes) {
+        throw new Deno.errors.InvalidData(
+          `Cannot recvLine from ${this.peer()}: the line exceeds the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
+        );
+      }
+    }
+    let stop = end;
+    if (stop > this.start && this.buf[stop - 1] === 0x0d) stop--;
+    if (stop - this.start > maxBytes) {
+      this.broken = new Deno.errors.InvalidData(
+        `Cannot recvLine from ${this.peer()}: the connection is unusable since a line exceeded the limit of ${maxBytes} bytes`,
+      );
+      throw new Deno.errors.InvalidData(
+        `Cannot recvLine from ${this.peer()}: the line exceeds the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
+      );
+    }
+    const line = decoder.decode(this.buf.subarray(this.start, stop));
+    this.start = found < 0 ? end : end + 1;
+    return line;
+  }
+
+  // ---- writing ----
+
+  checkWritable(op: string): void {
+    if (this.closing !== null) throw closedError(`${op} to ${this.peer()}`);
+  }
+
+  /** Takes the write lock, waiting behind earlier writers. */
+  async lock(deadline: Deadline | null): Promise<void> {
+    const waiter: Waiter = { resolve: noop, cancelled: false };
+    const turn = new Promise<void>((resolve) => waiter.resolve = resolve);
+    this.writeWaiters.push(waiter);
+    try {
+      await (deadline === null ? turn : deadline.race(turn));
+    } catch (err) {
+      waiter.cancelled = true;
+      // The turn may have come in the same tick as the deadline.
+      turn.then(() => this.unlock());
+      throw err;
+    }
+  }
+
+  unlock(): void {
+    for (;;) {
+      const next = this.writeWaiters.shift();
+      if (next === undefined) {
+        this.writing = false;
+        return;
+      }
+      if (!next.cancelled) {
+        next.resolve();
+        return;
+      }
+    }
+  }
+
+  /** Writes `data`: once when `all` is false, else until every byte is written. */
+  async write(
+    data: Uint8Array,
+    all: boolean,
+    options: IoOptions,
+    op: string,
+  ): Promise<number> {
+    const deadline = deadlineFor(
+      options,
+      this.timeout,
+      () => `${op} to ${this.peer()}`,
+    );
+    let locked = false;
+    let sent = 0;
+    try {
+      if (this.writing) await this.lock(deadline);
+      else this.writing = true;
+      locked = true;
+      if (this.closing !== null) throw closedError(`${op} to ${this.peer()}`);
+      do {
+        const write = this.conn.write(data.subarray(sent));
+        let n: number;
+        try {
+          n = deadline === null ? await write : await deadline.race(write);
+        } catch (err) {
+          if (deadline !== null && deadline.fired) {
+            // The write goes on; keep the lock until it settles so no later
+            // write can overtake its bytes.
+            this.pendingWrite = write.then(
+              (n) => {
+                this.bytesWritten += n;
+              },
+              noop,
+            );
+            throw err;
+          }
+          if (this.closing !== null) {
+            throw closedError(`${op} to ${this.peer()}`);
+          }
+          throw ioError(`${op} to ${this.peer()}`, err);
+        }
+        sent += n;
+        this.bytesWritten += n;
+      } while (all && sent < data.length);
+      return sent;
+    } finally {
+      deadline?.dispose();
+      if (locked) {
+        const pendingWrite = this.pendingWrite;
+        if (pendingWrite !== null) {
+          pendingWrite.then(() => {
+            if (this.pendingWrite === pendingWrite) this.pendingWrite = null;
+            this.unlock();
+          });
+        } else {
+          this.unlock();
+        }
+      }
+    }
+  }
+
+  async shutdown(how: "read" | "write" | "both"): Promise<void> {
+    if (how !== "write") this.readShut = true;
+    if (how === "read") return;
+    if (this.writing) await this.lock(null);
+    else this.writing = true;
+    try {
+      await this.conn.closeWrite();
+    } catch (err) {
+      if (this.closing !== null) throw closedError(`shutdown ${this.peer()}`);
+      throw ioError(`shutdown ${this.peer()}`, err);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed underneath us (for example by the peer's reset).
+    }
+    const settling: Promise<unknown>[] = [];
+    if (this.pending !== null) settling.push(this.pending.catch(noop));
+    if (this.pendingWrite !== null) settling.push(this.pendingWrite);
+    this.buf = EMPTY;
+    this.start = 0;
+    this.end = 0;
+    this.closing = settling.length === 0
+      ? Promise.resolve()
+      : Promise.all(settling).then(noop);
+    return this.closing;
+  }
+}
+
+let coreOf: (sock: StreamSocket) => Core;
+
+/**
+ * A connected stream socket: TCP, Unix or TLS. Made by `connect`, `accept`
+ * or {@linkcode wrap}; pass it to {@linkcode recv}, {@linkcode sendAll} and
+ * the other stream functions.
+ *
+ * The handle owns the `Deno.Conn`, a read buffer, the read in flight (kept
+ * across timeouts so no data is lost), the default timeout and byte
+ * counters. `await using` closes it.
+ *
+ * @typeParam A The address type: `Deno.NetAddr` for TCP, `Deno.UnixAddr`
+ * for Unix sockets.
+ *
+ * @example Connect, send and receive
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, "ping");
+ * assert.equal(new TextDecoder().decode(await tcp.recvExact(peer, 4)), "ping");
+ * assert.equal(peer.bytesRead, 4);
+ * ```
+ */
+export class StreamSocket<A extends Deno.Addr = Deno.Addr>
+  implements AsyncDisposable {
+  readonly #core: Core;
+
+  /**
+   * Adopts a connected `Deno.Conn`. Same as {@linkcode wrap}.
+   *
+   * @param conn The connection; the handle owns it from now on.
+   */
+  constructor(conn: Deno.Conn<A>) {
+    this.#core = new Core(conn);
+  }
+
+  static {
+    coreOf = (sock) => sock.#core;
+  }
+
+  /** The underlying Deno connection, for what this module does not cover. */
+  get conn(): Deno.Conn<A> {
+    return this.#core.conn as Deno.Conn<A>;
+  }
+
+  /** The local address. */
+  get localAddr(): A {
+    return this.#core.localAddr as A;
+  }
+
+  /** The peer's address. */
+  get remoteAddr(): A {
+    return this.#core.remoteAddr as A;
+  }
+
+  /** Bytes received from the peer so far (buffered ones included). */
+  get bytesRead(): number {
+    return this.#core.bytesRead;
+  }
+
+  /** Bytes written to the peer so far. */
+  get bytesWritten(): number {
+    return this.#core.bytesWritten;
+  }
+
+  /** The default timeout in milliseconds (`null`: wait for ever; `0`: non-blocking). */
+  get timeout(): number | null {
+    return this.#core.timeout;
+  }
+
+  /** Whether {@linkcode close} was called. */
+  get closed(): boolean {
+    return this.#core.closing !== null;
+  }
+
+  /** Closes the socket; same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#core.close();
+  }
+}
+
+function core(sock: unknown, action: string): Core {
+  if (!(sock instanceof StreamSocket)) {
+    throw new TypeError(
+      `Cannot ${action} as sock must be a StreamSocket from connect, accept or wrap: current value is ${
+        show(sock)
+      }`,
+    );
+  }
+  return coreOf(sock);
+}
+
+/**
+ * Adopts any connected `Deno.Conn` (TCP, Unix, or TLS from
+ * `Deno.connectTls`) so every stream function works on it.
+ *
+ * @param conn The connection; the returned handle owns it.
+ * @returns The handle.
+ * @throws {TypeError} If `conn` is not a connection.
+ *
+ * @example Wrap a raw Deno connection
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = listener.accept();
+ * await using sock = tcp.wrap(await Deno.connect(listener.addr));
+ * using raw = await accepted;
+ * await raw.write(new TextEncoder().encode("hello\n"));
+ * assert.equal(await tcp.recvLine(sock), "hello");
+ * ```
+ */
+export function wrap<A extends Deno.Addr>(conn: Deno.Conn<A>): StreamSocket<A> {
+  if (
+    conn === null || typeof conn !== "object" ||
+    typeof (conn as Deno.Conn).read !== "function" ||
+    typeof (conn as Deno.Conn).write !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot wrap as conn must be a Deno.Conn: current value is ${show(conn)}`,
+    );
+  }
+  return new StreamSocket(conn);
+}
+
+/** Options for {@linkcode recv}. */
+export interface RecvOptions extends IoOptions {}
+
+/**
+ * Receives up to `max` bytes, as soon as any are available.
+ *
+ * Resolves to a new `Uint8Array` the caller owns (1 to `max` bytes), or
+ * `null` at end of stream. Bytes buffered by an earlier call or left by a
+ * timed-out one come first.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param max The most bytes to return.
+ * @param options Timeout and abort signal.
+ * @returns The bytes, or `null` once the peer has finished sending.
+ * @throws {RangeError} If `max` is not a positive integer.
+ * @throws {Deno.errors.TimedOut} If nothing arrives within the timeout.
+ * @throws {Deno.errors.WouldBlock} If the socket is non-blocking and nothing is ready.
+ * @throws {Deno.errors.ConnectionReset} If the peer reset the connection.
+ * @throws {Deno.errors.BadResource} If the socket is closed.
+ *
+ * @example Echo one chunk
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, "hi");
+ * const data = await tcp.recv(peer, 1024);
+ * assert.deepEqual(data, new TextEncoder().encode("hi"));
+ * ```
+ *
+ * @tags allow-net
+ */
+export function recv(
+  sock: StreamSocket,
+  max: number = DEFAULT_RECV_BYTES,
+  options: RecvOptions = {},
+): Promise<Uint8Array | null> {
+  try {
+    const c = core(sock, "recv");
+    checkCount(max, "max", "recv", 1);
+    checkOptions(options, () => `recv from ${c.peer()}`);
+    c.checkReadable("recv");
+    return c.recv(max, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Options for {@linkcode recvExact}. */
+export interface RecvExactOptions extends IoOptions {}
+
+/**
+ * Receives exactly `n` bytes.
+ *
+ * Resolves to exactly `n` bytes; rejects with `Deno.errors.UnexpectedEof`
+ * if the stream ends first, leaving the bytes that did arrive buffered for
+ * the next call.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param n How many bytes to receive (0 resolves at once).
+ * @param options Timeout and abort signal.
+ * @returns A new `Uint8Array` of length `n`.
+ * @throws {RangeError} If `n` is not a non-negative integer.
+ * @throws {Deno.errors.UnexpectedEof} If the stream ends before `n` bytes.
+ * @throws {Deno.errors.TimedOut} If the bytes do not arrive within the timeout.
+ *
+ * @example Read a fixed-size header
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, new Uint8Array([0, 0, 0, 5, 1, 2, 3, 4, 5]));
+ * const header = await tcp.recvExact(peer, 4);
+ * const size = new DataView(header.buffer).getUint32(0);
+ * assert.deepEqual(await tcp.recvExact(peer, size), new Uint8Array([1, 2, 3, 4, 5]));
+ * ```
+ *
+ * @tags allow-net
+ */
+export function recvExact(
+  sock: StreamSocket,
+  n: number,
+  options: RecvExactOptions = {},
+): Promise<Uint8Array> {
+  try {
+    const c = core(sock, "recvExact");
+    checkCount(n, "n", "recvExact", 0);
+    checkOptions(options, () => `recvExact from ${c.peer()}`);
+    c.checkReadable("recvExact");
+    if (n === 0) return Promise.resolve(new Uint8Array(0));
+    return c.recvExact(n, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Options for {@linkcode recvUntil}. */
+export interface RecvUntilOptions extends IoOptions {
+  /**
+   * The most bytes accepted before the delimiter. More is
+   * `Deno.errors.InvalidData`, and the connection is unusable afterwards.
+   *
+   * @default {65536}
+   */
+  maxBytes?: number;
+}
+
+function checkMaxBytes(options: { maxBytes?: number }, action: string): number {
+  const value = options.maxBytes;
+  if (value === undefined) return DEFAULT_MAX_LINE_BYTES;
+  if (value === Infinity) return Number.MAX_SAFE_INTEGER;
+  return checkCount(value, "maxBytes", action, 0);
+}
+
+/**
+ * Receives bytes up to a delimiter, which is consumed and not returned.
+ *
+ * Resolves to the bytes before the delimiter, or `null` at end of stream
+ * with nothing buffered. The search scans each byte once, so a delimiter
+ * split across reads is found.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param delimiter One or more bytes (a string is UTF-8 encoded).
+ * @param options Limit, timeout and abort signal.
+ * @returns The bytes before the delimiter, or `null` at end of stream.
+ * @throws {TypeError} If the delimiter is empty or not bytes or a string.
+ * @throws {Deno.errors.InvalidData} If more than `maxBytes` come before the delimiter.
+ * @throws {Deno.errors.UnexpectedEof} If the stream ends after some bytes but before a delimiter.
+ *
+ * @example Read records separated by a blank line
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, "a: 1\r\n\r\nb: 2\r\n\r\n");
+ * const record = await tcp.recvUntil(peer, "\r\n\r\n");
+ * assert.equal(new TextDecoder().decode(record!), "a: 1");
+ * ```
+ *
+ * @tags allow-net
+ */
+export function recvUntil(
+  sock: StreamSocket,
+  delimiter: Data,
+  options: RecvUntilOptions = {},
+): Promise<Uint8Array | null> {
+  try {
+    const c = core(sock, "recvUntil");
+    const delim = toBytes(delimiter, "recvUntil");
+    if (delim.length === 0) {
+      throw new TypeError(
+        `Cannot recvUntil as delimiter must not be empty: current value is ${
+          show(delimiter)
+        }`,
+      );
+    }
+    checkOptions(options, () => `recvUntil from ${c.peer()}`);
+    const maxBytes = checkMaxBytes(options, "recvUntil");
+    c.checkReadable("recvUntil");
+    return c.recvUntil(delim, maxBytes, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Options for {@linkcode recvLine}. */
+export interface RecvLineOptions extends IoOptions {
+  /**
+   * The longest line accepted, in bytes, not counting its `\n` or `\r\n`.
+   * A longer line is `Deno.errors.InvalidData`, and the connection is
+   * unusable afterwards.
+   *
+   * @default {65536}
+   */
+  maxBytes?: number;
+}
+
+/**
+ * Receives one line of UTF-8 text.
+ *
+ * Resolves to the line without its `\n` or `\r\n`, or `null` at end of
+ * stream. A last line without a newline is returned at end of stream.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param options Limit, timeout and abort signal.
+ * @returns The line, or `null` at end of stream.
+ * @throws {Deno.errors.InvalidData} If the line is longer than `maxBytes`.
+ * @throws {Deno.errors.TimedOut} If no full line arrives within the timeout.
+ *
+ * @example Read lines until the peer finishes
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, "one\r\ntwo\nthree");
+ * await tcp.shutdown(client);
+ * const lines = [];
+ * for (let line; (line = await tcp.recvLine(peer)) !== null;) lines.push(line);
+ * assert.deepEqual(lines, ["one", "two", "three"]);
+ * ```
+ *
+ * @tags allow-net
+ */
+export function recvLine(
+  sock: StreamSocket,
+  options: RecvLineOptions = {},
+): Promise<string | null> {
+  try {
+    const c = core(sock, "recvLine");
+    checkOptions(options, () => `recvLine from ${c.peer()}`);
+    const maxBytes = checkMaxBytes(options, "recvLine");
+    c.checkReadable("recvLine");
+    return c.recvLine(maxBytes, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Options for {@linkcode send}. */
+export interface SendOptions extends IoOptions {}
+
+/**
+ * Writes once and resolves to the number of bytes written, which may be
+ * fewer than given. Use {@linkcode sendAll} to send everything.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param data Bytes, or a string sent as UTF-8.
+ * @param options Timeout and abort signal.
+ * @returns The number of bytes written.
+ * @throws {TypeError} If `data` is not bytes or a string.
+ * @throws {Deno.errors.BrokenPipe} If the peer is gone.
+ *
+ * @example Send once
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using _peer = await accepted;
+ * const n = await tcp.send(client, "hello");
+ * assert.ok(n > 0 && n <= 5);
+ * ```
+ *
+ * @tags allow-net
+ */
+export function send(
+  sock: StreamSocket,
+  data: Data,
+  options: SendOptions = {},
+): Promise<number> {
+  try {
+    const c = core(sock, "send");
+    const bytes = toBytes(data, "send");
+    checkOptions(options, () => `send to ${c.peer()}`);
+    c.checkWritable("send");
+    if (bytes.length === 0) return Promise.resolve(0);
+    return c.write(bytes, false, options, "send");
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Options for {@linkcode sendAll}. */
+export interface SendAllOptions extends IoOptions {}
+
+/**
+ * Writes every byte of `data`, or rejects. Concurrent calls on one socket
+ * are queued, so their bytes never interleave.
+ *
+ * If the timeout fires mid-way, the rejection says so; the write in flight
+ * completes, later writes wait for it, and the peer has received a prefix
+ * of `data` (as with Python's `sendall`).
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param data Bytes, or a string sent as UTF-8.
+ * @param options Timeout and abort signal.
+ * @throws {TypeError} If `data` is not bytes or a string.
+ * @throws {Deno.errors.BrokenPipe} If the peer is gone.
+ * @throws {Deno.errors.TimedOut} If the peer does not take the data in time.
+ *
+ * @example Send a whole message
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, new Uint8Array(100_000));
+ * assert.equal((await tcp.recvExact(peer, 100_000)).length, 100_000);
+ * ```
+ *
+ * @tags allow-net
+ */
+export async function sendAll(
+  sock: StreamSocket,
+  data: Data,
+  options: SendAllOptions = {},
+): Promise<void> {
+  const c = core(sock, "sendAll");
+  const bytes = toBytes(data, "sendAll");
+  checkOptions(options, () => `sendAll to ${c.peer()}`);
+  c.checkWritable("sendAll");
+  if (bytes.length === 0) return;
+  await c.write(bytes, true, options, "sendAll");
+}
+
+/** Which direction {@linkcode shutdown} closes. */
+export type ShutdownHow = "read" | "write" | "both";
+
+/**
+ * Half-closes the connection. `"write"` (the default, as `SHUT_WR`) sends
+ * end of stream to the peer after every queued write, while receiving goes
+ * on; `"read"` makes later receives return end of stream (Deno offers no
+ * kernel read shutdown, so this is done in the handle); `"both"` does both.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param how Which direction to close.
+ * @throws {TypeError} If `how` is not "read", "write" or "both".
+ *
+ * @example Tell the peer you are done, then read its answer
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, "question");
+ * await tcp.shutdown(client, "write");
+ * assert.equal(await tcp.recvExact(peer, 8).then((b) => b.length), 8);
+ * assert.equal(await tcp.recv(peer), null);
+ * await tcp.sendAll(peer, "answer");
+ * assert.equal(await tcp.recvLine(client), "answer");
+ * ```
+ *
+ * @tags allow-net
+ */
+export async function shutdown(
+  sock: StreamSocket,
+  how: ShutdownHow = "write",
+): Promise<void> {
+  const c = core(sock, "shutdown");
+  if (how !== "read" && how !== "write" && how !== "both") {
+    throw new TypeError(
+      `Cannot shutdown as how must be "read", "write" or "both": current value is ${
+        show(how)
+      }`,
+    );
+  }
+  c.checkWritable("shutdown");
+  await c.shutdown(how);
+}
+
+/**
+ * Sets the default timeout for every later operation on the socket, as
+ * Python's `settimeout` (but in milliseconds): `null` waits for ever, `0`
+ * makes the socket non-blocking. A per-call `timeout` overrides it.
+ *
+ * @param sock The socket or server.
+ * @param ms Milliseconds, `0` or `null`.
+ * @throws {RangeError} If `ms` is negative or NaN.
+ *
+ * @example Give up on a silent peer
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using _peer = await accepted;
+ * tcp.setTimeout(client, 50);
+ * await assert.rejects(tcp.recv(client), Deno.errors.TimedOut);
+ * ```
+ */
+export function setTimeout(
+  sock: StreamSocket | StreamServer,
+  ms: number | null,
+): void {
+  if (sock instanceof StreamServer) {
+    serverOf(sock).timeout = validateTimeout(ms, "setTimeout");
+    return;
+  }
+  core(sock, "setTimeout").timeout = validateTimeout(ms, "setTimeout");
+}
+
+/**
+ * Sets blocking mode, as Python's `setblocking`: `false` is a timeout of 0
+ * (operations that cannot complete at once reject with
+ * `Deno.errors.WouldBlock`, and lose no data), `true` is no timeout.
+ *
+ * @param sock The socket or server.
+ * @param flag Whether operations may wait.
+ *
+ * @example Poll without waiting
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using _peer = await accepted;
+ * tcp.setBlocking(client, false);
+ * await assert.rejects(tcp.recv(client), Deno.errors.WouldBlock);
+ * ```
+ */
+export function setBlocking(
+  sock: StreamSocket | StreamServer,
+  flag: boolean,
+): void {
+  if (typeof flag !== "boolean") {
+    throw new TypeError(
+      `Cannot setBlocking as flag must be a boolean: current value is ${
+        show(flag)
+      }`,
+    );
+  }
+  setTimeout(sock, flag ? null : 0);
+}
+
+// ---- servers ----
+
+/** The state behind a {@linkcode StreamServer}. */
+interface ServerState {
+  readonly listener: Deno.Listener;
+  readonly addr: Deno.Addr;
+  pending: Promise<Deno.Conn> | null;
+  accepting: boolean;
+  timeout: number | null;
+  closing: Promise<void> | null;
+  readonly onClose: (() => void | Promise<void>) | undefined;
+}
+
+let serverOf: (server: StreamServer) => ServerState;
+
+/**
+ * A listening stream socket (TCP or Unix), made by `listen`. Pass it to
+ * {@linkcode accept}, or iterate it with `for await` to accept each
+ * connection in turn until it is closed.
+ *
+ * Closing it (with {@linkcode close} or `await using`) waits for the accept
+ * in flight to settle, so the port or path can be bound again as soon as
+ * the close resolves.
+ *
+ * @typeParam A The address type.
+ *
+ * @example Accept connections in a loop
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const client = await tcp.connect(server.addr);
+ * for await (const conn of server) {
+ *   assert.equal(conn.localAddr.port, server.addr.port);
+ *   await tcp.close(conn);
+ *   break;
+ * }
+ * await tcp.close(client);
+ * ```
+ */
+export class StreamServer<A extends Deno.Addr = Deno.Addr>
+  implements AsyncDisposable, AsyncIterable<StreamSocket<A>> {
+  readonly #state: ServerState;
+
+  /**
+   * Adopts a `Deno.Listener`. Use `listen` rather than this.
+   *
+   * @param listener The listener; the server owns it from now on.
+   * @param onClose Called once the listener is closed (unix.ts removes its socket file).
+   */
+  constructor(
+    listener: Deno.Listener<Deno.Conn<A>, A>,
+    onClose?: () => void | Promise<void>,
+  ) {
+    this.#state = {
+      listener: listener as unknown as Deno.Listener,
+      addr: listener.addr,
+      pending: null,
+      accepting: false,
+      timeout: null,
+      closing: null,
+      onClose,
+    };
+  }
+
+  static {
+    serverOf = (server) => server.#state;
+  }
+
+  /** The address the server listens on (with the real port when 0 was asked). */
+  get addr(): A {
+    return this.#state.addr as A;
+  }
+
+  /** The underlying Deno listener. */
+  get listener(): Deno.Listener<Deno.Conn<A>, A> {
+    return this.#state.listener as unknown as Deno.Listener<Deno.Conn<A>, A>;
+  }
+
+  /** The default accept timeout in milliseconds, or `null`. */
+  get timeout(): number | null {
+    return this.#state.timeout;
+  }
+
+  /** Whether {@linkcode close} was called. */
+  get closed(): boolean {
+    return this.#state.closing !== null;
+  }
+
+  /** Accepts connections until the server is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamSocket<A>> {
+    while (this.#state.closing === null) {
+      try {
+        yield await accept(this, { timeout: null });
+      } catch (err) {
+        if (this.#state.closing !== null) return;
+        throw err;
+      }
+    }
+  }
+
+  /** Closes the server; same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return closeServer(this.#state);
+  }
+}
+
+/** Options for {@linkcode accept}. */
+export interface AcceptOptions extends IoOptions {}
+
+/**
+ * Waits for the next connection.
+ *
+ * An accept that times out or is aborted stays in flight, owned by the
+ * server, and the next call gets the connection it brings.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param server The listening server.
+ * @param options Timeout and abort signal.
+ * @returns The connected socket.
+ * @throws {Deno.errors.TimedOut} If no connection arrives in time.
+ * @throws {Deno.errors.BadResource} If the server is closed.
+ *
+ * @example Accept one connection
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server, { timeout: 5_000 });
+ * await using client = await tcp.connect(server.addr);
+ * await using conn = await accepted;
+ * assert.equal(conn.remoteAddr.port, client.localAddr.port);
+ * ```
+ *
+ * @tags allow-net
+ */
+export async function accept<A extends Deno.Addr>(
+  server: StreamServer<A>,
+  options: AcceptOptions = {},
+): Promise<StreamSocket<A>> {
+  if (!(server instanceof StreamServer)) {
+    throw new TypeError(
+      `Cannot accept as server must be a StreamServer from listen: current value is ${
+        show(server)
+      }`,
+    );
+  }
+  const s = serverOf(server);
+  const where = () => `accept on ${formatAddr(s.addr)}`;
+  checkOptions(options, where);
+  if (s.closing !== null) throw closedError(where());
+  if (s.accepting) {
+    throw new Deno.errors.Busy(
+      `Cannot ${where()}: another accept is in progress`,
+    );
+  }
+  const deadline = deadlineFor(options, s.timeout, where);
+  s.accepting = true;
+  const pending = s.pending ??= s.listener.accept();
+  try {
+    const conn = deadline === null
+      ? await pending
+      : await deadline.race(pending);
+    s.pending = null;
+    return new StreamSocket(conn as Deno.Conn<A>);
+  } catch (err) {
+    if (deadline !== null && deadline.fired && s.pending === pending) {
+      pending.catch(noop);
+      throw err;
+    }
+    s.pending = null;
+    if (s.closing !== null) throw closedError(where());
+    throw ioError(where(), err);
+  } finally {
+    s.accepting = false;
+    deadline?.dispose();
+  }
+}
+
+function closeServer(s: ServerState): Promise<void> {
+  if (s.closing !== null) return s.closing;
+  try {
+    s.listener.close();
+  } catch {
+    // Already closed.
+  }
+  const pending = s.pending;
+  s.closing = (async () => {
+    if (pending !== null) {
+      // A connection that arrived as we closed is closed too.
+      await pending.then((conn) => conn.close(), noop);
+    }
+    await s.onClose?.();
+  })();
+  return s.closing;
+}
+
+/**
+ * Closes a socket or a server. Idempotent: later calls resolve as the
+ * first. Resolves once the read, write or accept in flight has settled, so
+ * a closed server's port can be bound again at once.
+ *
+ * @param sock The socket or server.
+ *
+ * @example Close explicitly
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = server.addr.port;
+ * const accepting = tcp.accept(server).catch((err) => err);
+ * await tcp.close(server);
+ * assert.ok(await accepting instanceof Deno.errors.BadResource);
+ * await using again = tcp.listen({ hostname: "127.0.0.1", port });
+ * assert.equal(again.addr.port, port);
+ * ```
+ */
+export function close(sock: StreamSocket | StreamServer): Promise<void> {
+  if (sock instanceof StreamServer) return closeServer(serverOf(sock));
+  try {
+    return core(sock, "close").close();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Returns the internal state of a socket, for sibling modules (tcp.ts options). */
+export function connOf(sock: StreamSocket, action: string): Deno.Conn {
+  const c = core(sock, action);
+  if (c.closing !== null) throw closedError(`${action} on ${c.peer()}`);
+  return c.conn;
+}

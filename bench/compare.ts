@@ -1,0 +1,26 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// deno task bench: every side-by-side case in one run, with ratios.
+// Usage: deno task bench [filter]   (filter: a substring of case names)
+
+import { type Result, runCase, table } from "./_harness.ts";
+import { cases as tcpCases } from "./tcp_cases.ts";
+import { cases as udpCases } from "./udp_cases.ts";
+import { cases as unixCases } from "./unix_cases.ts";
+import { cases as framingCases } from "./framing_cases.ts";
+
+const filter = Deno.args[0] ?? "";
+const all = [...tcpCases(), ...udpCases(), ...unixCases(), ...framingCases()]
+  .filter((c) => c.name.includes(filter));
+const results: Result[] = [];
+for (const c of all) {
+  const result = await runCase(c);
+  results.push(result);
+  // deno-lint-ignore no-console
+  console.error(`${c.name}: ${result.ratio.toFixed(2)}×`);
+}
+// deno-lint-ignore no-console
+console.log(
+  `${
+    table(results)
+  }\n\nDeno ${Deno.version.deno}, ${Deno.build.target}, ${navigator.hardwareConcurrency} CPUs`,
+);

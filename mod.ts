@@ -1,0 +1,39 @@
+// Copyright 2026 the socketkit authors. MIT license.
+
+/**
+ * socketkit: the socket primitives for Deno — listen, accept, connect,
+ * recv, send, timeouts that lose no data, lines and frames with limits,
+ * graceful servers — for TCP, UDP and Unix-domain sockets.
+ *
+ * Transports are namespaces, since they share verb names:
+ * {@linkcode tcp}, {@linkcode udp}, {@linkcode unix}. Message framing and
+ * servers are exported flat.
+ *
+ * Requires `allow-net` permission (Unix sockets: `allow-read` and
+ * `allow-write` too).
+ *
+ * @example A TCP echo in a few lines
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using conn = await accepted;
+ *
+ * await tcp.sendAll(client, "hello\n");
+ * assert.equal(await tcp.recvLine(conn), "hello");
+ * ```
+ *
+ * @module
+ */
+
+export * as tcp from "./tcp.ts";
+export { formatAddr, parseAddr } from "./_addr.ts";
+export type { AddressInput, HostPort } from "./_addr.ts";
+export type { IoOptions } from "./_timeout.ts";
+export * as udp from "./udp.ts";
+export * as unix from "./unix.ts";
+export * from "./framing.ts";
+export * from "./server.ts";

@@ -1,0 +1,369 @@
+// Copyright 2026 the socketkit authors. MIT license.
+
+/**
+ * TCP sockets: {@linkcode listen}, {@linkcode accept}, {@linkcode connect},
+ * and the stream functions — {@linkcode recv}, {@linkcode recvExact},
+ * {@linkcode recvUntil}, {@linkcode recvLine}, {@linkcode send},
+ * {@linkcode sendAll}, {@linkcode shutdown}, {@linkcode close} — with
+ * timeouts that lose no data, over IPv4 and IPv6.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @example An echo over loopback
+ * ```ts
+ * import * as tcp from "@socketkit/socket/tcp";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(`127.0.0.1:${server.addr.port}`);
+ * await using conn = await accepted;
+ *
+ * await tcp.sendAll(client, "hello\n");
+ * const line = await tcp.recvLine(conn);
+ * await tcp.sendAll(conn, `${line}, back\n`);
+ * assert.equal(await tcp.recvLine(client), "hello, back");
+ * ```
+ *
+ * @module
+ */
+
+import { type AddressInput, formatAddr, parseAddr } from "./_addr.ts";
+import { ioError, show } from "./_errors.ts";
+import {
+  connOf,
+  type IoOptions,
+  StreamServer,
+  type StreamSocket,
+  wrap as wrapConn,
+} from "./_stream.ts";
+import { validateSignal, validateTimeout } from "./_timeout.ts";
+
+export {
+  accept,
+  close,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_RECV_BYTES,
+  recv,
+  recvExact,
+  recvLine,
+  recvUntil,
+  send,
+  sendAll,
+  setBlocking,
+  setTimeout,
+  shutdown,
+  StreamServer,
+  StreamSocket,
+} from "./_stream.ts";
+export type {
+  AcceptOptions,
+  Data,
+  IoOptions,
+  RecvExactOptions,
+  RecvLineOptions,
+  RecvOptions,
+  RecvUntilOptions,
+  SendAllOptions,
+  SendOptions,
+  ShutdownHow,
+} from "./_stream.ts";
+export type { AddressInput } from "./_addr.ts";
+
+/** A connected TCP socket. */
+export type TcpSocket = StreamSocket<Deno.NetAddr>;
+/** A listening TCP server. */
+export type TcpServer = StreamServer<Deno.NetAddr>;
+
+/** Options for {@linkcode listen}. */
+export interface ListenOptions {
+  /**
+   * The address to listen on; `""` and `"0.0.0.0"` mean every IPv4
+   * interface, `"::"` every interface.
+   *
+   * @default {"0.0.0.0"}
+   */
+  hostname?: string;
+  /**
+   * The port; `0` lets the system pick a free one (read it from
+   * `server.addr.port`).
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * Sets `SO_REUSEPORT` (Linux), so several processes can share the port.
+   *
+   * @default {false}
+   */
+  reusePort?: boolean;
+  /**
+   * The length of the queue of connections not yet accepted.
+   *
+   * @default {511}
+   */
+  backlog?: number;
+}
+
+/**
+ * Listens for TCP connections.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param options Where to listen: `{ hostname, port }` or `"host:port"`.
+ * @returns The server; pass it to {@linkcode accept} or iterate it.
+ * @throws {RangeError} If the port is outside 0–65535.
+ * @throws {Deno.errors.AddrInUse} If the address is taken.
+ *
+ * @example Listen on a free loopback port
+ * ```ts
+ * import * as tcp from "@socketkit/socket/tcp";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * assert.ok(server.addr.port > 0);
+ * ```
+ *
+ * @tags allow-net
+ */
+export function listen(options: ListenOptions | string = {}): TcpServer {
+  const parsed = typeof options === "string"
+    ? { ...parseAddr(options, "listen", "0.0.0.0"), reusePort: false }
+    : listenOptions(options);
+  const where = `listen on ${formatAddr({ transport: "tcp", ...parsed })}`;
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({
+      transport: "tcp",
+      hostname: parsed.hostname,
+      port: parsed.port,
+      ...(parsed.reusePort ? { reusePort: true } : {}),
+      ...(parsed.backlog !== undefined ? { tcpBacklog: parsed.backlog } : {}),
+    });
+  } catch (err) {
+    throw ioError(where, err);
+  }
+  return new StreamServer(listener);
+}
+
+function listenOptions(options: ListenOptions): {
+  hostname: string;
+  port: number;
+  reusePort: boolean;
+  backlog?: number;
+} {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot listen as options must be an object or a "host:port" string: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const { hostname, port } = parseAddr(
+    { hostname: options.hostname ?? "0.0.0.0", port: options.port ?? 0 },
+    "listen",
+    "0.0.0.0",
+  );
+  const backlog = options.backlog;
+  if (
+    backlog !== undefined &&
+    (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 0)
+  ) {
+    throw new RangeError(
+      `Cannot listen as backlog must be a non-negative integer: current value is ${
+        show(backlog)
+      }`,
+    );
+  }
+  return {
+    hostname,
+    port,
+    reusePort: options.reusePort === true,
+    ...(backlog !== undefined ? { backlog } : {}),
+  };
+}
+
+/** Options for {@linkcode connect}. */
+export interface ConnectOptions extends IoOptions {
+  /**
+   * Sets `TCP_NODELAY` on the new connection (Deno's default is on).
+   *
+   * @default {true}
+   */
+  noDelay?: boolean;
+}
+
+/**
+ * Connects to a TCP server.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param address `{ hostname, port }` (hostname defaults to `127.0.0.1`),
+ * `"host:port"`, or `"[::1]:port"` for IPv6.
+ * @param options Timeout (connection attempts are cancelled, not left
+ * running), abort signal and `noDelay`.
+ * @returns The connected socket.
+ * @throws {TypeError} If the address is malformed.
+ * @throws {RangeError} If the port is outside 0–65535.
+ * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
+ * @throws {Deno.errors.TimedOut} If the connection is not made in time.
+ *
+ * @example Connect by "host:port"
+ * ```ts
+ * import * as tcp from "@socketkit/socket/tcp";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using sock = await tcp.connect(`127.0.0.1:${server.addr.port}`, { timeout: 5_000 });
+ * assert.equal(sock.remoteAddr.port, server.addr.port);
+ * ```
+ *
+ * @tags allow-net
+ */
+export async function connect(
+  address: AddressInput,
+  options: ConnectOptions = {},
+): Promise<TcpSocket> {
+  const { hostname, port } = parseAddr(address, "connect");
+  const where = `connect to ${
+    show(formatAddr({ transport: "tcp", hostname, port }))
+  }`;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot connect as options must be an object: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const timeout = options.timeout === undefined
+    ? null
+    : validateTimeout(options.timeout, where);
+  validateSignal(options.signal, where);
+  if (options.signal?.aborted) throw options.signal.reason;
+  // Deno.connect takes a signal and cancels the attempt, so a timeout is an
+  // abort whose reason we choose.
+  let signal = options.signal;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut: Error | undefined;
+  let controller: AbortController | undefined;
+  if (timeout !== null) {
+    controller = new AbortController();
+    const abort = controller.abort.bind(controller);
+    timer = globalThis.setTimeout(() => {
+      timedOut = new Deno.errors.TimedOut(
+        `Cannot ${where}: timed out after ${timeout} ms`,
+      );
+      abort(timedOut);
+    }, timeout);
+    signal = signal === undefined
+      ? controller.signal
+      : AbortSignal.any([signal, controller.signal]);
+  }
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({
+      hostname,
+      port,
+      transport: "tcp",
+      ...(signal !== undefined ? { signal } : {}),
+    });
+  } catch (err) {
+    if (timedOut !== undefined) throw timedOut;
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw ioError(where, err);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+  if (options.noDelay === false) conn.setNoDelay(false);
+  return wrapConn(conn);
+}
+
+/**
+ * Adopts a connected `Deno.Conn` (plain TCP, or TLS from `Deno.connectTls`
+ * and `Deno.startTls`) so every stream function works on it.
+ *
+ * @param conn The connection; the returned socket owns it.
+ * @returns The socket.
+ *
+ * @example Adopt a raw Deno connection
+ * ```ts
+ * import * as tcp from "@socketkit/socket/tcp";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using sock = tcp.wrap(await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }));
+ * assert.equal(sock.remoteAddr.port, server.addr.port);
+ * ```
+ */
+export function wrap<A extends Deno.Addr = Deno.NetAddr>(
+  conn: Deno.Conn<A>,
+): StreamSocket<A> {
+  return wrapConn(conn);
+}
+
+function tcpConnOf(
+  sock: StreamSocket,
+  action: string,
+  flag: unknown,
+): Deno.TcpConn {
+  if (typeof flag !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action} as flag must be a boolean: current value is ${
+        show(flag)
+      }`,
+    );
+  }
+  const conn = connOf(sock, action) as Partial<Deno.TcpConn>;
+  if (
+    typeof conn.setNoDelay !== "function" ||
+    typeof conn.setKeepAlive !== "function"
+  ) {
+    throw new Deno.errors.NotSupported(
+      `Cannot ${action}: the socket is not a plain TCP connection (${
+        formatAddr(sock.remoteAddr)
+      })`,
+    );
+  }
+  return conn as Deno.TcpConn;
+}
+
+/**
+ * Sets or clears `TCP_NODELAY`. On (Deno's default) sends small writes at
+ * once; off lets Nagle's algorithm batch them.
+ *
+ * @param sock A TCP socket.
+ * @param flag Whether to disable Nagle's algorithm.
+ * @throws {Deno.errors.NotSupported} If the socket is not plain TCP.
+ *
+ * @example Batch small writes
+ * ```ts
+ * import * as tcp from "@socketkit/socket/tcp";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using sock = await tcp.connect(server.addr);
+ * tcp.setNoDelay(sock, false);
+ * ```
+ */
+export function setNoDelay(sock: StreamSocket, flag = true): void {
+  tcpConnOf(sock, "setNoDelay", flag).setNoDelay(flag);
+}
+
+/**
+ * Sets or clears `SO_KEEPALIVE`, so the system probes an idle peer.
+ *
+ * @param sock A TCP socket.
+ * @param flag Whether to send keep-alive probes.
+ * @throws {Deno.errors.NotSupported} If the socket is not plain TCP.
+ *
+ * @example Keep a long-lived connection checked
+ * ```ts
+ * import * as tcp from "@socketkit/socket/tcp";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using sock = await tcp.connect(server.addr);
+ * tcp.setKeepAlive(sock, true);
+ * ```
+ */
+export function setKeepAlive(sock: StreamSocket, flag = true): void {
+  tcpConnOf(sock, "setKeepAlive", flag).setKeepAlive(flag);
+}

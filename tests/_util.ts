@@ -1,0 +1,162 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// Shared test helpers. Not a test file.
+
+import * as tcp from "../tcp.ts";
+
+/** A connected loopback TCP pair and its server; `await using` closes all three. */
+export interface TcpPair extends AsyncDisposable {
+  server: tcp.TcpServer;
+  /** The side that called connect. */
+  client: tcp.TcpSocket;
+  /** The side that accept returned. */
+  peer: tcp.TcpSocket;
+}
+
+/** Opens a loopback TCP pair on a free port (IPv4 unless `hostname` says otherwise). */
+export async function tcpPair(hostname = "127.0.0.1"): Promise<TcpPair> {
+  const server = tcp.listen({ hostname, port: 0 });
+  const accepted = tcp.accept(server);
+  const client = await tcp.connect({ hostname, port: server.addr.port });
+  const peer = await accepted;
+  return {
+    server,
+    client,
+    peer,
+    async [Symbol.asyncDispose]() {
+      await tcp.close(client);
+      await tcp.close(peer);
+      await tcp.close(server);
+    },
+  };
+}
+
+/** Bytes of a string as UTF-8. */
+export function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** Text of UTF-8 bytes. */
+export function text(data: Uint8Array | null): string | null {
+  return data === null ? null : new TextDecoder().decode(data);
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so failures can be replayed. */
+export function pseudoRandomBytes(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** SHA-256 of bytes, as hex. */
+export async function sha256(data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    data as Uint8Array<ArrayBuffer>,
+  );
+  return Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+/** A running example script, started with `deno run`. */
+export interface RunningExample extends AsyncDisposable {
+  /** The process. */
+  process: Deno.ChildProcess;
+  /** What followed "listening on " in the first line of standard output. */
+  listening: string;
+  /** Reads the next line of standard output (null at end). */
+  readLine(): Promise<string | null>;
+  /** Sends SIGINT and waits for the exit; returns the status. */
+  stop(): Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Starts `examples/<name>` with `deno run <flags> … <args>` and waits for its
+ * first line, which must be `listening on X`. Standard error is piped and
+ * drained so the process never blocks on it.
+ */
+export async function startExample(
+  name: string,
+  flags: string[],
+  args: string[] = [],
+): Promise<RunningExample> {
+  const script = new URL(`../examples/${name}`, import.meta.url).pathname;
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...flags, script, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(process.stderr).text();
+  const lines = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  let done = false;
+  async function readLine(): Promise<string | null> {
+    for (;;) {
+      const nl = pending.indexOf("\n");
+      if (nl >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        return line;
+      }
+      if (done) {
+        if (pending === "") return null;
+        const line = pending;
+        pending = "";
+        return line;
+      }
+      const { value, done: end } = await lines.read();
+      if (end) done = true;
+      else pending += value;
+    }
+  }
+  let stopped: Promise<Deno.CommandStatus> | undefined;
+  async function stop(): Promise<Deno.CommandStatus> {
+    if (stopped === undefined) {
+      stopped = (async () => {
+        try {
+          process.kill("SIGINT");
+        } catch {
+          // Already exited.
+        }
+        try {
+          await process.stdin.close();
+        } catch {
+          // Already closed.
+        }
+        const status = await process.status;
+        while ((await readLine()) !== null) { /* drain */ }
+        await stderr;
+        return status;
+      })();
+    }
+    return await stopped;
+  }
+  const first = await readLine();
+  if (first === null || !first.startsWith("listening on ")) {
+    await stop();
+    throw new Error(
+      `examples/${name} did not print "listening on ...": first line ${
+        JSON.stringify(first)
+      }, standard error ${JSON.stringify(await stderr)}`,
+    );
+  }
+  return {
+    process,
+    listening: first.slice("listening on ".length),
+    readLine,
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop();
+    },
+  };
+}
