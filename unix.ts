@@ -1,9 +1,1181 @@
 // Copyright 2026 the socketkit authors. MIT license.
 
 /**
- * Work in progress.
+ * Unix-domain sockets: stream servers and clients ({@linkcode listen},
+ * {@linkcode accept}, {@linkcode connect}) with every stream function of
+ * the TCP module — {@linkcode recv}, {@linkcode recvExact},
+ * {@linkcode recvUntil}, {@linkcode recvLine}, {@linkcode send},
+ * {@linkcode sendAll}, {@linkcode shutdown}, {@linkcode close} — and
+ * datagram sockets ({@linkcode bind}, {@linkcode sendTo},
+ * {@linkcode recvFrom}).
+ *
+ * Socket files are managed for you: {@linkcode listen} and {@linkcode bind}
+ * replace a stale socket file left by a process that died, refuse a live
+ * one (`Deno.errors.AddrInUse`) and anything that is not a socket
+ * (`Deno.errors.AlreadyExists`), and closing removes the file they created
+ * (never a file someone else put there since). On Linux a path starting
+ * with `"\0"` is an abstract name: no file at all.
+ *
+ * Requires `allow-read`, `allow-write` and `allow-net` permissions: Deno
+ * 2.9 checks read and write access to the socket path and net access to
+ * `unix:<path>`, as in
+ * `deno run --allow-read=/tmp/app --allow-write=/tmp/app --allow-net=unix:/tmp/app/echo.sock`;
+ * an abstract name needs `--allow-net` only. Datagram sockets also need
+ * `--unstable-net`.
+ *
+ * @example An echo over a Unix socket
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using server = await unix.listen({ path: `${dir}/echo.sock`, mode: 0o600 });
+ *   const accepted = unix.accept(server);
+ *   await using client = await unix.connect(`${dir}/echo.sock`);
+ *   await using conn = await accepted;
+ *
+ *   await unix.sendAll(client, "hello\n");
+ *   const line = await unix.recvLine(conn);
+ *   await unix.sendAll(conn, `${line}, back\n`);
+ *   assert.equal(await unix.recvLine(client), "hello, back");
+ * }
+ * await Deno.remove(dir); // the socket file went with the server
+ * ```
  *
  * @module
  */
 
-export {};
+import { formatAddr } from "./_addr.ts";
+import { closedError, ioError, show } from "./_errors.ts";
+import {
+  type Data,
+  setTimeout as setStreamTimeout,
+  StreamServer,
+  type StreamSocket,
+  wrap as wrapConn,
+} from "./_stream.ts";
+import {
+  type Deadline,
+  deadlineFor,
+  type IoOptions,
+  validateSignal,
+  validateTimeout,
+} from "./_timeout.ts";
+
+export {
+  accept,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_RECV_BYTES,
+  recv,
+  recvExact,
+  recvLine,
+  recvUntil,
+  send,
+  sendAll,
+  shutdown,
+  StreamServer,
+  StreamSocket,
+} from "./_stream.ts";
+export type {
+  AcceptOptions,
+  Data,
+  IoOptions,
+  RecvExactOptions,
+  RecvLineOptions,
+  RecvOptions,
+  RecvUntilOptions,
+  SendAllOptions,
+  SendOptions,
+  ShutdownHow,
+} from "./_stream.ts";
+import { close as closeStream } from "./_stream.ts";
+
+/** A connected Unix stream socket. */
+export type UnixSocket = StreamSocket<Deno.UnixAddr>;
+/** A listening Unix stream server. */
+export type UnixServer = StreamServer<Deno.UnixAddr>;
+
+/**
+ * The longest socket path this platform takes, in UTF-8 bytes: 107 on
+ * Linux (`sun_path` is 108 bytes with its terminating NUL), 103 on macOS
+ * and the BSDs. An abstract name may use all 108 bytes, its leading NUL
+ * included.
+ */
+export const MAX_PATH_BYTES: number =
+  Deno.build.os === "linux" || Deno.build.os === "android" ? 107 : 103;
+
+/** The default {@linkcode BindOptions.maxBytes}: 256 KiB. */
+export const DEFAULT_MAX_DATAGRAM_BYTES = 262_144;
+
+const ABSTRACT_MAX_BYTES = 108;
+const encoder = new TextEncoder();
+
+function noop(): void {}
+
+function isAbstract(path: string): boolean {
+  return path.startsWith("\0");
+}
+
+/** The path as people read it: `@name` for an abstract name. */
+function display(path: string): string {
+  return show(isAbstract(path) ? `@${path.slice(1)}` : path);
+}
+
+/** Checks a socket path or abstract name before any I/O. */
+function checkPath(path: unknown, action: string): string {
+  if (typeof path !== "string") {
+    throw new TypeError(
+      `Cannot ${action} as path must be a string: current value is ${
+        show(path)
+      }`,
+    );
+  }
+  if (path === "") {
+    throw new RangeError(
+      `Cannot ${action} as path must not be empty: current value is ""`,
+    );
+  }
+  const size = encoder.encode(path).length;
+  if (isAbstract(path)) {
+    if (Deno.build.os !== "linux" && Deno.build.os !== "android") {
+      throw new Deno.errors.NotSupported(
+        `Cannot ${action} on ${
+          display(path)
+        }: abstract socket names (a path starting with "\\0") exist only on Linux`,
+      );
+    }
+    if (size > ABSTRACT_MAX_BYTES) {
+      throw new RangeError(
+        `Cannot ${action} as an abstract name must be at most ${ABSTRACT_MAX_BYTES} bytes in UTF-8, its leading NUL included: current value is ${
+          display(path)
+        } (${size} bytes)`,
+      );
+    }
+    return path;
+  }
+  if (path.includes("\0")) {
+    throw new TypeError(
+      `Cannot ${action} as path must not contain a NUL byte except a leading one for an abstract name: current value is ${
+        show(path)
+      }`,
+    );
+  }
+  if (size > MAX_PATH_BYTES) {
+    throw new RangeError(
+      `Cannot ${action} as path must be at most ${MAX_PATH_BYTES} bytes in UTF-8 on ${Deno.build.os}: current value is ${
+        show(path)
+      } (${size} bytes)`,
+    );
+  }
+  return path;
+}
+
+function checkMode(mode: unknown, path: string, action: string): void {
+  if (mode === undefined) return;
+  if (typeof mode !== "number") {
+    throw new TypeError(
+      `Cannot ${action} as mode must be a number of permission bits such as 0o600: current value is ${
+        show(mode)
+      }`,
+    );
+  }
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+    throw new RangeError(
+      `Cannot ${action} as mode must be an integer from 0 to 0o777: current value is ${mode}`,
+    );
+  }
+  if (isAbstract(path)) {
+    throw new TypeError(
+      `Cannot ${action} on ${
+        display(path)
+      } with a mode: an abstract name has no file to set permission bits on`,
+    );
+  }
+}
+
+function checkIoOptions(options: unknown, action: string): IoOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ${action} as options must be an object: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const { timeout, signal } = options as IoOptions;
+  if (timeout !== undefined) validateTimeout(timeout, action);
+  validateSignal(signal, action);
+  if (signal?.aborted) throw signal.reason;
+  return options as IoOptions;
+}
+
+// ---- socket files ----
+
+/** Which file a socket created: `dev` and `ino` from `Deno.lstat`. */
+interface FileId {
+  dev: number;
+  ino: number | null;
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.lstat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
+function sameFile(info: Deno.FileInfo | null, id: FileId): boolean {
+  return info !== null && info.isSocket === true && info.dev === id.dev &&
+    info.ino === id.ino;
+}
+
+/**
+ * Makes `path` free to bind: nothing there, or a stale socket file (which
+ * is removed). Refuses a live socket and anything that is not a socket.
+ */
+async function clearStale(path: string, action: string): Promise<void> {
+  const where = `${action} on ${display(path)}`;
+  let info: Deno.FileInfo | null;
+  try {
+    info = await statOrNull(path);
+  } catch (err) {
+    throw ioError(where, err);
+  }
+  if (info === null) return;
+  if (info.isSocket !== true) {
+    throw new Deno.errors.AlreadyExists(
+      `Cannot ${where}: the path exists and is not a socket (remove it or choose another path)`,
+    );
+  }
+  // A socket file: live if something answers, stale if connecting is refused.
+  let probe: Deno.Conn | null = null;
+  try {
+    probe = await Deno.connect({ transport: "unix", path });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return; // gone meanwhile
+    if (!(err instanceof Deno.errors.ConnectionRefused)) {
+      if (err instanceof Deno.errors.NotCapable) throw ioError(where, err);
+      // A datagram socket answers "protocol wrong type": it is alive.
+      throw new Deno.errors.AddrInUse(
+        `Cannot ${where}: a live socket of another kind is bound to this path`,
+        { cause: err },
+      );
+    }
+  }
+  if (probe !== null) {
+    probe.close();
+    throw new Deno.errors.AddrInUse(
+      `Cannot ${where}: another process is listening on this socket`,
+    );
+  }
+  try {
+    // Remove it only if it is still the file we found refusing connections.
+    if (sameFile(await statOrNull(path), info)) await Deno.remove(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw ioError(where, err);
+  }
+}
+
+/** The identity of the socket file just created at `path`, or null. */
+async function fileIdOf(path: string): Promise<FileId | null> {
+  const info = await statOrNull(path).catch(() => null);
+  return info === null || info.isSocket !== true
+    ? null
+    : { dev: info.dev, ino: info.ino };
+}
+
+/** Removes `path` if it is still the socket file `id`. Never throws. */
+async function removeIfOurs(path: string, id: FileId | null): Promise<void> {
+  if (id === null) return;
+  try {
+    if (sameFile(await statOrNull(path), id)) await Deno.remove(path);
+  } catch {
+    // Removed meanwhile, or no permission: nothing more we can do.
+  }
+}
+
+/**
+ * Deno (since 2.6) removes a Unix listener's path when the listener is
+ * dropped, whatever file is there by then. When our socket file was
+ * replaced by someone else's, keep a second link to theirs while Deno
+ * removes the path, then put it back. Returns what to do once the listener
+ * is gone.
+ */
+function guardListener(
+  listener: Deno.Listener,
+  path: string,
+  id: FileId | null,
+): () => Promise<void> {
+  let aside: string | null = null;
+  let guarded = false;
+  const close = listener.close;
+  Object.defineProperty(listener, "close", {
+    configurable: true,
+    writable: true,
+    value: function (this: Deno.Listener): void {
+      if (!guarded) {
+        guarded = true;
+        try {
+          const info = Deno.lstatSync(path);
+          if (id === null || !sameFile(info, id)) {
+            const slash = path.lastIndexOf("/");
+            const candidate = `${path.slice(0, slash + 1)}.${
+              path.slice(slash + 1)
+            }.${crypto.randomUUID().slice(0, 8)}.keep`;
+            Deno.linkSync(path, candidate);
+            aside = candidate;
+          }
+        } catch {
+          // Nothing there, or we may not link: nothing to protect.
+        }
+      }
+      close.call(this);
+    },
+  });
+  return async () => {
+    if (aside !== null) {
+      try {
+        if ((await statOrNull(path)) === null) await Deno.rename(aside, path);
+        else await Deno.remove(aside);
+      } catch {
+        await Deno.remove(aside).catch(noop);
+      }
+      return;
+    }
+    await removeIfOurs(path, id);
+  };
+}
+
+// ---- stream sockets ----
+
+/** Options for {@linkcode listen}. */
+export interface ListenOptions {
+  /**
+   * The socket file's path (at most {@linkcode MAX_PATH_BYTES} bytes in
+   * UTF-8), or on Linux an abstract name: `"\0name"`.
+   */
+  path: string;
+  /**
+   * Permission bits set on the socket file after it is created, such as
+   * `0o600` (owner only) or `0o660` (owner and group). Connecting needs
+   * write permission on the file. Not for abstract names.
+   *
+   * @default {what the umask leaves, usually 0o755}
+   */
+  mode?: number;
+}
+
+/**
+ * Listens for connections on a Unix socket.
+ *
+ * A socket file already at the path is replaced when it is stale (nothing
+ * accepts on it, as after a crash) and refused when it is live. Closing
+ * the server removes the file it created, unless another file has taken
+ * its place since.
+ *
+ * Requires `allow-read`, `allow-write` and `allow-net` permissions (net
+ * access to `unix:<path>`; an abstract name needs `allow-net` only).
+ *
+ * @param options The path, or `{ path, mode }`.
+ * @returns The server; pass it to {@linkcode accept} or iterate it.
+ * @throws {TypeError} If the path is not a string, or has a NUL inside.
+ * @throws {RangeError} If the path is empty or longer than {@linkcode MAX_PATH_BYTES}, or `mode` is out of range.
+ * @throws {Deno.errors.AddrInUse} If a live socket is at the path.
+ * @throws {Deno.errors.AlreadyExists} If something that is not a socket is at the path.
+ * @throws {Deno.errors.NotCapable} If a permission is missing.
+ *
+ * @example Listen with owner-only permissions
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const server = await unix.listen({ path: `${dir}/app.sock`, mode: 0o600 });
+ * assert.equal((await Deno.lstat(`${dir}/app.sock`)).mode! & 0o777, 0o600);
+ * await unix.close(server);
+ * await assert.rejects(Deno.lstat(`${dir}/app.sock`), Deno.errors.NotFound);
+ * await Deno.remove(dir);
+ * ```
+ *
+ * @tags allow-read, allow-write, allow-net
+ */
+export async function listen(
+  options: ListenOptions | string,
+): Promise<UnixServer> {
+  const { path, mode } = listenOptions(options, "listen");
+  const where = `listen on ${display(path)}`;
+  if (!isAbstract(path)) await clearStale(path, "listen");
+  let listener: Deno.UnixListener;
+  try {
+    listener = Deno.listen({ transport: "unix", path });
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      throw new Deno.errors.AddrInUse(
+        `Cannot ${where}: the path was taken by another socket as we bound it`,
+        { cause: err },
+      );
+    }
+    throw ioError(where, err);
+  }
+  if (isAbstract(path)) return new StreamServer(listener);
+  const id = await fileIdOf(path);
+  const onClose = guardListener(listener as Deno.Listener, path, id);
+  if (mode !== undefined) {
+    try {
+      await Deno.chmod(path, mode);
+    } catch (err) {
+      listener.close();
+      await onClose();
+      throw ioError(`set mode ${mode.toString(8)} on ${display(path)}`, err);
+    }
+  }
+  return new StreamServer(listener, onClose);
+}
+
+function listenOptions(
+  options: unknown,
+  action: string,
+): { path: string; mode?: number } {
+  if (typeof options === "string") return { path: checkPath(options, action) };
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ${action} as options must be a path or an object with a path: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const { path, mode } = options as ListenOptions;
+  checkPath(path, action);
+  checkMode(mode, path, action);
+  return mode === undefined ? { path } : { path, mode };
+}
+
+/** Options for {@linkcode connect}. */
+export interface ConnectOptions extends IoOptions {}
+
+/**
+ * Connects to a Unix stream socket.
+ *
+ * Requires `allow-read`, `allow-write` and `allow-net` permissions (net
+ * access to `unix:<path>`; an abstract name needs `allow-net` only).
+ *
+ * @param path The socket file's path, or `"\0name"` for an abstract name.
+ * @param options Timeout and abort signal.
+ * @returns The connected socket.
+ * @throws {TypeError} If the path is not a string.
+ * @throws {RangeError} If the path is empty or too long.
+ * @throws {Deno.errors.NotFound} If there is no socket file at the path.
+ * @throws {Deno.errors.ConnectionRefused} If nothing accepts on it.
+ * @throws {Deno.errors.TimedOut} If the connection is not made in time.
+ *
+ * @example Connect to a server
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using server = await unix.listen(`${dir}/s.sock`);
+ *   await using sock = await unix.connect(`${dir}/s.sock`, { timeout: 5_000 });
+ *   assert.equal(sock.remoteAddr.path, `${dir}/s.sock`);
+ * }
+ * await Deno.remove(dir);
+ * ```
+ *
+ * @tags allow-read, allow-write, allow-net
+ */
+export async function connect(
+  path: string,
+  options: ConnectOptions = {},
+): Promise<UnixSocket> {
+  checkPath(path, "connect");
+  const where = `connect to ${display(path)}`;
+  checkIoOptions(options, where);
+  const deadline = deadlineFor(options, null, () => where);
+  const attempt = Deno.connect({ transport: "unix", path });
+  try {
+    const conn = deadline === null
+      ? await attempt
+      : await deadline.race(attempt);
+    return wrapConn(conn);
+  } catch (err) {
+    if (deadline !== null && deadline.fired) {
+      // Deno cannot cancel it: close the connection if it is made after all.
+      attempt.then((conn) => conn.close(), noop);
+      throw err;
+    }
+    throw ioError(where, err);
+  } finally {
+    deadline?.dispose();
+  }
+}
+
+// ---- datagram sockets ----
+
+/** What this module uses of Deno's unstable `DatagramConn`. */
+interface DatagramConn {
+  readonly addr: Deno.Addr;
+  receive(p?: Uint8Array): Promise<[Uint8Array, Deno.Addr]>;
+  send(p: Uint8Array, addr: Deno.Addr): Promise<number>;
+  close(): void;
+}
+
+type ListenDatagram = (options: {
+  transport: "unixpacket";
+  path: string;
+}) => DatagramConn;
+
+/** A waiter for the send lock; `cancelled` when its deadline fired. */
+interface Waiter {
+  resolve: () => void;
+  cancelled: boolean;
+}
+
+/** The state behind a {@linkcode UnixDatagramSocket}. */
+class DatagramState {
+  readonly conn: DatagramConn;
+  readonly localAddr: Deno.UnixAddr;
+  readonly path: string;
+  readonly id: FileId | null;
+  readonly buf: Uint8Array;
+  readonly maxBytes: number;
+  timeout: number | null = null;
+  // The receive in flight, owned by the handle until someone takes its datagram.
+  pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  receiving = false;
+  // Deno refuses two operations at once on one Unix datagram socket, so
+  // sends take turns, and a receive starts only between sends.
+  busy = false;
+  waiters: Waiter[] = [];
+  pendingSend: Promise<unknown> | null = null;
+  closing: Promise<void> | null = null;
+  bytesRead = 0;
+  bytesWritten = 0;
+
+  constructor(
+    conn: DatagramConn,
+    path: string,
+    id: FileId | null,
+    maxBytes: number,
+  ) {
+    this.conn = conn;
+    this.localAddr = conn.addr as Deno.UnixAddr;
+    this.path = path;
+    this.id = id;
+    this.maxBytes = maxBytes;
+    this.buf = new Uint8Array(maxBytes + 1);
+  }
+
+  where(): string {
+    return display(this.path);
+  }
+
+  async lock(deadline: Deadline | null): Promise<void> {
+    if (!this.busy) {
+      this.busy = true;
+      return;
+    }
+    const waiter: Waiter = { resolve: noop, cancelled: false };
+    const turn = new Promise<void>((resolve) => waiter.resolve = resolve);
+    this.waiters.push(waiter);
+    try {
+      await (deadline === null ? turn : deadline.race(turn));
+    } catch (err) {
+      waiter.cancelled = true;
+      turn.then(() => this.unlock());
+      throw err;
+    }
+  }
+
+  unlock(): void {
+    for (;;) {
+      const next = this.waiters.shift();
+      if (next === undefined) {
+        this.busy = false;
+        return;
+      }
+      if (!next.cancelled) {
+        next.resolve();
+        return;
+      }
+    }
+  }
+
+  async recvFrom(options: IoOptions): Promise<[Uint8Array, Deno.UnixAddr]> {
+    const action = () => `recvFrom on ${this.where()}`;
+    const deadline = deadlineFor(options, this.timeout, action);
+    this.receiving = true;
+    try {
+      if (this.pending === null) {
+        await this.lock(deadline);
+        try {
+          if (this.closing !== null) throw closedError(action());
+          this.pending = this.conn.receive(this.buf);
+        } finally {
+          this.unlock();
+        }
+      }
+      const pending = this.pending;
+      let result: [Uint8Array, Deno.Addr];
+      try {
+        result = deadline === null
+          ? await pending
+          : await deadline.race(pending);
+      } catch (err) {
+        if (deadline !== null && deadline.fired && this.pending === pending) {
+          pending.catch(noop);
+          throw err;
+        }
+        this.pending = null;
+        if (this.closing !== null) throw closedError(action());
+        throw ioError(action(), err);
+      }
+      this.pending = null;
+      const [data, addr] = result;
+      const from = addr as Deno.UnixAddr;
+      if (data.length > this.maxBytes) {
+        throw new Deno.errors.InvalidData(
+          `Cannot ${action()}: a datagram from ${
+            formatAddr(from)
+          } was larger than maxBytes (${this.maxBytes}) and was cut short, so it was dropped (raise maxBytes in bind)`,
+        );
+      }
+      this.bytesRead += data.length;
+      return [data.slice(), from];
+    } finally {
+      this.receiving = false;
+      deadline?.dispose();
+    }
+  }
+
+  async sendTo(data: Uint8Array, to: string): Promise<number> {
+    const action = () => `sendTo ${display(to)}`;
+    const deadline = deadlineFor({}, this.timeout, action);
+    let locked = false;
+    try {
+      await this.lock(deadline);
+      locked = true;
+      if (this.closing !== null) throw closedError(action());
+      if (this.pending !== null) {
+        throw new Deno.errors.Busy(
+          `Cannot ${action()}: a receive is in flight on ${this.where()} (a recvFrom is waiting, or one timed out and keeps its place so no datagram is lost), and Deno cannot send on a Unix datagram socket while it receives`,
+        );
+      }
+      const send = this.conn.send(data, { transport: "unixpacket", path: to });
+      try {
+        const n = deadline === null ? await send : await deadline.race(send);
+        this.bytesWritten += n;
+        return n;
+      } catch (err) {
+        if (deadline !== null && deadline.fired) {
+          // The send goes on; later operations wait for it.
+          this.pendingSend = send.then((n) => {
+            this.bytesWritten += n;
+          }, noop);
+          throw err;
+        }
+        if (this.closing !== null) throw closedError(action());
+        const code = (err as { code?: unknown }).code;
+        if (code === "EMSGSIZE") {
+          throw new RangeError(
+            `Cannot ${action()}: the datagram of ${data.length} bytes is larger than the socket can send (212,960 bytes with Linux's default buffers)`,
+            { cause: err },
+          );
+        }
+        throw ioError(action(), err);
+      }
+    } finally {
+      deadline?.dispose();
+      if (locked) {
+        const pendingSend = this.pendingSend;
+        if (pendingSend !== null) {
+          pendingSend.then(() => {
+            if (this.pendingSend === pendingSend) this.pendingSend = null;
+            this.unlock();
+          });
+        } else {
+          this.unlock();
+        }
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+    const settling: Promise<unknown>[] = [];
+    if (this.pending !== null) settling.push(this.pending.catch(noop));
+    if (this.pendingSend !== null) settling.push(this.pendingSend);
+    this.closing = Promise.all(settling).then(() =>
+      removeIfOurs(this.path, this.id)
+    );
+    return this.closing;
+  }
+}
+
+let stateOf: (sock: UnixDatagramSocket) => DatagramState;
+let makeDatagramSocket: (state: DatagramState) => UnixDatagramSocket;
+
+/**
+ * A Unix datagram socket (`SOCK_DGRAM`), made by {@linkcode bind}. Pass it
+ * to {@linkcode sendTo} and {@linkcode recvFrom}, or iterate it with
+ * `for await` to receive `[data, addr]` pairs until it is closed.
+ *
+ * Deno calls this transport `"unixpacket"`, but it is `SOCK_DGRAM`, not
+ * `SOCK_SEQPACKET`: it exchanges datagrams with Python's
+ * `socket(AF_UNIX, SOCK_DGRAM)`, and a `SOCK_SEQPACKET` or
+ * `SOCK_STREAM` peer fails to connect with "protocol wrong type".
+ *
+ * Deno 2.9 runs one operation at a time on such a socket: sends take
+ * turns, and a send while a receive is in flight (a `recvFrom` waiting, or
+ * one that timed out and keeps its place so no datagram is lost) rejects
+ * with `Deno.errors.Busy`. Send before you receive; after a receive timed
+ * out, a send waits for the next datagram to arrive, or close the socket.
+ *
+ * @example Receive datagrams in a loop
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using server = await unix.bind(`${dir}/server.sock`);
+ *   await using client = await unix.bind(`${dir}/client.sock`);
+ *   await unix.sendTo(client, "one", `${dir}/server.sock`);
+ *   for await (const [data, from] of server) {
+ *     assert.equal(new TextDecoder().decode(data), "one");
+ *     assert.equal(from.path, `${dir}/client.sock`);
+ *     break;
+ *   }
+ * }
+ * await Deno.remove(dir);
+ * ```
+ */
+export class UnixDatagramSocket
+  implements AsyncDisposable, AsyncIterable<[Uint8Array, Deno.UnixAddr]> {
+  readonly #state: DatagramState;
+
+  /**
+   * Use {@linkcode bind} rather than this.
+   *
+   * @param state The internal state.
+   */
+  private constructor(state: DatagramState) {
+    this.#state = state;
+  }
+
+  static {
+    stateOf = (sock) => sock.#state;
+    makeDatagramSocket = (state) => new UnixDatagramSocket(state);
+  }
+
+  /** The bound address (`transport` is `"unixpacket"`). */
+  get localAddr(): Deno.UnixAddr {
+    return this.#state.localAddr;
+  }
+
+  /** The default timeout in milliseconds (`null`: wait for ever; `0`: non-blocking). */
+  get timeout(): number | null {
+    return this.#state.timeout;
+  }
+
+  /** Whether {@linkcode close} was called. */
+  get closed(): boolean {
+    return this.#state.closing !== null;
+  }
+
+  /** The largest datagram {@linkcode recvFrom} accepts, in bytes. */
+  get maxBytes(): number {
+    return this.#state.maxBytes;
+  }
+
+  /** Bytes received so far, in datagrams taken by {@linkcode recvFrom}. */
+  get bytesRead(): number {
+    return this.#state.bytesRead;
+  }
+
+  /** Bytes sent so far. */
+  get bytesWritten(): number {
+    return this.#state.bytesWritten;
+  }
+
+  /** Receives datagrams until the socket is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<[Uint8Array, Deno.UnixAddr]> {
+    const state = this.#state;
+    while (state.closing === null) {
+      try {
+        yield await state.recvFrom({ timeout: null });
+      } catch (err) {
+        if (state.closing !== null) return;
+        throw err;
+      }
+    }
+  }
+
+  /** Closes the socket; same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#state.close();
+  }
+}
+
+function datagramState(sock: unknown, action: string): DatagramState {
+  if (!(sock instanceof UnixDatagramSocket)) {
+    throw new TypeError(
+      `Cannot ${action} as sock must be a UnixDatagramSocket from bind: current value is ${
+        show(sock)
+      }`,
+    );
+  }
+  return stateOf(sock);
+}
+
+/** Options for {@linkcode bind}. */
+export interface BindOptions {
+  /**
+   * The socket file's path (at most {@linkcode MAX_PATH_BYTES} bytes in
+   * UTF-8), or on Linux an abstract name: `"\0name"`.
+   */
+  path: string;
+  /**
+   * Permission bits set on the socket file, such as `0o600`. Sending to
+   * the socket needs write permission on it. Not for abstract names.
+   *
+   * @default {what the umask leaves, usually 0o755}
+   */
+  mode?: number;
+  /**
+   * The largest datagram {@linkcode recvFrom} accepts. A larger one is cut
+   * short by the system, so it is dropped and reported as
+   * `Deno.errors.InvalidData`, never returned truncated. Linux's default
+   * buffers let a sender send 212,960 bytes at most.
+   *
+   * @default {262144}
+   */
+  maxBytes?: number;
+}
+
+/**
+ * Creates a Unix datagram socket bound to a path (Python's
+ * `socket(AF_UNIX, SOCK_DGRAM)` then `bind(path)`).
+ *
+ * As with {@linkcode listen}, a stale socket file at the path is replaced,
+ * a live one is refused, and closing removes the file the socket created.
+ *
+ * Requires `allow-read`, `allow-write` and `allow-net` permissions, and
+ * `--unstable-net`: Deno offers Unix datagram sockets only through its
+ * unstable `Deno.listenDatagram`.
+ *
+ * @param options The path, or `{ path, mode, maxBytes }`.
+ * @returns The socket.
+ * @throws {TypeError} If the path is not a string, or has a NUL inside.
+ * @throws {RangeError} If the path is empty or too long, or `mode` or `maxBytes` is out of range.
+ * @throws {Deno.errors.NotSupported} If Deno runs without `--unstable-net`.
+ * @throws {Deno.errors.AddrInUse} If a live socket is at the path.
+ * @throws {Deno.errors.AlreadyExists} If something that is not a socket is at the path.
+ *
+ * @example Send a datagram and read the sender's path
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using a = await unix.bind({ path: `${dir}/a.sock`, mode: 0o600 });
+ *   await using b = await unix.bind(`${dir}/b.sock`);
+ *   await unix.sendTo(a, "ping", b.localAddr.path);
+ *   const [data, from] = await unix.recvFrom(b, { timeout: 5_000 });
+ *   assert.equal(new TextDecoder().decode(data), "ping");
+ *   assert.equal(from.path, `${dir}/a.sock`);
+ * }
+ * await Deno.remove(dir);
+ * ```
+ *
+ * @tags allow-read, allow-write, allow-net
+ */
+export async function bind(
+  options: BindOptions | string,
+): Promise<UnixDatagramSocket> {
+  const { path, mode } = listenOptions(options, "bind");
+  let maxBytes = DEFAULT_MAX_DATAGRAM_BYTES;
+  if (typeof options === "object" && options.maxBytes !== undefined) {
+    maxBytes = options.maxBytes;
+    if (
+      typeof maxBytes !== "number" || !Number.isInteger(maxBytes) ||
+      maxBytes < 0 || maxBytes > 0x3fff_ffff
+    ) {
+      const Err = typeof maxBytes === "number" ? RangeError : TypeError;
+      throw new Err(
+        `Cannot bind as maxBytes must be an integer from 0 to 1073741823: current value is ${
+          show(maxBytes)
+        }`,
+      );
+    }
+  }
+  const where = `bind ${display(path)}`;
+  const listenDatagram = (Deno as unknown as { listenDatagram?: unknown })
+    .listenDatagram;
+  if (typeof listenDatagram !== "function") {
+    throw new Deno.errors.NotSupported(
+      `Cannot ${where}: Unix datagram sockets need Deno.listenDatagram, which Deno provides only with --unstable-net (run "deno run --unstable-net ..." or add "unstable": ["net"] to deno.json)`,
+    );
+  }
+  if (!isAbstract(path)) await clearStale(path, "bind");
+  let conn: DatagramConn;
+  try {
+    conn = (listenDatagram as ListenDatagram).call(Deno, {
+      transport: "unixpacket",
+      path,
+    });
+  } catch (err) {
+    throw ioError(where, err);
+  }
+  const id = isAbstract(path) ? null : await fileIdOf(path);
+  if (mode !== undefined) {
+    try {
+      await Deno.chmod(path, mode);
+    } catch (err) {
+      conn.close();
+      await removeIfOurs(path, id);
+      throw ioError(`set mode ${mode.toString(8)} on ${display(path)}`, err);
+    }
+  }
+  return makeDatagramSocket(new DatagramState(conn, path, id, maxBytes));
+}
+
+/**
+ * Sends one datagram to the socket bound at `path`.
+ *
+ * Uses the socket's default timeout (see {@linkcode setTimeout}): a send
+ * waits while the receiver's queue is full.
+ *
+ * Requires `allow-write` and `allow-net` permissions for the destination.
+ *
+ * @param sock The sending socket; its path is the sender's address.
+ * @param data Bytes, or a string sent as UTF-8 (may be empty).
+ * @param path Where to send: a socket path, an abstract name, or a
+ * `Deno.UnixAddr` such as the one {@linkcode recvFrom} returns.
+ * @returns The number of bytes sent (all of them).
+ * @throws {TypeError} If `data` or `path` has the wrong type, or the address is unnamed.
+ * @throws {RangeError} If the path is empty or too long, or the datagram too large.
+ * @throws {Deno.errors.Busy} If a receive is in flight on the socket.
+ * @throws {Deno.errors.NotFound} If there is no socket at the path.
+ * @throws {Deno.errors.ConnectionRefused} If the socket at the path is closed.
+ *
+ * @example Reply to the sender
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using server = await unix.bind(`${dir}/server.sock`);
+ *   await using client = await unix.bind(`${dir}/client.sock`);
+ *   await unix.sendTo(client, "hi", `${dir}/server.sock`);
+ *   const [data, from] = await unix.recvFrom(server);
+ *   await unix.sendTo(server, data, from);
+ *   const [echo] = await unix.recvFrom(client);
+ *   assert.equal(new TextDecoder().decode(echo), "hi");
+ * }
+ * await Deno.remove(dir);
+ * ```
+ *
+ * @tags allow-write, allow-net
+ */
+export async function sendTo(
+  sock: UnixDatagramSocket,
+  data: Data,
+  path: string | Deno.UnixAddr,
+): Promise<number> {
+  const state = datagramState(sock, "sendTo");
+  let bytes: Uint8Array;
+  if (data instanceof Uint8Array) bytes = data;
+  else if (typeof data === "string") bytes = encoder.encode(data);
+  else {
+    throw new TypeError(
+      `Cannot sendTo as data must be a Uint8Array or a string: current value is ${
+        show(data)
+      }`,
+    );
+  }
+  let to: unknown = path;
+  if (path !== null && typeof path === "object" && "path" in path) {
+    to = path.path;
+    if (to === null || to === "") {
+      throw new TypeError(
+        `Cannot sendTo as the address is unnamed (the sender did not bind a path), so nothing can be sent to it`,
+      );
+    }
+  }
+  checkPath(to, "sendTo");
+  if (state.closing !== null) {
+    throw closedError(`sendTo ${display(to as string)}`);
+  }
+  return await state.sendTo(bytes, to as string);
+}
+
+/** Options for {@linkcode recvFrom}. */
+export interface RecvFromOptions extends IoOptions {}
+
+/**
+ * Receives one datagram and the address of its sender.
+ *
+ * A receive that times out or is aborted stays in flight, owned by the
+ * socket, and the next call gets its datagram: none is lost. The datagram
+ * is never returned cut short: one larger than the socket's `maxBytes`
+ * rejects with `Deno.errors.InvalidData`.
+ *
+ * Requires `allow-read`, `allow-write` and `allow-net` permissions.
+ *
+ * @param sock The socket.
+ * @param options Timeout and abort signal.
+ * @returns The datagram (a new `Uint8Array`, possibly empty) and the
+ * sender's address (`path` is `null` for a sender that did not bind).
+ * @throws {Deno.errors.TimedOut} If no datagram arrives in time.
+ * @throws {Deno.errors.WouldBlock} If the socket is non-blocking and nothing is ready.
+ * @throws {Deno.errors.Busy} If another `recvFrom` is in progress.
+ * @throws {Deno.errors.InvalidData} If the datagram was larger than `maxBytes`.
+ * @throws {Deno.errors.BadResource} If the socket is closed.
+ *
+ * @example A timeout loses nothing
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using server = await unix.bind(`${dir}/server.sock`);
+ *   await using client = await unix.bind(`${dir}/client.sock`);
+ *   await assert.rejects(unix.recvFrom(server, { timeout: 20 }), Deno.errors.TimedOut);
+ *   await unix.sendTo(client, "late", `${dir}/server.sock`);
+ *   const [data] = await unix.recvFrom(server);
+ *   assert.equal(new TextDecoder().decode(data), "late");
+ * }
+ * await Deno.remove(dir);
+ * ```
+ *
+ * @tags allow-read, allow-write, allow-net
+ */
+export async function recvFrom(
+  sock: UnixDatagramSocket,
+  options: RecvFromOptions = {},
+): Promise<[Uint8Array, Deno.UnixAddr]> {
+  const state = datagramState(sock, "recvFrom");
+  const where = `recvFrom on ${state.where()}`;
+  checkIoOptions(options, where);
+  if (state.closing !== null) throw closedError(where);
+  if (state.receiving) {
+    throw new Deno.errors.Busy(
+      `Cannot ${where}: another recvFrom is in progress on this socket`,
+    );
+  }
+  return await state.recvFrom(options);
+}
+
+/**
+ * Closes a stream socket, a server or a datagram socket. Idempotent: later
+ * calls resolve as the first. Resolves once the operation in flight has
+ * settled and the socket file the server or datagram socket created is
+ * removed.
+ *
+ * @param sock The socket, server or datagram socket.
+ * @throws {TypeError} If `sock` is none of those.
+ *
+ * @example Close a server and its file
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const server = await unix.listen(`${dir}/s.sock`);
+ * await unix.close(server);
+ * await unix.close(server);
+ * assert.equal(server.closed, true);
+ * await assert.rejects(Deno.lstat(`${dir}/s.sock`), Deno.errors.NotFound);
+ * await Deno.remove(dir);
+ * ```
+ */
+export function close(
+  sock: StreamSocket | StreamServer | UnixDatagramSocket,
+): Promise<void> {
+  if (sock instanceof UnixDatagramSocket) return stateOf(sock).close();
+  return closeStream(sock);
+}
+
+/**
+ * Sets the default timeout for every later operation on a socket, server
+ * or datagram socket, as Python's `settimeout` (in milliseconds): `null`
+ * waits for ever, `0` makes it non-blocking. A per-call `timeout`
+ * overrides it. Stream sockets and servers use the TCP module's
+ * implementation.
+ *
+ * @param sock The socket, server or datagram socket.
+ * @param ms Milliseconds, `0` or `null`.
+ * @throws {RangeError} If `ms` is negative or NaN.
+ *
+ * @example Give up on a silent peer
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using sock = await unix.bind(`${dir}/d.sock`);
+ *   unix.setTimeout(sock, 20);
+ *   await assert.rejects(unix.recvFrom(sock), Deno.errors.TimedOut);
+ * }
+ * await Deno.remove(dir);
+ * ```
+ */
+export function setTimeout(
+  sock: StreamSocket | StreamServer | UnixDatagramSocket,
+  ms: number | null,
+): void {
+  if (sock instanceof UnixDatagramSocket) {
+    stateOf(sock).timeout = validateTimeout(ms, "setTimeout");
+    return;
+  }
+  setStreamTimeout(sock, ms);
+}
+
+/**
+ * Sets blocking mode, as Python's `setblocking`: `false` is a timeout of
+ * 0 (operations that cannot complete at once reject with
+ * `Deno.errors.WouldBlock`, and lose no data), `true` is no timeout.
+ *
+ * @param sock The socket, server or datagram socket.
+ * @param flag Whether operations may wait.
+ * @throws {TypeError} If `flag` is not a boolean.
+ *
+ * @example Poll without waiting
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using sock = await unix.bind(`${dir}/d.sock`);
+ *   unix.setBlocking(sock, false);
+ *   await assert.rejects(unix.recvFrom(sock), Deno.errors.WouldBlock);
+ * }
+ * await Deno.remove(dir);
+ * ```
+ */
+export function setBlocking(
+  sock: StreamSocket | StreamServer | UnixDatagramSocket,
+  flag: boolean,
+): void {
+  if (typeof flag !== "boolean") {
+    throw new TypeError(
+      `Cannot setBlocking as flag must be a boolean: current value is ${
+        show(flag)
+      }`,
+    );
+  }
+  setTimeout(sock, flag ? null : 0);
+}
