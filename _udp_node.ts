@@ -1,0 +1,246 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// The UDP backend on node:dgram, which Deno runs without --unstable-net.
+// Internal: udp.ts is the public API.
+//
+// node:dgram pushes datagrams as events whether anyone reads or not, so they
+// wait in a bounded queue that the next receive takes from. When the queue is
+// full, new datagrams are dropped (and counted), as the kernel drops them when
+// a socket's receive buffer is full: UDP never promised delivery.
+
+import dgram from "node:dgram";
+import type { BindRequest, Datagram, UdpBackend } from "./_udp_deno.ts";
+
+/** The most datagrams the node backend queues before dropping new ones. */
+export const MAX_QUEUED_DATAGRAMS = 4_096;
+/** The most payload bytes the node backend queues before dropping new datagrams. */
+export const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+
+type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
+
+const CODES: Record<string, ErrorClass> = {
+  EADDRINUSE: Deno.errors.AddrInUse,
+  EADDRNOTAVAIL: Deno.errors.AddrNotAvailable,
+  ECONNREFUSED: Deno.errors.ConnectionRefused,
+  ECONNRESET: Deno.errors.ConnectionReset,
+  EACCES: Deno.errors.PermissionDenied,
+  EPERM: Deno.errors.PermissionDenied,
+  ENOTFOUND: Deno.errors.NotFound,
+  EAI_NONAME: Deno.errors.NotFound,
+  ENETUNREACH: Deno.errors.NetworkUnreachable,
+  EINVAL: TypeError,
+  ERR_SOCKET_DGRAM_NOT_RUNNING: Deno.errors.BadResource,
+  ERR_SOCKET_BAD_PORT: RangeError,
+};
+
+/** Gives a node:dgram error the matching `Deno.errors` class, keeping its code. */
+export function fromNodeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== "string") return err;
+  let ctor = CODES[code];
+  if (code === "EMSGSIZE") ctor = RangeError;
+  if (ctor === undefined) return err;
+  const out = new ctor(err.message.replace(/^\w+ /, ""), { cause: err });
+  Object.defineProperty(out, "code", {
+    value: code,
+    enumerable: true,
+    configurable: true,
+    writable: true,
+  });
+  return out;
+}
+
+function addrOf(info: { address: string; port: number }): Deno.NetAddr {
+  return { transport: "udp", hostname: info.address, port: info.port };
+}
+
+/** The node:dgram backend. */
+export class NodeBackend implements UdpBackend {
+  readonly kind = "node";
+  readonly socket: dgram.Socket;
+  #localAddr: Deno.NetAddr = { transport: "udp", hostname: "", port: 0 };
+  #queue: Datagram[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  #dropped = 0;
+  #error: unknown = null;
+  #waiter:
+    | { resolve: (d: Datagram) => void; reject: (err: unknown) => void }
+    | null = null;
+  #closing: Promise<void> | null = null;
+
+  private constructor(socket: dgram.Socket) {
+    this.socket = socket;
+  }
+
+  /** Creates and binds a socket; resolves once it is bound. */
+  static async bind(request: BindRequest): Promise<NodeBackend> {
+    const v6 = request.hostname.includes(":");
+    const socket = dgram.createSocket({
+      type: v6 ? "udp6" : "udp4",
+      reuseAddr: request.reuseAddress,
+    });
+    const backend = new NodeBackend(socket);
+    socket.on("message", (msg, info) => backend.#onMessage(msg, info));
+    socket.on("error", (err) => backend.#onError(err));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.bind({ address: request.hostname, port: request.port }, () => {
+          socket.off("error", reject);
+          resolve();
+        });
+      });
+      const info = socket.address();
+      backend.#localAddr = addrOf(info);
+      socket.setBroadcast(request.broadcast);
+      socket.setMulticastLoopback(request.multicastLoopback);
+    } catch (err) {
+      await backend.close();
+      throw fromNodeError(err);
+    }
+    backend.#error = null;
+    return backend;
+  }
+
+  get localAddr(): Deno.NetAddr {
+    return this.#localAddr;
+  }
+
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  #onMessage(msg: Uint8Array, info: dgram.RemoteInfo): void {
+    // Deno's node:dgram reuses the memory behind `msg`: copy at once.
+    const datagram: Datagram = [new Uint8Array(msg), addrOf(info)];
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter.resolve(datagram);
+      return;
+    }
+    const queued = this.#queue.length - this.#head;
+    if (
+      queued >= MAX_QUEUED_DATAGRAMS ||
+      this.#queuedBytes + msg.length > MAX_QUEUED_BYTES
+    ) {
+      this.#dropped++;
+      return;
+    }
+    this.#queue.push(datagram);
+    this.#queuedBytes += msg.length;
+  }
+
+  #onError(err: unknown): void {
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter.reject(fromNodeError(err));
+    } else {
+      this.#error = err;
+    }
+  }
+
+  receive(): Promise<Datagram> {
+    if (this.#head < this.#queue.length) {
+      const datagram = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as Datagram;
+      this.#queuedBytes -= datagram[0].length;
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      return Promise.resolve(datagram);
+    }
+    if (this.#error !== null) {
+      const err = this.#error;
+      this.#error = null;
+      return Promise.reject(fromNodeError(err));
+    }
+    if (this.#closing !== null) {
+      return Promise.reject(
+        new Deno.errors.BadResource("the socket is closed"),
+      );
+    }
+    return new Promise<Datagram>((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  send(data: Uint8Array, hostname: string, port: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      try {
+        this.socket.send(data, port, hostname, (err, n) => {
+          if (err) reject(fromNodeError(err));
+          else resolve(n ?? data.length);
+        });
+      } catch (err) {
+        reject(fromNodeError(err));
+      }
+    });
+  }
+
+  setBroadcast(flag: boolean): Promise<void> {
+    return this.#sync(() => this.socket.setBroadcast(flag));
+  }
+
+  join(group: string, v6: boolean, iface: string | number): Promise<void> {
+    return this.#sync(() =>
+      this.socket.addMembership(group, nodeInterface(v6, iface))
+    );
+  }
+
+  leave(group: string, v6: boolean, iface: string | number): Promise<void> {
+    return this.#sync(() =>
+      this.socket.dropMembership(group, nodeInterface(v6, iface))
+    );
+  }
+
+  setMulticastTtl(ttl: number): Promise<void> {
+    return this.#sync(() => this.socket.setMulticastTTL(ttl));
+  }
+
+  setMulticastLoopback(flag: boolean): Promise<void> {
+    return this.#sync(() => this.socket.setMulticastLoopback(flag));
+  }
+
+  #sync(fn: () => unknown): Promise<void> {
+    try {
+      fn();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(fromNodeError(err));
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    this.#queue = [];
+    this.#head = 0;
+    this.#queuedBytes = 0;
+    this.#closing = new Promise<void>((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // Never bound, or already closed.
+      }
+    });
+    waiter?.reject(new Deno.errors.BadResource("the socket is closed"));
+    return this.#closing;
+  }
+}
+
+/** node:dgram names an IPv6 interface as a scope: `::%1` or `::%eth0`. */
+function nodeInterface(
+  v6: boolean,
+  iface: string | number,
+): string | undefined {
+  if (v6) return iface === 0 ? undefined : `::%${iface}`;
+  return iface === "0.0.0.0" ? undefined : String(iface);
+}
