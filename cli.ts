@@ -1,9 +1,652 @@
 // Copyright 2026 the socketkit authors. MIT license.
+// deno-lint-ignore-file no-console
 
 /**
- * Work in progress.
+ * `socketkit`: a netcat for Deno, for scripting, built on this package's
+ * sockets. Connect and pipe standard input and output through a TCP, UDP or
+ * Unix socket, listen for a client, scan ports, send and receive files with
+ * a progress line.
+ *
+ * ```sh
+ * deno install -g -A -n socketkit jsr:@socketkit/socket/cli
+ * socketkit listen 127.0.0.1 9000 > received.txt     # prints "listening on 127.0.0.1:9000" on stderr
+ * echo hello | socketkit connect 127.0.0.1 9000      # half-closes when stdin ends
+ * socketkit listen --keep-open --echo 127.0.0.1 7    # an echo server until Ctrl-C
+ * socketkit scan 127.0.0.1 22,80,8000-8100           # prints each open port on a line
+ * socketkit recv 9000 backup.tar                     # in one shell,
+ * socketkit send 127.0.0.1 9000 backup.tar           # and in another: progress, then a summary
+ * ```
+ *
+ * Standard output carries only data; `listening on HOST:PORT`, progress and
+ * summaries go to standard error. Exit status: 0 done, 1 network or file
+ * error (one line, no stack trace), 2 bad arguments (one line and the
+ * usage), 130 interrupted by Ctrl-C. `socketkit --help` and
+ * `socketkit COMMAND --help` tell the rest.
+ *
+ * Requires `allow-net` permission, plus `allow-read` and `allow-write` for
+ * files and Unix sockets. UDP uses `Deno.listenDatagram` under
+ * `--unstable-net`, else `node:dgram`.
+ *
+ * @example Check that a port answers, from a script
+ * ```ts
+ * import { main } from "@socketkit/socket/cli";
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * // Prints the open port on standard output; exits 0 as one is open.
+ * assert.equal(await main(["scan", "127.0.0.1", `${server.addr.port}`]), 0);
+ * ```
  *
  * @module
  */
 
-export {};
+import { lookup } from "node:dns/promises";
+import { formatAddr } from "./_addr.ts";
+import {
+  type CommandLine,
+  ipVersion,
+  parseCommandLine,
+  type Parsed,
+  UsageError,
+} from "./_cli_args.ts";
+import {
+  ChunkSource,
+  formatDuration,
+  IdleTimer,
+  Interrupted,
+  Progress,
+  writeAll,
+} from "./_cli_io.ts";
+import { ioError, show } from "./_errors.ts";
+import {
+  accept,
+  close,
+  recv,
+  sendAll,
+  shutdown,
+  type StreamServer,
+  type StreamSocket,
+} from "./_stream.ts";
+import * as tcp from "./tcp.ts";
+import * as unix from "./unix.ts";
+
+const encoder = new TextEncoder();
+/** Reads of standard input sent as one UDP datagram at most (as nc). */
+const UDP_CHUNK = 16_384;
+/** Library argument errors: "Cannot listen as port must be ...". */
+const ARGUMENT_ERROR_REGEXP = /^Cannot [^:"]* as /;
+
+/** What a command needs besides its command line. */
+interface Run {
+  line: CommandLine;
+  /** Aborts on Ctrl-C (SIGINT) and SIGTERM, with an {@linkcode Interrupted}. */
+  signal: AbortSignal;
+  /** Standard input, read once, shared by the connections that use it. */
+  stdin: ChunkSource;
+  /** Prints a line on standard error with --verbose. */
+  say(message: string): void;
+}
+
+function message(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n")[0]!;
+}
+
+/** Whether standard error should show a live progress line. */
+function liveProgress(line: CommandLine): boolean {
+  return line.progress || Deno.stderr.isTerminal();
+}
+
+/** Resolves a host name to an address of the IP version -4 or -6 asks for. */
+async function resolveHost(
+  hostname: string,
+  family: 0 | 4 | 6,
+  always = false,
+): Promise<string> {
+  if (ipVersion(hostname) !== 0 || (family === 0 && !always)) return hostname;
+  try {
+    return (await lookup(hostname, { family })).address;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new Deno.errors.NotFound(
+      `Cannot resolve ${show(hostname)}${
+        family === 0 ? "" : ` to an IPv${family} address`
+      }: ${typeof code === "string" ? code : message(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+async function connectStream(
+  run: Run,
+  signal: AbortSignal,
+): Promise<StreamSocket> {
+  const { line } = run;
+  const options = {
+    signal,
+    ...(line.timeout !== null ? { timeout: line.timeout } : {}),
+  };
+  const sock = line.transport === "unix"
+    ? await unix.connect(line.path, options)
+    : await tcp.connect({
+      hostname: await resolveHost(line.hostname, line.family),
+      port: line.port,
+    }, options);
+  run.say(`connected to ${formatAddr(sock.remoteAddr)}`);
+  return sock;
+}
+
+async function listenStream(run: Run): Promise<StreamServer> {
+  const { line } = run;
+  const server = line.transport === "unix"
+    ? await unix.listen({ path: line.path })
+    : tcp.listen({
+      hostname: await resolveHost(line.hostname, line.family),
+      port: line.port,
+    });
+  console.error(`listening on ${formatAddr(server.addr)}`);
+  return server;
+}
+
+/** Accepts one connection, giving up after --timeout when asked. */
+async function acceptOne(
+  run: Run,
+  server: StreamServer,
+  first: boolean,
+): Promise<StreamSocket> {
+  const sock = await accept(server, {
+    signal: run.signal,
+    timeout: first ? run.line.timeout : null,
+  });
+  run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
+  return sock;
+}
+
+/**
+ * Moves bytes both ways until both directions are done: `input` (or, with
+ * `echo`, what the peer sent) to the socket, half-closing it at the end of
+ * the input; the socket to standard output. Resolves to true when it ended
+ * because nothing moved for --idle-timeout.
+ */
+async function relay(
+  run: Run,
+  sock: StreamSocket,
+  echo: boolean,
+): Promise<boolean> {
+  const stop = new AbortController();
+  const idle = run.line.idleTimeout === null
+    ? null
+    : new IdleTimer(run.line.idleTimeout);
+  const signal = AbortSignal.any(
+    idle === null
+      ? [run.signal, stop.signal]
+      : [run.signal, stop.signal, idle.signal],
+  );
+  let failure: { error: unknown } | null = null;
+  function fail(error: unknown): void {
+    if (signal.aborted) return;
+    failure = { error };
+    stop.abort();
+  }
+  async function halfClose(): Promise<void> {
+    try {
+      await shutdown(sock, "write");
+    } catch (err) {
+      // The peer is gone already: nothing more to tell it.
+      if (!(err instanceof Deno.errors.NotConnected)) throw err;
+    }
+  }
+  const up = echo ? Promise.resolve() : (async () => {
+    for (;;) {
+      const chunk = await run.stdin.read(signal);
+      if (chunk === null) break;
+      await sendAll(sock, chunk, { signal });
+      idle?.touch();
+    }
+    await halfClose();
+  })().catch(fail);
+  const down = (async () => {
+    for (;;) {
+      const data = await recv(sock, undefined, { signal });
+      if (data === null) break;
+      if (echo) await sendAll(sock, data, { signal });
+      else await writeAll(Deno.stdout, data, "standard output", signal);
+      idle?.touch();
+    }
+    if (echo) await halfClose();
+  })().catch(fail);
+  try {
+    await Promise.all([up, down]);
+  } finally {
+    idle?.dispose();
+  }
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  if (run.signal.aborted) throw run.signal.reason;
+  if (idle?.signal.aborted) {
+    run.say(
+      `closing ${formatAddr(sock.remoteAddr)}: nothing moved for ${
+        formatDuration(run.line.idleTimeout!)
+      }`,
+    );
+    return true;
+  }
+  return false;
+}
+
+async function connectCommand(run: Run): Promise<number> {
+  const sock = await connectStream(run, run.signal);
+  try {
+    await relay(run, sock, false);
+  } finally {
+    await close(sock);
+  }
+  return 0;
+}
+
+async function listenCommand(run: Run): Promise<number> {
+  const { line } = run;
+  const server = await listenStream(run);
+  try {
+    if (line.keepOpen && line.echo) return await echoServer(run, server);
+    let first = true;
+    do {
+      const sock = await acceptOne(run, server, first);
+      first = false;
+      // One connection only: stop listening at once, as nc does.
+      if (!line.keepOpen) await close(server);
+      try {
+        await relay(run, sock, line.echo);
+      } catch (err) {
+        // With --keep-open, one client's failure ends only that client.
+        if (!line.keepOpen || isLocalFailure(err, run.signal)) throw err;
+        console.error(`error: ${message(err)}`);
+      } finally {
+        await close(sock);
+      }
+    } while (line.keepOpen);
+  } finally {
+    await close(server);
+  }
+  return 0;
+}
+
+/** Whether an error ends the whole tool rather than one connection. */
+function isLocalFailure(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || message(err).includes("standard output") ||
+    message(err).includes("standard input");
+}
+
+/** listen --keep-open --echo: every client at once, until Ctrl-C. */
+async function echoServer(run: Run, server: StreamServer): Promise<number> {
+  const clients = new Set<Promise<void>>();
+  try {
+    for (let first = true;; first = false) {
+      const sock = await acceptOne(run, server, first);
+      const client = (async () => {
+        try {
+          await relay(run, sock, true);
+        } catch (err) {
+          if (!run.signal.aborted) console.error(`error: ${message(err)}`);
+        } finally {
+          await close(sock);
+        }
+      })();
+      clients.add(client);
+      client.finally(() => clients.delete(client));
+    }
+  } finally {
+    await close(server);
+    await Promise.all(clients);
+  }
+}
+
+/** Bytes, or TimedOut naming the transfer when nothing moved for too long. */
+function idleFailure(
+  idle: IdleTimer | null,
+  run: Run,
+  action: string,
+  err: unknown,
+): unknown {
+  if (idle !== null && idle.signal.aborted && !run.signal.aborted) {
+    return new Deno.errors.TimedOut(
+      `Cannot ${action}: nothing moved for ${
+        formatDuration(run.line.idleTimeout!)
+      }`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+async function sendCommand(run: Run): Promise<number> {
+  const { line } = run;
+  const fromStdin = line.file === "-";
+  const what = fromStdin ? "standard input" : show(line.file);
+  let file: Deno.FsFile | null = null;
+  let size: number | null = null;
+  if (!fromStdin) {
+    try {
+      file = await Deno.open(line.file);
+      const info = await file.stat();
+      if (info.isDirectory) {
+        throw new Deno.errors.IsADirectory("Is a directory");
+      }
+      if (info.isFile) size = info.size;
+    } catch (err) {
+      file?.close();
+      throw ioError(`open ${what}`, err);
+    }
+  }
+  try {
+    const source = file === null ? run.stdin : new ChunkSource(file, what);
+    const sock = await connectStream(run, run.signal);
+    const peer = formatAddr(sock.remoteAddr);
+    const idle = line.idleTimeout === null
+      ? null
+      : new IdleTimer(line.idleTimeout);
+    const signal = idle === null
+      ? run.signal
+      : AbortSignal.any([run.signal, idle.signal]);
+    const progress = new Progress(
+      "sent",
+      size,
+      liveProgress(line),
+      Deno.stderr,
+    );
+    try {
+      try {
+        for (;;) {
+          const chunk = await source.read(signal);
+          if (chunk === null) break;
+          await sendAll(sock, chunk, { signal });
+          progress.add(chunk.length);
+          idle?.touch();
+        }
+        await shutdown(sock, "write");
+      } catch (err) {
+        throw idleFailure(idle, run, `send ${what} to ${peer}`, err);
+      }
+      // Wait for the peer to close, so it has every byte; pass on what it says.
+      try {
+        for (;;) {
+          const data = await recv(sock, undefined, { signal });
+          if (data === null) break;
+          await writeAll(Deno.stdout, data, "standard output", signal);
+          idle?.touch();
+        }
+      } catch (err) {
+        // Every byte is sent: a peer that stays open past --idle-timeout is
+        // left, not failed.
+        if (!(idle?.signal.aborted && !run.signal.aborted)) throw err;
+      }
+      console.error(await progress.finish("to", peer));
+    } catch (err) {
+      await progress.abandon();
+      throw err;
+    } finally {
+      idle?.dispose();
+      await close(sock);
+    }
+  } finally {
+    file?.close();
+  }
+  return 0;
+}
+
+async function recvCommand(run: Run): Promise<number> {
+  const { line } = run;
+  const toStdout = line.file === "-";
+  const what = toStdout ? "standard output" : show(line.file);
+  const server = await listenStream(run);
+  let sock: StreamSocket;
+  try {
+    sock = await acceptOne(run, server, true);
+  } finally {
+    await close(server);
+  }
+  const peer = formatAddr(sock.remoteAddr);
+  let file: Deno.FsFile | null = null;
+  const idle = line.idleTimeout === null
+    ? null
+    : new IdleTimer(line.idleTimeout);
+  const signal = idle === null
+    ? run.signal
+    : AbortSignal.any([run.signal, idle.signal]);
+  const progress = new Progress(
+    "received",
+    null,
+    liveProgress(line),
+    Deno.stderr,
+  );
+  try {
+    if (!toStdout) {
+      try {
+        file = await Deno.open(line.file, {
+          write: true,
+          create: true,
+          truncate: true,
+        });
+      } catch (err) {
+        throw ioError(`open ${what}`, err);
+      }
+    }
+    const out = file ?? Deno.stdout;
+    try {
+      for (;;) {
+        const data = await recv(sock, undefined, { signal });
+        if (data === null) break;
+        await writeAll(out, data, what, signal);
+        progress.add(data.length);
+        idle?.touch();
+      }
+    } catch (err) {
+      throw idleFailure(idle, run, `recv ${what} from ${peer}`, err);
+    }
+    console.error(await progress.finish("from", peer));
+  } catch (err) {
+    await progress.abandon();
+    throw err;
+  } finally {
+    idle?.dispose();
+    file?.close();
+    await close(sock);
+  }
+  return 0;
+}
+
+/** Errors that mean "this port is not open". */
+function isClosedPort(err: unknown): boolean {
+  return err instanceof Deno.errors.ConnectionRefused ||
+    err instanceof Deno.errors.TimedOut ||
+    err instanceof Deno.errors.ConnectionReset ||
+    err instanceof Deno.errors.ConnectionAborted;
+}
+
+async function scanCommand(run: Run): Promise<number> {
+  const { line } = run;
+  const hostname = await resolveHost(line.hostname, line.family);
+  const ports = line.ports;
+  const open: number[] = [];
+  const stop = new AbortController();
+  const signal = AbortSignal.any([run.signal, stop.signal]);
+  let failure: { error: unknown } | null = null;
+  let next = 0;
+  const started = performance.now();
+  async function worker(): Promise<void> {
+    while (next < ports.length && !signal.aborted) {
+      const port = ports[next++]!;
+      try {
+        const sock = await tcp.connect({ hostname, port }, {
+          signal,
+          timeout: line.timeout,
+        });
+        open.push(port);
+        await close(sock);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (isClosedPort(err)) continue;
+        failure = { error: err };
+        stop.abort();
+        return;
+      }
+    }
+  }
+  await Promise.all(
+    Array.from({ length: Math.min(line.concurrency, ports.length) }, worker),
+  );
+  if (run.signal.aborted) throw run.signal.reason;
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  open.sort((a, b) => a - b);
+  if (open.length > 0) {
+    await writeAll(
+      Deno.stdout,
+      encoder.encode(open.join("\n") + "\n"),
+      "standard output",
+    );
+  }
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  run.say(
+    `${open.length} of ${ports.length} ports open on ${host} in ${
+      formatDuration(performance.now() - started)
+    }`,
+  );
+  if (open.length === 0) {
+    console.error(
+      ports.length === 1
+        ? `port ${ports[0]} is not open on ${host}`
+        : `none of the ${ports.length} ports is open on ${host}`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+function runCommand(run: Run): Promise<number> {
+  switch (run.line.command) {
+    case "connect":
+      return connectCommand(run);
+    case "listen":
+      return listenCommand(run);
+    case "scan":
+      return scanCommand(run);
+    case "send":
+      return sendCommand(run);
+    case "recv":
+      return recvCommand(run);
+  }
+}
+
+function printUsageError(err: UsageError): void {
+  console.error(`error: ${err.message}`);
+  console.error(err.usage);
+}
+
+/**
+ * Runs the `socketkit` command line: `connect`, `listen`, `scan`, `send`
+ * or `recv` (see `socketkit --help`), with standard input, output and error
+ * as its data and messages.
+ *
+ * Errors are printed, not thrown: one line (`error: ...`, no stack trace)
+ * for network and file errors, that line and the usage for bad arguments.
+ * Ctrl-C (SIGINT) and SIGTERM close every socket and end the run.
+ *
+ * Requires `allow-net` permission, plus `allow-read` and `allow-write` for
+ * files and Unix sockets.
+ *
+ * @param args The arguments after the program name, as `Deno.args`.
+ * @returns The exit status: 0 done, 1 network or file error (or no open port
+ * for `scan`), 2 bad arguments, 130 interrupted by SIGINT (143 by SIGTERM).
+ *
+ * @example Scan a port list
+ * ```ts
+ * import { main } from "@socketkit/socket/cli";
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = server.addr.port;
+ * // Prints the open port; the closed neighbour is left out.
+ * assert.equal(await main(["scan", "127.0.0.1", `${port},${port === 65535 ? 1 : port + 1}`]), 0);
+ * ```
+ *
+ * @example Bad arguments exit 2
+ * ```ts
+ * import { main } from "@socketkit/socket/cli";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(await main(["connect", "127.0.0.1", "99999"]), 2);
+ * ```
+ *
+ * @tags allow-net, allow-read, allow-write
+ */
+export async function main(args: string[]): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parseCommandLine(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    printUsageError(err);
+    return 2;
+  }
+  if ("help" in parsed) {
+    console.log(parsed.help);
+    return 0;
+  }
+  const line = parsed;
+  const controller = new AbortController();
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((sig) => {
+    const handler = () => {
+      // A second Ctrl-C does not wait for the sockets to close.
+      if (controller.signal.aborted) Deno.exit(new Interrupted(sig).status);
+      controller.abort(new Interrupted(sig));
+    };
+    Deno.addSignalListener(sig, handler);
+    return [sig, handler] as const;
+  });
+  const run: Run = {
+    line,
+    signal: controller.signal,
+    stdin: new ChunkSource(
+      Deno.stdin,
+      "standard input",
+      line.transport === "udp" ? UDP_CHUNK : undefined,
+    ),
+    say: line.verbose ? (text) => console.error(text) : () => {},
+  };
+  try {
+    return await runCommand(run);
+  } catch (err) {
+    if (controller.signal.aborted) {
+      return (controller.signal.reason as Interrupted).status;
+    }
+    const text = message(err);
+    if (
+      (err instanceof TypeError || err instanceof RangeError) &&
+      ARGUMENT_ERROR_REGEXP.test(text)
+    ) {
+      // The library refused an argument before any I/O.
+      printUsageError(
+        new UsageError(
+          text,
+          `Run "socketkit ${line.command} --help" for the usage.`,
+        ),
+      );
+      return 2;
+    }
+    console.error(`error: ${text}`);
+    if (line.verbose && err instanceof Error && err.stack) {
+      console.error(err.stack);
+    }
+    return 1;
+  } finally {
+    for (const [sig, handler] of handlers) {
+      Deno.removeSignalListener(sig, handler);
+    }
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,506 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// The command line of cli.ts: usage texts and parsing with node:util
+// parseArgs. Pure: no I/O. Internal.
+
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+
+/** The name the tool calls itself in messages. */
+export const PROGRAM = "socketkit";
+
+/** The commands the tool knows. */
+export type CommandName = "connect" | "listen" | "scan" | "send" | "recv";
+
+/** A parsed command line, ready to run. */
+export interface CommandLine {
+  command: CommandName;
+  transport: "tcp" | "udp" | "unix";
+  /** The host (TCP and UDP); `""` with --unix. */
+  hostname: string;
+  /** The port (TCP and UDP); 0 with --unix and for scan. */
+  port: number;
+  /** The socket path with --unix, else `""`. */
+  path: string;
+  /** The file of send and recv (`"-"`: standard input or output), else `""`. */
+  file: string;
+  /** The ports of scan, sorted, each once. */
+  ports: number[];
+  /** 4 or 6 with -4 or -6, else 0. */
+  family: 0 | 4 | 6;
+  /** --timeout in milliseconds, or null. */
+  timeout: number | null;
+  /** --idle-timeout in milliseconds, or null. */
+  idleTimeout: number | null;
+  /** --concurrency of scan. */
+  concurrency: number;
+  keepOpen: boolean;
+  echo: boolean;
+  verbose: boolean;
+  /** The hidden --progress: draw the progress line even when standard error is not a terminal. */
+  progress: boolean;
+}
+
+/** What parsing asks for: run a command, or print a help text and exit 0. */
+export type Parsed = CommandLine | { help: string };
+
+/** Bad arguments: print the message and the usage, exit 2. */
+export class UsageError extends Error {
+  /** The usage lines of the command (or of the tool). */
+  readonly usage: string;
+
+  constructor(message: string, usage: string) {
+    super(message);
+    this.name = "UsageError";
+    this.usage = usage;
+  }
+}
+
+/** The default per-port timeout of scan. */
+export const DEFAULT_SCAN_TIMEOUT = 1_000;
+/** The default number of ports scan tries at once. */
+export const DEFAULT_CONCURRENCY = 100;
+/** The most ports scan tries at once. */
+export const MAX_CONCURRENCY = 4_096;
+
+const DURATION_REGEXP = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
+const PORT_REGEXP = /^\d{1,5}$/;
+const RANGE_REGEXP = /^(\d{1,5})(?:-(\d{1,5}))?$/;
+const IPV4_REGEXP = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+const DURATION_NOTE =
+  "DURATION is seconds (5, 0.5) or a number with a unit (500ms, 5s, 2m).";
+
+const USAGE: Record<CommandName, string> = {
+  connect: `usage: ${PROGRAM} connect [options] HOST PORT
+       ${PROGRAM} connect [options] --unix PATH`,
+  listen: `usage: ${PROGRAM} listen [options] [HOST] PORT
+       ${PROGRAM} listen [options] --unix PATH`,
+  scan: `usage: ${PROGRAM} scan [options] HOST PORTS`,
+  send: `usage: ${PROGRAM} send [options] HOST PORT FILE
+       ${PROGRAM} send [options] --unix PATH FILE`,
+  recv: `usage: ${PROGRAM} recv [options] [HOST] PORT FILE
+       ${PROGRAM} recv [options] --unix PATH FILE`,
+};
+
+const MAIN_USAGE =
+  `usage: ${PROGRAM} <connect|listen|scan|send|recv> [options] ARGS...
+Run "${PROGRAM} --help" for more.`;
+
+/** The help of the tool as a whole. */
+export const MAIN_HELP =
+  `${PROGRAM}: a netcat for Deno, built on @socketkit/socket.
+
+Usage:
+  ${PROGRAM} connect [options] HOST PORT      standard input to a server, its answer to standard output
+  ${PROGRAM} listen [options] [HOST] PORT     the same with a client that connects here
+  ${PROGRAM} scan [options] HOST PORTS        print the ports that accept a connection
+  ${PROGRAM} send [options] HOST PORT FILE    send a file, with progress
+  ${PROGRAM} recv [options] [HOST] PORT FILE  receive a file, with progress
+
+Transports: TCP by default, --udp for UDP, --unix PATH for a Unix socket.
+Standard output carries only data; messages go to standard error.
+Run "${PROGRAM} COMMAND --help" for a command's options.
+
+Exit status: 0 done, 1 network or file error, 2 bad arguments, 130 interrupted.`;
+
+const COMMON_HELP = `  -4, -6                       use IPv4 or IPv6 only
+  -v, --verbose                say on standard error what happens
+  -h, --help                   print this help`;
+
+const HELP: Record<CommandName, string> = {
+  connect: `${USAGE.connect}
+
+Connects, then copies standard input to the socket and the socket to standard
+output until both are done. When standard input ends, the socket's write side
+is shut down and what the peer still sends reaches standard output.
+
+Options:
+  -u, --udp                    use UDP: each read of standard input is sent as
+                               one datagram; UDP has no end of stream, so the
+                               tool runs until --idle-timeout or Ctrl-C
+      --unix PATH              connect to a Unix socket instead
+  -w, --timeout DURATION       give up connecting after DURATION
+  -i, --idle-timeout DURATION  quit when nothing moves for DURATION
+${COMMON_HELP}
+
+${DURATION_NOTE}`,
+  listen: `${USAGE.listen}
+
+Listens (on every interface when HOST is left out; port 0 picks a free port),
+prints "listening on HOST:PORT" on standard error, accepts one connection and
+copies standard input to it and it to standard output until both are done.
+
+Options:
+  -k, --keep-open              accept connections until Ctrl-C: one at a time,
+                               or all at once with --echo
+      --echo                   answer each client with what it sent
+  -u, --udp                    use UDP: datagrams from the first sender go to
+                               standard output (from every sender with -k) and
+                               standard input goes back to it
+      --unix PATH              listen on a Unix socket instead
+  -w, --timeout DURATION       give up when nobody connects within DURATION
+  -i, --idle-timeout DURATION  close a connection when nothing moves for DURATION
+${COMMON_HELP}
+
+${DURATION_NOTE}`,
+  scan: `${USAGE.scan}
+
+Tries to connect to each port and prints, one a line and in order, the ports
+that accept. PORTS is a list of ports and ranges, such as 22,80,8000-8100.
+Exits 0 when a port is open, 1 when none is.
+
+Options:
+  -w, --timeout DURATION       give up on a port after DURATION (default 1s)
+  -c, --concurrency N          try N ports at once (default ${DEFAULT_CONCURRENCY})
+${COMMON_HELP}
+
+${DURATION_NOTE}`,
+  send: `${USAGE.send}
+
+Connects and sends FILE ("-" for standard input), then shuts down the write
+side and waits for the peer to close; what the peer sends back goes to
+standard output. Draws a progress line when standard error is a terminal and
+prints a summary at the end.
+
+Options:
+      --unix PATH              connect to a Unix socket instead
+  -w, --timeout DURATION       give up connecting after DURATION
+  -i, --idle-timeout DURATION  fail when nothing moves for DURATION
+${COMMON_HELP}
+
+${DURATION_NOTE}`,
+  recv: `${USAGE.recv}
+
+Listens (on every interface when HOST is left out), prints "listening on
+HOST:PORT" on standard error, accepts one connection and writes what it sends
+to FILE ("-" for standard output) until it closes. Draws a progress line when
+standard error is a terminal and prints a summary at the end.
+
+Options:
+      --unix PATH              listen on a Unix socket instead
+  -w, --timeout DURATION       give up when nobody connects within DURATION
+  -i, --idle-timeout DURATION  fail when nothing moves for DURATION
+${COMMON_HELP}
+
+${DURATION_NOTE}`,
+};
+
+const COMMON: ParseArgsOptionsConfig = {
+  help: { type: "boolean", short: "h" },
+  verbose: { type: "boolean", short: "v" },
+  "4": { type: "boolean", short: "4" },
+  "6": { type: "boolean", short: "6" },
+};
+const TIMEOUTS: ParseArgsOptionsConfig = {
+  timeout: { type: "string", short: "w" },
+  "idle-timeout": { type: "string", short: "i" },
+};
+
+const OPTIONS: Record<CommandName, ParseArgsOptionsConfig> = {
+  connect: {
+    ...COMMON,
+    ...TIMEOUTS,
+    udp: { type: "boolean", short: "u" },
+    unix: { type: "string" },
+  },
+  listen: {
+    ...COMMON,
+    ...TIMEOUTS,
+    udp: { type: "boolean", short: "u" },
+    unix: { type: "string" },
+    "keep-open": { type: "boolean", short: "k" },
+    echo: { type: "boolean" },
+  },
+  scan: {
+    ...COMMON,
+    timeout: { type: "string", short: "w" },
+    concurrency: { type: "string", short: "c" },
+  },
+  send: {
+    ...COMMON,
+    ...TIMEOUTS,
+    unix: { type: "string" },
+    progress: { type: "boolean" },
+  },
+  recv: {
+    ...COMMON,
+    ...TIMEOUTS,
+    unix: { type: "string" },
+    progress: { type: "boolean" },
+  },
+};
+
+function isCommand(name: string | undefined): name is CommandName {
+  return name !== undefined && Object.hasOwn(USAGE, name);
+}
+
+/** The help text of a command, or of the tool. */
+export function helpText(command?: CommandName): string {
+  return command === undefined ? MAIN_HELP : HELP[command];
+}
+
+/** Rewrites node:util's parseArgs errors as one short line. */
+function parseArgsMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const quoted = /'([^']+)'/.exec(err.message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && quoted !== undefined) {
+    return `unknown option ${JSON.stringify(quoted)}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && quoted !== undefined) {
+    return err.message.includes("argument missing")
+      ? `option ${JSON.stringify(quoted)} needs a value`
+      : `option ${JSON.stringify(quoted)} takes no value`;
+  }
+  return err.message.split("\n")[0]!;
+}
+
+/**
+ * Parses a duration: seconds (`5`, `0.5`) or a number with a unit
+ * (`500ms`, `5s`, `2m`, `1h`). Returns milliseconds.
+ */
+export function parseDuration(text: string, name: string): number {
+  const match = DURATION_REGEXP.exec(text);
+  const value = match === null ? NaN : Number(match[1]);
+  const unit = match?.[2] ?? "s";
+  const ms = value *
+    (unit === "ms"
+      ? 1
+      : unit === "s"
+      ? 1_000
+      : unit === "m"
+      ? 60_000
+      : 3_600_000);
+  if (!(ms > 0) || !Number.isFinite(ms) || ms > 2_147_483_647) {
+    throw new RangeError(
+      `${name} must be a positive duration such as 5, 0.5, 500ms or 2m: current value is ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return Math.max(1, Math.round(ms));
+}
+
+/** Parses a port from `min` to 65535. */
+export function parsePort(text: string, min: number, name = "PORT"): number {
+  const port = PORT_REGEXP.test(text) ? Number(text) : NaN;
+  if (!(port >= min && port <= 65535)) {
+    throw new RangeError(
+      `${name} must be an integer from ${min} to 65535: current value is ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return port;
+}
+
+/**
+ * Parses a list of ports and ranges (`22,80,8000-8100`) into sorted ports,
+ * each once.
+ */
+export function parsePorts(text: string): number[] {
+  const seen = new Uint8Array(65_536);
+  let count = 0;
+  for (const item of text.split(",")) {
+    const match = RANGE_REGEXP.exec(item.trim());
+    const first = match === null ? NaN : Number(match[1]);
+    const last = match?.[2] === undefined ? first : Number(match[2]);
+    if (!(first >= 1 && last <= 65535 && first <= last)) {
+      throw new RangeError(
+        `PORTS must be ports and ranges from 1 to 65535, such as 22,80,8000-8100: current value is ${
+          JSON.stringify(text)
+        }`,
+      );
+    }
+    for (let port = first; port <= last; port++) {
+      if (seen[port] === 0) {
+        seen[port] = 1;
+        count++;
+      }
+    }
+  }
+  const ports = new Array<number>(count);
+  let i = 0;
+  for (let port = 1; port <= 65535; port++) {
+    if (seen[port] === 1) ports[i++] = port;
+  }
+  return ports;
+}
+
+/** The IP version of an address literal (4 or 6), or 0 for a host name. */
+export function ipVersion(hostname: string): 0 | 4 | 6 {
+  if (hostname.includes(":")) return 6;
+  return IPV4_REGEXP.test(hostname) ? 4 : 0;
+}
+
+/**
+ * Parses the tool's arguments.
+ *
+ * @throws {UsageError} If they are wrong; the message is one line.
+ */
+export function parseCommandLine(args: readonly string[]): Parsed {
+  const name = args[0];
+  if (name === undefined) throw new UsageError("no command given", MAIN_USAGE);
+  if (name === "-h" || name === "--help" || name === "help") {
+    const topic = args[1];
+    if (name === "help" && isCommand(topic)) return { help: HELP[topic] };
+    return { help: MAIN_HELP };
+  }
+  if (!isCommand(name)) {
+    throw new UsageError(
+      name.startsWith("-")
+        ? `the command must come first: current first argument is ${
+          JSON.stringify(name)
+        }`
+        : `unknown command ${JSON.stringify(name)}`,
+      MAIN_USAGE,
+    );
+  }
+  const usage = `${USAGE[name]}
+Run "${PROGRAM} ${name} --help" for more.`;
+  try {
+    return parseCommand(name, args.slice(1));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    if (err instanceof Error) throw new UsageError(err.message, usage);
+    throw err;
+  }
+}
+
+function parseCommand(name: CommandName, args: string[]): Parsed {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      options: OPTIONS[name],
+      strict: true,
+      allowPositionals: true,
+    }) as {
+      values: Record<string, string | boolean | undefined>;
+      positionals: string[];
+    });
+  } catch (err) {
+    throw new TypeError(parseArgsMessage(err));
+  }
+  if (values.help === true) return { help: HELP[name] };
+
+  const unix = values.unix as string | undefined;
+  const udp = values.udp === true;
+  if (unix === "") throw new TypeError("--unix PATH must not be empty");
+  if (unix !== undefined && udp) {
+    throw new TypeError("--udp and --unix cannot be used together");
+  }
+  if (values["4"] === true && values["6"] === true) {
+    throw new TypeError("-4 and -6 cannot be used together");
+  }
+  const family = values["4"] === true ? 4 : values["6"] === true ? 6 : 0;
+  if (unix !== undefined && family !== 0) {
+    throw new TypeError(`-${family} does not apply to --unix`);
+  }
+  const echo = values.echo === true;
+  const keepOpen = values["keep-open"] === true;
+
+  const line: CommandLine = {
+    command: name,
+    transport: unix !== undefined ? "unix" : udp ? "udp" : "tcp",
+    hostname: "",
+    port: 0,
+    path: unix ?? "",
+    file: "",
+    ports: [],
+    family,
+    timeout: values.timeout === undefined
+      ? null
+      : parseDuration(values.timeout as string, "--timeout"),
+    idleTimeout: values["idle-timeout"] === undefined
+      ? null
+      : parseDuration(values["idle-timeout"] as string, "--idle-timeout"),
+    concurrency: DEFAULT_CONCURRENCY,
+    keepOpen,
+    echo,
+    verbose: values.verbose === true,
+    progress: values.progress === true,
+  };
+
+  // The positionals each command takes, by transport.
+  const wanted = positionalNames(name, line.transport);
+  const min = wanted.filter((p) => !p.startsWith("[")).length;
+  if (positionals.length < min || positionals.length > wanted.length) {
+    const given = positionals.length === 0
+      ? "none"
+      : positionals.map((p) => JSON.stringify(p)).join(" ");
+    throw new TypeError(
+      `${name}${line.transport === "unix" ? " --unix PATH" : ""} takes ${
+        wanted.join(" ") || "no arguments"
+      }: given ${given}`,
+    );
+  }
+  // Optional leading HOST: present when every argument is given.
+  const args2 = [...positionals];
+  const hostGiven = wanted[0] === "[HOST]" && args2.length === wanted.length;
+  const listening = name === "listen" || name === "recv";
+  if (line.transport !== "unix") {
+    let host: string | undefined;
+    if (wanted[0] === "HOST" || hostGiven) host = args2.shift()!;
+    if (host === undefined) host = family === 6 ? "::" : "0.0.0.0";
+    if (host === "") throw new TypeError("HOST must not be empty");
+    line.hostname = host.startsWith("[") && host.endsWith("]")
+      ? host.slice(1, -1)
+      : host;
+    const version = ipVersion(line.hostname);
+    if (family !== 0 && version !== 0 && version !== family) {
+      throw new TypeError(
+        `-${family} asks for IPv${family} but HOST is an IPv${version} address: current value is ${
+          JSON.stringify(host)
+        }`,
+      );
+    }
+    if (name === "scan") {
+      line.ports = parsePorts(args2.shift()!);
+    } else {
+      line.port = parsePort(args2.shift()!, listening ? 0 : 1);
+    }
+  }
+  if (name === "send" || name === "recv") {
+    line.file = args2.shift()!;
+    if (line.file === "") throw new TypeError("FILE must not be empty");
+  }
+
+  if (name === "scan") {
+    line.timeout ??= DEFAULT_SCAN_TIMEOUT;
+    if (values.concurrency !== undefined) {
+      const text = values.concurrency as string;
+      const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+      if (!(n >= 1 && n <= MAX_CONCURRENCY)) {
+        throw new RangeError(
+          `--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}: current value is ${
+            JSON.stringify(text)
+          }`,
+        );
+      }
+      line.concurrency = n;
+    }
+  }
+  return line;
+}
+
+function positionalNames(
+  name: CommandName,
+  transport: CommandLine["transport"],
+): string[] {
+  if (transport === "unix") {
+    return name === "send" || name === "recv" ? ["FILE"] : [];
+  }
+  switch (name) {
+    case "connect":
+      return ["HOST", "PORT"];
+    case "listen":
+      return ["[HOST]", "PORT"];
+    case "scan":
+      return ["HOST", "PORTS"];
+    case "send":
+      return ["HOST", "PORT", "FILE"];
+    case "recv":
+      return ["[HOST]", "PORT", "FILE"];
+  }
+}

@@ -1,0 +1,311 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// The standard-stream side of cli.ts: reading standard input, writing
+// standard output and files, the idle timer and the progress line. The
+// sockets are the library's; nothing here touches the network. Internal.
+
+import { ioError } from "./_errors.ts";
+
+/** Ends a run when nothing moved for `--idle-timeout`. */
+export class IdleError extends Error {
+  /** The idle time in milliseconds. */
+  readonly ms: number;
+
+  constructor(ms: number) {
+    super(`nothing moved for ${formatDuration(ms)}`);
+    this.name = "IdleError";
+    this.ms = ms;
+  }
+}
+
+/** Ends a run on Ctrl-C (SIGINT) or SIGTERM. */
+export class Interrupted extends Error {
+  /** The exit status: 128 plus the signal number. */
+  readonly status: number;
+
+  constructor(signal: Deno.Signal) {
+    super(`interrupted by ${signal}`);
+    this.name = "Interrupted";
+    this.status = signal === "SIGTERM" ? 143 : 130;
+  }
+}
+
+/**
+ * Resolves as `promise` does, or rejects with `signal.reason` when the
+ * signal aborts first. The promise goes on; its result is then dropped.
+ */
+export function raceSignal<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Anything with Deno's `write(p)` (standard output, a file). */
+export interface Writer {
+  write(p: Uint8Array): Promise<number>;
+}
+
+/** Anything with Deno's `read(p)` (standard input, a file). */
+export interface Reader {
+  read(p: Uint8Array): Promise<number | null>;
+}
+
+/** Writes every byte of `data` to `writer`; errors name `what`. */
+export async function writeAll(
+  writer: Writer,
+  data: Uint8Array,
+  what: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  let n = 0;
+  try {
+    while (n < data.length) {
+      n += await raceSignal(writer.write(data.subarray(n)), signal);
+    }
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw ioError(`write to ${what}`, err);
+  }
+}
+
+/**
+ * A reader shared by consumers that come and go (one connection after
+ * another): a read abandoned by one consumer's signal stays in flight, and
+ * the next consumer gets its bytes.
+ */
+export class ChunkSource {
+  readonly #reader: Reader;
+  readonly #what: string;
+  readonly #size: number;
+  #pending: Promise<Uint8Array | null> | null = null;
+  #done = false;
+
+  constructor(reader: Reader, what: string, size = 65_536) {
+    this.#reader = reader;
+    this.#what = what;
+    this.#size = size;
+  }
+
+  /** Whether the end of the input was reached. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  async #readOnce(): Promise<Uint8Array | null> {
+    const buf = new Uint8Array(this.#size);
+    let n: number | null;
+    try {
+      n = await this.#reader.read(buf);
+    } catch (err) {
+      throw ioError(`read ${this.#what}`, err);
+    }
+    return n === null ? null : buf.subarray(0, n);
+  }
+
+  /** The next chunk, or null at the end; rejects with `signal.reason` on abort. */
+  async read(signal?: AbortSignal): Promise<Uint8Array | null> {
+    if (this.#done) return null;
+    const pending = this.#pending ??= this.#readOnce();
+    let chunk: Uint8Array | null;
+    try {
+      chunk = await raceSignal(pending, signal);
+    } catch (err) {
+      if (signal?.aborted && this.#pending === pending) {
+        pending.catch(() => {});
+        throw err;
+      }
+      this.#pending = null;
+      throw err;
+    }
+    this.#pending = null;
+    if (chunk === null) this.#done = true;
+    return chunk;
+  }
+}
+
+/** Aborts `signal` once nothing moved for `ms` milliseconds; {@linkcode touch} on every movement. */
+export class IdleTimer {
+  readonly #ms: number;
+  readonly #controller = new AbortController();
+  #last = performance.now();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+    this.#arm(ms);
+  }
+
+  /** Aborts with an {@linkcode IdleError}. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Records a movement. */
+  touch(): void {
+    this.#last = performance.now();
+  }
+
+  #arm(delay: number): void {
+    this.#timer = setTimeout(() => {
+      const idle = performance.now() - this.#last;
+      if (idle + 1 >= this.#ms) {
+        this.#timer = undefined;
+        this.#controller.abort(new IdleError(this.#ms));
+      } else {
+        this.#arm(this.#ms - idle);
+      }
+    }, delay);
+  }
+
+  /** Stops the timer. Idempotent. */
+  dispose(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** `1536` → `1.5 KiB`. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = n / 1024;
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i++;
+  }
+  return `${value.toFixed(1)} ${units[i]}`;
+}
+
+/** `1500` → `1.5 s`, `20` → `20 ms`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  const s = ms / 1_000;
+  return `${Number.isInteger(s) ? s : s.toFixed(s < 10 ? 2 : 1)} s`;
+}
+
+function formatRate(bytes: number, ms: number): string {
+  return `${formatBytes(ms > 0 ? Math.round(bytes * 1_000 / ms) : 0)}/s`;
+}
+
+const encoder = new TextEncoder();
+/** How often the progress line is redrawn, in milliseconds. */
+const REDRAW_MS = 100;
+
+/**
+ * Counts a transfer's bytes, draws a live line on standard error (when
+ * `live`), and makes the summary.
+ */
+export class Progress {
+  readonly #verb: string;
+  readonly #total: number | null;
+  readonly #live: boolean;
+  readonly #err: Writer;
+  readonly #start = performance.now();
+  #bytes = 0;
+  #drawn = -Infinity;
+  #drawing: Promise<void> = Promise.resolve();
+  #dirty = false;
+
+  /**
+   * @param verb `sent` or `received`.
+   * @param total The size when known.
+   * @param live Whether to draw the live line.
+   * @param err Where to draw it (standard error).
+   */
+  constructor(
+    verb: string,
+    total: number | null,
+    live: boolean,
+    err: Writer,
+  ) {
+    this.#verb = verb;
+    this.#total = total;
+    this.#live = live;
+    this.#err = err;
+  }
+
+  /** The bytes counted so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Counts `n` more bytes and redraws when due. */
+  add(n: number): void {
+    this.#bytes += n;
+    if (!this.#live) return;
+    const now = performance.now();
+    if (now - this.#drawn >= REDRAW_MS) {
+      this.#drawn = now;
+      this.#draw(`\r${this.line(now)}\x1b[K`);
+    } else {
+      this.#dirty = true;
+    }
+  }
+
+  /** The live line: bytes, percent when the size is known, rate. */
+  line(now: number = performance.now()): string {
+    const total = this.#total;
+    const done = formatBytes(this.#bytes);
+    const amount = total === null
+      ? done
+      : `${done} of ${formatBytes(total)} (${
+        total === 0 ? 100 : Math.floor(this.#bytes * 100 / total)
+      }%)`;
+    return `${this.#verb} ${amount}, ${
+      formatRate(this.#bytes, now - this.#start)
+    }`;
+  }
+
+  #draw(text: string): void {
+    const bytes = encoder.encode(text);
+    this.#drawing = this.#drawing.then(() =>
+      writeAll(this.#err, bytes, "standard error").catch(() => {})
+    );
+  }
+
+  /** Ends the live line with a newline, so a message can follow. */
+  async abandon(): Promise<void> {
+    if (this.#live && this.#drawn !== -Infinity) this.#draw("\n");
+    await this.#drawing;
+  }
+
+  /**
+   * Draws the last state of the line, then clears it, and returns the
+   * summary: `sent 123 bytes (123 B) to HOST:PORT in 0.1 s, 1.2 KiB/s`.
+   */
+  async finish(preposition: string, peer: string): Promise<string> {
+    const now = performance.now();
+    if (this.#live) {
+      if (this.#dirty || this.#drawn === -Infinity) {
+        this.#draw(`\r${this.line(now)}\x1b[K`);
+      }
+      this.#draw("\r\x1b[K");
+    }
+    await this.#drawing;
+    const ms = now - this.#start;
+    return `${this.#verb} ${this.#bytes} bytes (${
+      formatBytes(this.#bytes)
+    }) ${preposition} ${peer} in ${formatDuration(ms)}, ${
+      formatRate(this.#bytes, ms)
+    }`;
+  }
+}
