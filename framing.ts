@@ -760,14 +760,16 @@ function delimit(
       `Cannot ${action} as the message must be at most maxBytes (${maxBytes} bytes): current length is ${bytes.length}`,
     );
   }
-  if (indexOfBytes(bytes, delim, 0, bytes.length) >= 0) {
-    throw new TypeError(
-      `Cannot ${action} as the message must not contain the delimiter: current value contains it`,
-    );
-  }
   const out = new Uint8Array(bytes.length + delim.length);
   out.set(bytes);
   out.set(delim, bytes.length);
+  // The first delimiter must be the one appended: the message may neither
+  // contain it nor end with bytes that form one with it ("b" + "a" + "aa").
+  if (indexOfBytes(out, delim, 0, out.length) !== bytes.length) {
+    throw new TypeError(
+      `Cannot ${action} as the message must not contain the delimiter: current value contains it, or ends with part of it`,
+    );
+  }
   return out;
 }
 
