@@ -1,9 +1,2369 @@
 // Copyright 2026 the socketkit authors. MIT license.
 
 /**
- * Work in progress.
+ * Python's `socket` module on Deno, so the tutorials port line by line:
+ * `socket.socket(socket.AF_INET, socket.SOCK_STREAM)`, then `bind`,
+ * `listen`, `accept`, `connect`, `send`, `sendall`, `recv`, `sendto`,
+ * `recvfrom`, `settimeout`, `setblocking`, `setsockopt`, `getsockname`,
+ * `getpeername`, `shutdown` and `close` — Python's names and lifecycle, with
+ * `await` where the call can wait.
+ *
+ * This module is a thin facade over the core ({@link ./tcp.ts},
+ * {@link ./udp.ts}, {@link ./unix.ts}): it holds no I/O logic of its own.
+ * Deno creates an operating-system socket only at listen, connect or
+ * datagram bind, so a {@linkcode Socket} records its family, type, options
+ * and address until then: `bind` on a stream socket records the address and
+ * `listen` creates the listener; `bind` on a datagram socket creates it.
+ *
+ * Differences from Python, all documented where they apply:
+ * - Calls that can wait return promises: `await s.accept()`.
+ * - Timeouts are in seconds, as in Python, and lose no data: a `recv` that
+ *   timed out leaves its read with the socket and the next `recv` gets the
+ *   bytes. They raise {@linkcode TimeoutError}, which is a
+ *   `Deno.errors.TimedOut`; a non-blocking call that cannot complete raises
+ *   {@linkcode BlockingIOError}, which is a `Deno.errors.WouldBlock`.
+ * - What Deno cannot do (raw sockets, `SOCK_SEQPACKET`, binding a stream
+ *   socket before `connect`, most socket options after creation) throws
+ *   `Deno.errors.NotSupported` naming what was asked, never a silent no-op.
+ * - Addresses are `[host, port]` arrays (`[host, port, 0, 0]` for
+ *   `AF_INET6`, a path string for `AF_UNIX`).
+ *
+ * Requires `allow-net` permission (Unix sockets: `allow-read` and
+ * `allow-write` too; UDP: `--unstable-net`, or the `node:dgram` fallback).
+ *
+ * @example The tutorials' echo, server and client in one script
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+ * await server.bind(["127.0.0.1", 0]);
+ * await server.listen(5);
+ * const [, port] = server.getsockname() as socket.InetAddress;
+ *
+ * await using client = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+ * await client.connect(["localhost", port]);
+ * const [conn] = await server.accept();
+ * await using _conn = conn;
+ *
+ * await client.sendall("hello");
+ * const data = await conn.recv(1024);
+ * await conn.sendall(data);
+ * assert.equal(new TextDecoder().decode(await client.recv(1024)), "hello");
+ * ```
  *
  * @module
  */
 
-export {};
+import { lookup } from "node:dns/promises";
+import { show } from "./_errors.ts";
+import { validatePort } from "./_addr.ts";
+import * as stream from "./_stream.ts";
+import * as tcp from "./tcp.ts";
+import * as udp from "./udp.ts";
+import * as unix from "./unix.ts";
+
+// ---- constants (Linux values, as Python's socket module has them) ----
+
+/** Address family: Unix-domain sockets (a path on this machine). */
+export const AF_UNIX = 1;
+/** Address family: IPv4. The default of {@linkcode socket}. */
+export const AF_INET = 2;
+/** Address family: IPv6. */
+export const AF_INET6 = 10;
+/** Address family: unspecified (for {@linkcode create_connection} lookups). */
+export const AF_UNSPEC = 0;
+
+/** Socket type: a reliable byte stream (TCP, or a Unix stream socket). The default. */
+export const SOCK_STREAM = 1;
+/** Socket type: datagrams (UDP, or a Unix datagram socket). */
+export const SOCK_DGRAM = 2;
+/** Socket type: raw IP packets. Deno cannot open them: `Deno.errors.NotSupported`. */
+export const SOCK_RAW = 3;
+/** Socket type: reliably delivered messages. Deno cannot open them: `Deno.errors.NotSupported`. */
+export const SOCK_RDM = 4;
+/** Socket type: sequenced packets. Deno cannot open them: `Deno.errors.NotSupported`. */
+export const SOCK_SEQPACKET = 5;
+/** Flag for the type: start non-blocking (same as `setblocking(false)`). */
+export const SOCK_NONBLOCK = 2048;
+/** Flag for the type: close on exec. Deno always does so; accepted for Python code that asks. */
+export const SOCK_CLOEXEC = 524288;
+
+/** Protocol level of the socket options `SO_*`. */
+export const SOL_SOCKET = 1;
+/** Protocol number and option level of IP (the `IP_*` options). */
+export const IPPROTO_IP = 0;
+/** Protocol number and option level of TCP (the `TCP_*` options). */
+export const IPPROTO_TCP = 6;
+/** Protocol number of UDP. */
+export const IPPROTO_UDP = 17;
+/** Protocol number and option level of IPv6. */
+export const IPPROTO_IPV6 = 41;
+
+/** Socket option: allow binding an address in `TIME_WAIT` (Deno sets it on every TCP listener). */
+export const SO_REUSEADDR = 2;
+/** Socket option (read-only): the socket type. */
+export const SO_TYPE = 3;
+/** Socket option: allow sending to broadcast addresses (Deno sets it on every UDP socket). */
+export const SO_BROADCAST = 6;
+/** Socket option: send keep-alive probes on an idle connection. */
+export const SO_KEEPALIVE = 9;
+/** Socket option: let several sockets listen on the same port. */
+export const SO_REUSEPORT = 15;
+/** TCP option: send small writes at once (disable Nagle's algorithm). */
+export const TCP_NODELAY = 1;
+/** IP option: the time-to-live of outgoing multicast datagrams. */
+export const IP_MULTICAST_TTL = 33;
+/** IP option: whether this host receives its own multicast datagrams. */
+export const IP_MULTICAST_LOOP = 34;
+/** IP option: join a multicast group (value: `ip_mreq` bytes, see {@linkcode inet_aton}). */
+export const IP_ADD_MEMBERSHIP = 35;
+/** IP option: leave a multicast group (value: `ip_mreq` bytes). */
+export const IP_DROP_MEMBERSHIP = 36;
+
+/** `shutdown` how: no more receiving. */
+export const SHUT_RD = 0;
+/** `shutdown` how: no more sending (the peer reads end of stream). */
+export const SHUT_WR = 1;
+/** `shutdown` how: both directions. */
+export const SHUT_RDWR = 2;
+
+/** The IPv4 wildcard address as a number, for `ip_mreq` (`0.0.0.0`). */
+export const INADDR_ANY = 0;
+/** The default largest `listen` backlog on Linux. */
+export const SOMAXCONN = 4096;
+
+const FAMILY_NAMES: Record<number, string> = {
+  [AF_UNIX]: "AF_UNIX",
+  [AF_INET]: "AF_INET",
+  [AF_INET6]: "AF_INET6",
+};
+const TYPE_NAMES: Record<number, string> = {
+  [SOCK_STREAM]: "SOCK_STREAM",
+  [SOCK_DGRAM]: "SOCK_DGRAM",
+  [SOCK_RAW]: "SOCK_RAW",
+  [SOCK_RDM]: "SOCK_RDM",
+  [SOCK_SEQPACKET]: "SOCK_SEQPACKET",
+};
+const OPTION_NAMES: Record<string, string> = {
+  [`${SOL_SOCKET}/${SO_REUSEADDR}`]: "SO_REUSEADDR",
+  [`${SOL_SOCKET}/${SO_TYPE}`]: "SO_TYPE",
+  [`${SOL_SOCKET}/${SO_BROADCAST}`]: "SO_BROADCAST",
+  [`${SOL_SOCKET}/${SO_KEEPALIVE}`]: "SO_KEEPALIVE",
+  [`${SOL_SOCKET}/${SO_REUSEPORT}`]: "SO_REUSEPORT",
+  [`${IPPROTO_TCP}/${TCP_NODELAY}`]: "TCP_NODELAY",
+  [`${IPPROTO_IP}/${IP_MULTICAST_TTL}`]: "IP_MULTICAST_TTL",
+  [`${IPPROTO_IP}/${IP_MULTICAST_LOOP}`]: "IP_MULTICAST_LOOP",
+  [`${IPPROTO_IP}/${IP_ADD_MEMBERSHIP}`]: "IP_ADD_MEMBERSHIP",
+  [`${IPPROTO_IP}/${IP_DROP_MEMBERSHIP}`]: "IP_DROP_MEMBERSHIP",
+};
+
+// ---- errors ----
+
+/**
+ * Raised when a socket operation does not complete within the socket's
+ * timeout: Python's `TimeoutError` (and `socket.timeout`). It is a
+ * `Deno.errors.TimedOut`, so either name works with `instanceof`. Nothing is
+ * lost: the read or accept in flight stays with the socket.
+ *
+ * @example Catch a timeout
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.create_server(["127.0.0.1", 0]);
+ * server.settimeout(0.05);
+ * const err = await server.accept().catch((e) => e);
+ * assert.ok(err instanceof socket.TimeoutError);
+ * assert.ok(err instanceof Deno.errors.TimedOut);
+ * ```
+ */
+export class TimeoutError extends Deno.errors.TimedOut {
+  /**
+   * Makes the error.
+   *
+   * @param message What timed out.
+   * @param options `cause`: the core's error.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TimeoutError";
+  }
+}
+
+/** Python's `socket.timeout`, an alias of {@linkcode TimeoutError} since Python 3.10. */
+export const timeout: typeof TimeoutError = TimeoutError;
+
+/**
+ * Raised by an operation on a non-blocking socket (`setblocking(false)` or
+ * `settimeout(0)`) that cannot complete at once: Python's
+ * `BlockingIOError`. It is a `Deno.errors.WouldBlock`. Nothing is lost: the
+ * read or accept started stays with the socket.
+ *
+ * @example Poll a non-blocking socket
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.create_server(["127.0.0.1", 0]);
+ * server.setblocking(false);
+ * const err = await server.accept().catch((e) => e);
+ * assert.ok(err instanceof socket.BlockingIOError);
+ * assert.ok(err instanceof Deno.errors.WouldBlock);
+ * ```
+ */
+export class BlockingIOError extends Deno.errors.WouldBlock {
+  /**
+   * Makes the error.
+   *
+   * @param message What would block.
+   * @param options `cause`: the core's error.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BlockingIOError";
+  }
+}
+
+/**
+ * Raised when a host name cannot be resolved: Python's `socket.gaierror`.
+ * It is a `Deno.errors.NotFound`.
+ *
+ * @example A name that does not exist
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * const err = await socket.gethostbyname("no-such-host.invalid").catch((e) => e);
+ * assert.ok(err instanceof socket.gaierror);
+ * ```
+ */
+export class gaierror extends Deno.errors.NotFound {
+  /**
+   * Makes the error.
+   *
+   * @param message The name that failed.
+   * @param options `cause`: the resolver's error.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "gaierror";
+  }
+}
+
+/** Python's `ConnectionRefusedError`: `Deno.errors.ConnectionRefused`. */
+export const ConnectionRefusedError: typeof Deno.errors.ConnectionRefused =
+  Deno.errors.ConnectionRefused;
+/** Python's `ConnectionResetError`: `Deno.errors.ConnectionReset`. */
+export const ConnectionResetError: typeof Deno.errors.ConnectionReset =
+  Deno.errors.ConnectionReset;
+/** Python's `ConnectionAbortedError`: `Deno.errors.ConnectionAborted`. */
+export const ConnectionAbortedError: typeof Deno.errors.ConnectionAborted =
+  Deno.errors.ConnectionAborted;
+/** Python's `BrokenPipeError`: `Deno.errors.BrokenPipe`. */
+export const BrokenPipeError: typeof Deno.errors.BrokenPipe =
+  Deno.errors.BrokenPipe;
+
+/** Turns the core's timeout and would-block errors into Python's classes. */
+function py(err: unknown): unknown {
+  if (err instanceof Deno.errors.TimedOut && !(err instanceof TimeoutError)) {
+    return new TimeoutError(err.message, { cause: err });
+  }
+  if (
+    err instanceof Deno.errors.WouldBlock && !(err instanceof BlockingIOError)
+  ) {
+    return new BlockingIOError(err.message, { cause: err });
+  }
+  return err;
+}
+
+function notSupported(action: string, why: string): Error {
+  return new Deno.errors.NotSupported(`Cannot ${action}: ${why}`);
+}
+
+// ---- addresses ----
+
+/** An IPv4 address as Python writes it: `[host, port]`. */
+export type InetAddress = [host: string, port: number];
+/** An IPv6 address as Python writes it: `[host, port, flowinfo, scopeId]`. */
+export type Inet6Address = [
+  host: string,
+  port: number,
+  flowinfo: number,
+  scopeId: number,
+];
+/**
+ * A socket address: `[host, port]` for `AF_INET`, `[host, port]` or
+ * `[host, port, flowinfo, scopeId]` for `AF_INET6`, a path for `AF_UNIX`.
+ * The host `""` means every interface (for `bind`), and `"<broadcast>"`
+ * means `255.255.255.255`, as in Python.
+ */
+export type Address = InetAddress | Inet6Address | string;
+
+const IPV4_REGEXP =
+  /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const decoder = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+function familyName(family: number): string {
+  return FAMILY_NAMES[family] ?? String(family);
+}
+
+/** Resolves a host for `family`; literals and "localhost" need no lookup. */
+async function resolveHost(
+  host: string,
+  family: number,
+  action: string,
+): Promise<string> {
+  const v6 = family === AF_INET6;
+  if (host === "") return v6 ? "::" : "0.0.0.0";
+  if (host === "<broadcast>") {
+    if (!v6) return "255.255.255.255";
+  } else if (host === "localhost") {
+    return v6 ? "::1" : "127.0.0.1";
+  } else if (IPV4_REGEXP.test(host)) {
+    if (!v6) return host;
+  } else if (host.includes(":")) {
+    if (v6) return host.startsWith("[") ? host.slice(1, -1) : host;
+  } else {
+    try {
+      return (await lookup(host, { family: v6 ? 6 : 4 })).address;
+    } catch (cause) {
+      throw new gaierror(
+        `Cannot ${action} as the name ${show(host)} cannot be resolved for ${
+          familyName(family)
+        }`,
+        { cause },
+      );
+    }
+  }
+  throw new TypeError(
+    `Cannot ${action} as host must be an ${
+      v6 ? "IPv6" : "IPv4"
+    } address or a name for ${familyName(family)}: current value is ${
+      show(host)
+    }`,
+  );
+}
+
+interface NetTarget {
+  hostname: string;
+  port: number;
+}
+
+/** Checks an address's shape for the family, before any I/O. */
+function checkAddress(
+  address: unknown,
+  family: number,
+  action: string,
+): { host: string; port: number } | string {
+  if (family === AF_UNIX) {
+    const path = address instanceof Uint8Array
+      ? decoder.decode(address)
+      : address;
+    if (typeof path !== "string") {
+      throw new TypeError(
+        `Cannot ${action} as address must be a path string for AF_UNIX: current value is ${
+          show(address)
+        }`,
+      );
+    }
+    if (path.length === 0) {
+      throw new TypeError(
+        `Cannot ${action} as address must be a non-empty path for AF_UNIX: current value is ""`,
+      );
+    }
+    return path;
+  }
+  const v6 = family === AF_INET6;
+  if (
+    !Array.isArray(address) ||
+    !(address.length === 2 || (v6 && address.length === 4))
+  ) {
+    throw new TypeError(
+      `Cannot ${action} as address must be a [host, port] array for ${
+        familyName(family)
+      }: current value is ${
+        Array.isArray(address)
+          ? `an array of ${address.length} items`
+          : show(address)
+      }`,
+    );
+  }
+  const [host, port] = address as unknown[];
+  if (typeof host !== "string") {
+    throw new TypeError(
+      `Cannot ${action} as host must be a string: current value is ${
+        show(host)
+      }`,
+    );
+  }
+  validatePort(port, action);
+  if (address.length === 4 && address[3] !== 0) {
+    throw notSupported(
+      action,
+      `IPv6 scope ids are not supported by Deno: current value is ${
+        show(address[3])
+      }`,
+    );
+  }
+  return { host, port: port as number };
+}
+
+async function netTarget(
+  address: unknown,
+  family: number,
+  action: string,
+): Promise<NetTarget> {
+  const checked = checkAddress(address, family, action) as {
+    host: string;
+    port: number;
+  };
+  return {
+    hostname: await resolveHost(checked.host, family, action),
+    port: checked.port,
+  };
+}
+
+function toAddress(addr: Deno.Addr, family: number): Address {
+  if ("path" in addr) return addr.path ?? "";
+  if (!("hostname" in addr)) return "";
+  if (family === AF_INET6) return [addr.hostname, addr.port, 0, 0];
+  return [addr.hostname, addr.port];
+}
+
+// ---- options ----
+
+/** A value for {@linkcode Socket.setsockopt}: a number, a boolean, or `ip_mreq` bytes. */
+export type OptionValue = number | boolean | Uint8Array;
+
+function flagOf(value: unknown, name: string): boolean {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "number" && Number.isInteger(value)) return value !== 0;
+  throw new TypeError(
+    `Cannot setsockopt ${name} as value must be an integer or a boolean: current value is ${
+      show(value)
+    }`,
+  );
+}
+
+/** Parses `ip_mreq` (8 bytes) or `ip_mreqn` (12 bytes) into group and interface. */
+function membershipOf(value: unknown, name: string): [string, string] {
+  if (
+    !(value instanceof Uint8Array) ||
+    (value.length !== 8 && value.length !== 12)
+  ) {
+    throw new TypeError(
+      `Cannot setsockopt ${name} as value must be 8 bytes of ip_mreq (group, interface) or 12 of ip_mreqn: current value is ${
+        show(value)
+      }`,
+    );
+  }
+  return [inet_ntoa(value.subarray(0, 4)), inet_ntoa(value.subarray(4, 8))];
+}
+
+// ---- the socket ----
+
+type Handle =
+  | { kind: "server"; server: stream.StreamServer }
+  | { kind: "stream"; sock: stream.StreamSocket; accepted: boolean }
+  | { kind: "udp"; sock: udp.UdpSocket }
+  | { kind: "unixgram"; sock: unix.UnixDatagramSocket };
+
+let defaultTimeout: number | null = null;
+
+let adoptServer: (
+  sock: Socket,
+  server: stream.StreamServer,
+  bound: { host: string; port: number },
+) => void;
+let adoptStream: (
+  family: number,
+  type: number,
+  proto: number,
+  sock: stream.StreamSocket,
+  options: Map<string, number>,
+) => Socket;
+
+/**
+ * A socket with Python's methods. Make one with {@linkcode socket} (or
+ * `new Socket(family, type)`), {@linkcode create_connection} or
+ * {@linkcode create_server}; `accept` returns connected ones.
+ *
+ * Until Deno creates the underlying socket (at `listen`, `connect`, or
+ * `bind` on a datagram socket) the object records the family, type,
+ * options, timeout and address it will be created with. `await using`
+ * closes it.
+ *
+ * @example A UDP echo, as in the tutorials
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * await server.bind(["127.0.0.1", 0]);
+ * await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+ * await client.sendto("ping", server.getsockname());
+ * const [data, from] = await server.recvfrom(1024);
+ * await server.sendto(data, from);
+ * const [reply] = await client.recvfrom(1024);
+ * assert.equal(new TextDecoder().decode(reply), "ping");
+ * ```
+ *
+ * @tags allow-net
+ */
+export class Socket implements AsyncDisposable {
+  readonly #family: number;
+  readonly #type: number;
+  readonly #proto: number;
+  #timeout: number | null;
+  #io: { timeout: number | null };
+  #bound: { host: string; port: number } | string | null = null;
+  #handle: Handle | null = null;
+  #connecting: Promise<void> | null = null;
+  #connectError: Error | null = null;
+  #options = new Map<string, number>();
+  #memberships: [string, string][] = [];
+  #closing: Promise<void> | null = null;
+
+  /**
+   * Makes a socket; same as {@linkcode socket}.
+   *
+   * @param family `AF_INET` (default), `AF_INET6` or `AF_UNIX`.
+   * @param type `SOCK_STREAM` (default) or `SOCK_DGRAM`, optionally ORed
+   * with `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
+   * @param proto `0`, or the protocol matching the type.
+   */
+  constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
+    for (
+      const [name, value] of [["family", family], ["type", type], [
+        "proto",
+        proto,
+      ]] as const
+    ) {
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        throw new TypeError(
+          `Cannot create socket as ${name} must be an integer: current value is ${
+            show(value)
+          }`,
+        );
+      }
+    }
+    if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
+      throw notSupported(
+        "create socket",
+        `address family ${family} is not supported by Deno (AF_INET, AF_INET6 and AF_UNIX are)`,
+      );
+    }
+    const base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (base !== SOCK_STREAM && base !== SOCK_DGRAM) {
+      throw notSupported(
+        "create socket",
+        `socket type ${
+          TYPE_NAMES[base] ?? base
+        } is not supported by Deno (SOCK_STREAM and SOCK_DGRAM are)`,
+      );
+    }
+    const expected = family === AF_UNIX
+      ? 0
+      : base === SOCK_STREAM
+      ? IPPROTO_TCP
+      : IPPROTO_UDP;
+    if (proto !== 0 && proto !== expected) {
+      throw notSupported(
+        "create socket",
+        `protocol ${proto} is not supported by Deno for ${familyName(family)} ${
+          TYPE_NAMES[base]
+        } (0${expected === 0 ? "" : ` or ${expected}`} is)`,
+      );
+    }
+    this.#family = family;
+    this.#type = base;
+    this.#proto = proto;
+    this.#timeout = (type & SOCK_NONBLOCK) !== 0 ? 0 : defaultTimeout;
+    this.#io = { timeout: toMs(this.#timeout) };
+  }
+
+  static {
+    adoptStream = (family, type, proto, sock, options) => {
+      const s = new Socket(family, type, proto);
+      s.#handle = { kind: "stream", sock, accepted: true };
+      for (const [key, value] of options) s.#options.set(key, value);
+      return s;
+    };
+    adoptServer = (sock, server, bound) => {
+      sock.#handle = { kind: "server", server };
+      sock.#bound = bound;
+    };
+  }
+
+  /** The address family: `AF_INET`, `AF_INET6` or `AF_UNIX`. */
+  get family(): number {
+    return this.#family;
+  }
+
+  /** The socket type: `SOCK_STREAM` or `SOCK_DGRAM`. */
+  get type(): number {
+    return this.#type;
+  }
+
+  /** The protocol given to the constructor (usually `0`). */
+  get proto(): number {
+    return this.#proto;
+  }
+
+  /** The timeout in seconds, `0` when non-blocking, `null` when blocking; as `gettimeout()`. */
+  get timeout(): number | null {
+    return this.#timeout;
+  }
+
+  /** Whether `close` was called. */
+  get closed(): boolean {
+    return this.#closing !== null;
+  }
+
+  #name(): string {
+    return `${familyName(this.#family)} ${TYPE_NAMES[this.#type]} socket`;
+  }
+
+  #checkOpen(action: string): void {
+    if (this.#closing !== null) {
+      throw new Deno.errors.BadResource(
+        `Cannot ${action}: the socket is closed`,
+      );
+    }
+  }
+
+  #isStream(): boolean {
+    return this.#type === SOCK_STREAM;
+  }
+
+  /** The connected stream, or why there is none. */
+  #stream(action: string): stream.StreamSocket {
+    this.#checkOpen(action);
+    const h = this.#handle;
+    if (h?.kind === "stream") return h.sock;
+    if (this.#connectError !== null) {
+      const err = this.#connectError;
+      this.#connectError = null;
+      throw err;
+    }
+    if (this.#connecting !== null) {
+      throw new BlockingIOError(
+        `Cannot ${action}: the connection is still in progress and the socket is non-blocking`,
+      );
+    }
+    throw new Deno.errors.NotConnected(
+      `Cannot ${action}: the ${this.#name()} is not connected`,
+    );
+  }
+
+  /**
+   * Records the address to listen on (stream sockets: Deno creates the
+   * listener at {@linkcode Socket.listen}), or creates the datagram socket
+   * bound to it. `["", port]` means every interface.
+   *
+   * On a stream socket an address in use is reported by `listen`, since
+   * that is when Deno binds.
+   *
+   * Requires `allow-net` permission (datagram sockets).
+   *
+   * @param address `[host, port]`, or a path for `AF_UNIX`.
+   * @throws {TypeError} If the address does not suit the family.
+   * @throws {RangeError} If the port is outside 0–65535.
+   * @throws {Deno.errors.AddrInUse} If a datagram address is taken.
+   * @throws {Deno.errors.NotSupported} If the socket is already bound.
+   *
+   * @example Bind a UDP socket to a free loopback port
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * await s.bind(["127.0.0.1", 0]);
+   * const [host, port] = s.getsockname() as socket.InetAddress;
+   * assert.equal(host, "127.0.0.1");
+   * assert.ok(port > 0);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async bind(address: Address): Promise<void> {
+    this.#checkOpen("bind");
+    const checked = checkAddress(address, this.#family, "bind");
+    if (this.#bound !== null || this.#handle !== null || this.#connecting) {
+      throw notSupported(
+        "bind",
+        `the ${this.#name()} is already bound or connected`,
+      );
+    }
+    if (typeof checked !== "string") {
+      checked.host = await resolveHost(checked.host, this.#family, "bind");
+    }
+    if (this.#isStream()) {
+      this.#bound = checked;
+      return;
+    }
+    if (typeof checked === "string") {
+      try {
+        const sock = await unix.bind({ path: checked });
+        this.#handle = { kind: "unixgram", sock };
+      } catch (err) {
+        throw py(err);
+      }
+      this.#bound = checked;
+      return;
+    }
+    await this.#bindUdp(checked.host, checked.port);
+    this.#bound = checked;
+  }
+
+  /** The options recorded before creation, as udp.bind takes them. */
+  #udpOptions(): udp.BindOptions {
+    const reuse = this.#options.get(`${SOL_SOCKET}/${SO_REUSEADDR}`);
+    const broadcast = this.#options.get(`${SOL_SOCKET}/${SO_BROADCAST}`);
+    const loop = this.#options.get(`${IPPROTO_IP}/${IP_MULTICAST_LOOP}`);
+    return {
+      ...(reuse !== undefined ? { reuseAddress: reuse !== 0 } : {}),
+      ...(broadcast !== undefined ? { broadcast: broadcast !== 0 } : {}),
+      ...(loop !== undefined ? { multicastLoopback: loop !== 0 } : {}),
+    };
+  }
+
+  /** Applies what udp.bind cannot take: memberships, then the TTL (Deno sets it on a membership). */
+  async #applyUdp(sock: udp.UdpSocket): Promise<void> {
+    this.#handle = { kind: "udp", sock };
+    for (const [group, iface] of this.#memberships) {
+      await udp.joinMulticast(sock, group, iface);
+    }
+    const ttl = this.#options.get(`${IPPROTO_IP}/${IP_MULTICAST_TTL}`);
+    if (ttl !== undefined) await udp.setMulticastTtl(sock, ttl);
+  }
+
+  async #bindUdp(hostname: string, port: number): Promise<udp.UdpSocket> {
+    try {
+      const sock = await udp.bind({ hostname, port, ...this.#udpOptions() });
+      await this.#applyUdp(sock);
+      return sock;
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  /** The UDP socket, bound implicitly to an ephemeral port as the system does. */
+  async #udp(action: string): Promise<udp.UdpSocket> {
+    this.#checkOpen(action);
+    const h = this.#handle;
+    if (h?.kind === "udp") return h.sock;
+    return await this.#bindUdp(
+      this.#family === AF_INET6 ? "::" : "0.0.0.0",
+      0,
+    );
+  }
+
+  /**
+   * Starts listening at the address given to `bind` (every interface and a
+   * free port if `bind` was not called, as the system does). This is when
+   * Deno creates the socket, so an address in use is reported here.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param backlog How many connections may wait for `accept` (Deno's
+   * default, 511, when omitted).
+   * @throws {RangeError} If the backlog is negative.
+   * @throws {Deno.errors.AddrInUse} If the address is taken.
+   * @throws {Deno.errors.NotSupported} On a datagram socket, when already
+   * listening or connected, or when `SO_REUSEADDR` was cleared (Deno always
+   * sets it on TCP listeners).
+   *
+   * @example Listen, then read the port the system chose
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket();
+   * await s.bind(["127.0.0.1", 0]);
+   * await s.listen(5);
+   * assert.ok((s.getsockname() as socket.InetAddress)[1] > 0);
+   * ```
+   *
+   * @tags allow-net
+   */
+  listen(backlog?: number): Promise<void> {
+    try {
+      this.#checkOpen("listen");
+      if (
+        backlog !== undefined &&
+        (typeof backlog !== "number" || !Number.isInteger(backlog))
+      ) {
+        throw new TypeError(
+          `Cannot listen as backlog must be an integer: current value is ${
+            show(backlog)
+          }`,
+        );
+      }
+      if (!this.#isStream()) {
+        throw notSupported(
+          "listen",
+          `a ${this.#name()} does not accept connections`,
+        );
+      }
+      if (this.#handle !== null || this.#connecting !== null) {
+        throw notSupported(
+          "listen",
+          `the ${this.#name()} is already ${
+            this.#handle?.kind === "server" ? "listening" : "connected"
+          } (Deno cannot change a listener's backlog)`,
+        );
+      }
+      // Python clamps a negative backlog to 0.
+      const queue = backlog === undefined ? undefined : Math.max(0, backlog);
+      if (this.#family === AF_UNIX) {
+        if (typeof this.#bound !== "string") {
+          throw notSupported(
+            "listen",
+            "an AF_UNIX socket must be bound to a path first (Deno has no autobind)",
+          );
+        }
+        return this.#listenUnix(this.#bound);
+      }
+      const bound = this.#bound as { host: string; port: number } | null;
+      if (this.#options.get(`${SOL_SOCKET}/${SO_REUSEADDR}`) === 0) {
+        throw notSupported(
+          "listen with SO_REUSEADDR cleared",
+          "Deno always sets SO_REUSEADDR on TCP listeners",
+        );
+      }
+      const server = tcp.listen({
+        hostname: bound?.host ?? (this.#family === AF_INET6 ? "::" : "0.0.0.0"),
+        port: bound?.port ?? 0,
+        reusePort: this.#options.get(`${SOL_SOCKET}/${SO_REUSEPORT}`) === 1,
+        ...(queue !== undefined ? { backlog: queue } : {}),
+      });
+      this.#handle = { kind: "server", server };
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(py(err));
+    }
+  }
+
+  async #listenUnix(path: string): Promise<void> {
+    try {
+      const server = await unix.listen({ path });
+      this.#handle = { kind: "server", server };
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  /**
+   * Waits for a connection and resolves to `[conn, address]`: a new
+   * connected socket and the peer's address (`""` for an unnamed Unix
+   * peer). The new socket is blocking (or has the default timeout), and
+   * inherits `SO_KEEPALIVE` and `TCP_NODELAY` set on the listener, as on
+   * Linux.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @returns The connection and the peer's address.
+   * @throws {TimeoutError} If no connection arrives within the timeout.
+   * @throws {BlockingIOError} If the socket is non-blocking and none is waiting.
+   * @throws {Deno.errors.BadResource} If the socket is not listening or is closed.
+   * @throws {Deno.errors.NotSupported} On a datagram socket.
+   *
+   * @example Accept one connection
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = await socket.create_connection(server.getsockname() as socket.InetAddress);
+   * const [conn, addr] = await server.accept();
+   * await using _conn = conn;
+   * assert.deepEqual(addr, client.getsockname());
+   * ```
+   *
+   * @tags allow-net
+   */
+  async accept(): Promise<[Socket, Address]> {
+    this.#checkOpen("accept");
+    const h = this.#handle;
+    if (h?.kind !== "server") {
+      if (!this.#isStream()) {
+        throw notSupported("accept", `a ${this.#name()} has no connections`);
+      }
+      throw new Deno.errors.BadResource(
+        `Cannot accept as the ${this.#name()} is not listening: call listen first`,
+      );
+    }
+    let sock: stream.StreamSocket;
+    try {
+      sock = await stream.accept(h.server, this.#io);
+    } catch (err) {
+      throw py(err);
+    }
+    const options = new Map(this.#options);
+    if (this.#family !== AF_UNIX) {
+      // Linux copies these from the listener, which Deno created with SO_REUSEADDR.
+      options.set(`${SOL_SOCKET}/${SO_REUSEADDR}`, 1);
+      const conn = sock.conn as Deno.TcpConn;
+      const keepAlive = options.get(`${SOL_SOCKET}/${SO_KEEPALIVE}`);
+      if (keepAlive !== undefined) conn.setKeepAlive(keepAlive !== 0);
+      const noDelay = options.get(`${IPPROTO_TCP}/${TCP_NODELAY}`);
+      if (noDelay !== undefined) conn.setNoDelay(noDelay !== 0);
+    }
+    const conn = adoptStream(
+      this.#family,
+      this.#type,
+      this.#proto,
+      sock,
+      options,
+    );
+    return [conn, toAddress(sock.remoteAddr, this.#family)];
+  }
+
+  /**
+   * Connects to `address`. For a stream socket this is when Deno creates
+   * it, within the socket's timeout. A non-blocking socket (timeout 0)
+   * starts connecting and raises {@linkcode BlockingIOError} at once, as
+   * Python does; later calls raise it too until the connection is made, or
+   * raise its error. A UDP socket gets a default peer for `send` and
+   * `recv`.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param address `[host, port]` (`"localhost"` works), or a path for `AF_UNIX`.
+   * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
+   * @throws {TimeoutError} If the connection is not made in time.
+   * @throws {gaierror} If the host name cannot be resolved.
+   * @throws {Deno.errors.NotSupported} After `bind` on a stream socket
+   * (Deno cannot choose the local address of an outgoing connection), or on
+   * a Unix datagram socket.
+   *
+   * @example Connect with a timeout
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = socket.socket();
+   * client.settimeout(5);
+   * await client.connect(server.getsockname());
+   * assert.deepEqual(client.getpeername(), server.getsockname());
+   * ```
+   *
+   * @tags allow-net
+   */
+  async connect(address: Address): Promise<void> {
+    this.#checkOpen("connect");
+    const checked = checkAddress(address, this.#family, "connect");
+    const h = this.#handle;
+    if (h !== null || this.#connecting !== null) {
+      if (h?.kind === "stream" || h?.kind === "server") {
+        throw notSupported(
+          "connect",
+          `the ${this.#name()} is already ${
+            h.kind === "server" ? "listening" : "connected"
+          }`,
+        );
+      }
+      if (this.#connecting !== null) {
+        throw new BlockingIOError(
+          `Cannot connect: the connection is already in progress`,
+        );
+      }
+      throw notSupported(
+        "connect",
+        `Deno cannot give a bound ${this.#name()} a default peer (connect an unbound socket instead)`,
+      );
+    }
+    if (this.#family === AF_UNIX) {
+      if (!this.#isStream()) {
+        throw notSupported(
+          "connect",
+          "Deno has no connected Unix datagram sockets (use sendto)",
+        );
+      }
+      this.#checkNoBind();
+      try {
+        const sock = await unix.connect(checked as string, this.#io);
+        this.#handle = { kind: "stream", sock, accepted: false };
+      } catch (err) {
+        throw py(err);
+      }
+      return;
+    }
+    const target = await netTarget(address, this.#family, "connect");
+    if (!this.#isStream()) {
+      try {
+        const sock = await udp.connect(target, this.#udpOptions());
+        await this.#applyUdp(sock);
+      } catch (err) {
+        throw py(err);
+      }
+      return;
+    }
+    this.#checkNoBind();
+    if (this.#timeout === 0) {
+      this.#connecting = this.#connectTcp(target, null).then(
+        () => {
+          this.#connecting = null;
+        },
+        (err) => {
+          this.#connecting = null;
+          this.#connectError = py(err) as Error;
+        },
+      );
+      throw new BlockingIOError(
+        `Cannot connect to ${target.hostname}:${target.port}: the connection is in progress and the socket is non-blocking`,
+      );
+    }
+    await this.#connectTcp(target, this.#io.timeout);
+  }
+
+  #checkNoBind(): void {
+    const bound = this.#bound;
+    if (bound === null) return;
+    if (
+      typeof bound !== "string" && bound.port === 0 &&
+      (bound.host === "0.0.0.0" || bound.host === "::")
+    ) {
+      return; // Same as not binding: any interface, any port.
+    }
+    throw notSupported(
+      "connect after bind",
+      "Deno cannot choose the local address of an outgoing stream connection",
+    );
+  }
+
+  async #connectTcp(target: NetTarget, ms: number | null): Promise<void> {
+    let sock: tcp.TcpSocket;
+    try {
+      sock = await tcp.connect(target, ms === null ? {} : { timeout: ms });
+    } catch (err) {
+      throw py(err);
+    }
+    if (this.#closing !== null) {
+      await stream.close(sock);
+      return;
+    }
+    const keepAlive = this.#options.get(`${SOL_SOCKET}/${SO_KEEPALIVE}`);
+    if (keepAlive !== undefined) tcp.setKeepAlive(sock, keepAlive !== 0);
+    const noDelay = this.#options.get(`${IPPROTO_TCP}/${TCP_NODELAY}`);
+    if (noDelay !== undefined) tcp.setNoDelay(sock, noDelay !== 0);
+    this.#handle = { kind: "stream", sock, accepted: false };
+  }
+
+  /**
+   * Like {@linkcode Socket.connect}, but resolves to an error number
+   * instead of raising: `0` on success, else the Linux `errno` (111
+   * connection refused, 11 timed out as Python reports it, 115 in progress
+   * on a non-blocking socket, 113 unreachable, 99 address not available).
+   * Argument errors and unsupported calls still raise.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param address `[host, port]`, or a path for `AF_UNIX`.
+   * @returns `0` or the error number.
+   *
+   * @example Probe a closed port
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * const server = socket.create_server(["127.0.0.1", 0]);
+   * const address = server.getsockname();
+   * await server.close();
+   * await using s = socket.socket();
+   * assert.equal(await s.connect_ex(address), 111);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async connect_ex(address: Address): Promise<number> {
+    try {
+      await this.connect(address);
+      return 0;
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === undefined) throw err;
+      return code;
+    }
+  }
+
+  /**
+   * Sends once and resolves to the number of bytes sent, which may be fewer
+   * than given (use {@linkcode Socket.sendall} to send everything).
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param data Bytes, or a string sent as UTF-8.
+   * @param flags Must be `0`: Deno has no send flags.
+   * @returns The number of bytes sent.
+   * @throws {Deno.errors.NotConnected} If the socket is not connected.
+   * @throws {Deno.errors.BrokenPipe} If the peer is gone.
+   * @throws {TimeoutError} If the peer does not take the data in time.
+   *
+   * @example Send and count
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = await socket.create_connection(server.getsockname() as socket.InetAddress);
+   * const [conn] = await server.accept();
+   * await using _conn = conn;
+   * assert.equal(await client.send("hello"), 5);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async send(data: Uint8Array | string, flags = 0): Promise<number> {
+    checkFlags(flags, "send");
+    try {
+      if (!this.#isStream() && this.#family !== AF_UNIX) {
+        const sock = this.#connectedUdp("send");
+        return await udp.send(sock, data, this.#io);
+      }
+      return await stream.send(this.#stream("send"), data, this.#io);
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  #connectedUdp(action: string): udp.UdpSocket {
+    this.#checkOpen(action);
+    const h = this.#handle;
+    if (h?.kind === "udp" && h.sock.remoteAddr !== null) return h.sock;
+    throw new Deno.errors.NotConnected(
+      `Cannot ${action}: the ${this.#name()} has no default peer (call connect, or use sendto and recvfrom)`,
+    );
+  }
+
+  /**
+   * Sends every byte of `data`, or raises. Within a timeout, the whole
+   * call is bounded, as in Python 3.5 and later.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param data Bytes, or a string sent as UTF-8.
+   * @param flags Must be `0`.
+   * @throws {Deno.errors.NotConnected} If the socket is not connected.
+   * @throws {Deno.errors.BrokenPipe} If the peer is gone.
+   * @throws {TimeoutError} If the peer does not take the data in time.
+   *
+   * @example Send a large buffer
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = await socket.create_connection(server.getsockname() as socket.InetAddress);
+   * const [conn] = await server.accept();
+   * await using _conn = conn;
+   * const sending = client.sendall(new Uint8Array(200_000));
+   * let got = 0;
+   * while (got < 200_000) got += (await conn.recv(65536)).length;
+   * await sending;
+   * assert.equal(got, 200_000);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async sendall(data: Uint8Array | string, flags = 0): Promise<void> {
+    checkFlags(flags, "sendall");
+    try {
+      if (!this.#isStream() && this.#family !== AF_UNIX) {
+        await udp.send(this.#connectedUdp("sendall"), data, this.#io);
+        return;
+      }
+      await stream.sendAll(this.#stream("sendall"), data, this.#io);
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  /**
+   * Receives up to `bufsize` bytes. Resolves to an empty `Uint8Array` at end
+   * of stream, as Python returns `b""`. On a connected UDP socket, a
+   * datagram longer than `bufsize` is truncated, as the system does.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param bufsize The most bytes to return (`0` resolves to empty at once).
+   * @param flags Must be `0`: Deno has no receive flags (`MSG_PEEK`, ...).
+   * @returns The bytes; empty once the peer has finished sending.
+   * @throws {RangeError} If `bufsize` is negative or not an integer.
+   * @throws {TimeoutError} If nothing arrives within the timeout; the bytes
+   * that arrive later are kept for the next call.
+   * @throws {BlockingIOError} If the socket is non-blocking and nothing is ready.
+   * @throws {Deno.errors.ConnectionReset} If the peer reset the connection.
+   *
+   * @example Read until the peer closes
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = await socket.create_connection(server.getsockname() as socket.InetAddress);
+   * const [conn] = await server.accept();
+   * await conn.sendall("bye");
+   * await conn.close();
+   * assert.equal((await client.recv(1024)).length, 3);
+   * assert.equal((await client.recv(1024)).length, 0);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async recv(bufsize: number, flags = 0): Promise<Uint8Array> {
+    checkBufsize(bufsize, "recv");
+    checkFlags(flags, "recv");
+    try {
+      if (!this.#isStream() && this.#family !== AF_UNIX) {
+        const data = await udp.recv(this.#connectedUdp("recv"), this.#io);
+        return data.length > bufsize ? data.subarray(0, bufsize) : data;
+      }
+      const sock = this.#stream("recv");
+      if (bufsize === 0) return EMPTY;
+      return (await stream.recv(sock, bufsize, this.#io)) ?? new Uint8Array(0);
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  /**
+   * Receives into `buffer` and resolves to the number of bytes written
+   * there (`0` at end of stream), as Python's `recv_into`.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param buffer Where to put the bytes.
+   * @param nbytes The most bytes to receive; `0` (default) means the buffer's length.
+   * @param flags Must be `0`.
+   * @returns How many bytes were written to `buffer`.
+   * @throws {RangeError} If `nbytes` is negative or larger than the buffer.
+   *
+   * @example Fill a buffer
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = await socket.create_connection(server.getsockname() as socket.InetAddress);
+   * const [conn] = await server.accept();
+   * await using _conn = conn;
+   * await conn.sendall("abc");
+   * const buf = new Uint8Array(8);
+   * assert.equal(await client.recv_into(buf), 3);
+   * assert.equal(buf[0], 97);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async recv_into(
+    buffer: Uint8Array,
+    nbytes = 0,
+    flags = 0,
+  ): Promise<number> {
+    if (!(buffer instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot recv_into as buffer must be a Uint8Array: current value is ${
+          show(buffer)
+        }`,
+      );
+    }
+    checkBufsize(nbytes, "recv_into", "nbytes");
+    if (nbytes > buffer.length) {
+      throw new RangeError(
+        `Cannot recv_into as nbytes must not exceed the buffer length ${buffer.length}: current value is ${nbytes}`,
+      );
+    }
+    const data = await this.recv(nbytes === 0 ? buffer.length : nbytes, flags);
+    buffer.set(data);
+    return data.length;
+  }
+
+  /**
+   * Sends a datagram to `address` and resolves to the number of bytes
+   * sent. An unbound socket is first bound to a free port on every
+   * interface, as the system does. Python's three-argument form
+   * `sendto(data, flags, address)` is accepted with flags `0`.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param data Bytes, or a string sent as UTF-8.
+   * @param flagsOrAddress The address, or `0` followed by the address.
+   * @param address The address, in the three-argument form.
+   * @returns The number of bytes sent.
+   * @throws {RangeError} If the datagram is larger than UDP allows.
+   * @throws {Deno.errors.NotSupported} On a stream socket.
+   *
+   * @example Send to a UDP server
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * await server.bind(["127.0.0.1", 0]);
+   * await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * assert.equal(await client.sendto("hi", server.getsockname()), 2);
+   * const [data] = await server.recvfrom(1024);
+   * assert.equal(new TextDecoder().decode(data), "hi");
+   * ```
+   *
+   * @tags allow-net
+   */
+  async sendto(
+    data: Uint8Array | string,
+    flagsOrAddress: Address | number,
+    address?: Address,
+  ): Promise<number> {
+    let target: unknown = flagsOrAddress;
+    if (address !== undefined) {
+      checkFlags(flagsOrAddress, "sendto");
+      target = address;
+    }
+    this.#checkOpen("sendto");
+    if (this.#isStream()) {
+      throw notSupported(
+        "sendto",
+        `a ${this.#name()} is connected to one peer (use send or sendall)`,
+      );
+    }
+    try {
+      if (this.#family === AF_UNIX) {
+        const path = checkAddress(target, AF_UNIX, "sendto") as string;
+        return await unix.sendTo(this.#unixgram("sendto"), data, path);
+      }
+      const to = await netTarget(target, this.#family, "sendto");
+      return await udp.sendTo(await this.#udp("sendto"), data, to);
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  #unixgram(action: string): unix.UnixDatagramSocket {
+    this.#checkOpen(action);
+    const h = this.#handle;
+    if (h?.kind === "unixgram") return h.sock;
+    throw notSupported(
+      action,
+      "the core opens Unix datagram sockets bound to a path only: bind it first",
+    );
+  }
+
+  /**
+   * Receives one datagram and resolves to `[bytes, address]`: Python's
+   * `recvfrom`. A datagram longer than `bufsize` is truncated, as the
+   * system does. An unbound UDP socket is first bound to a free port.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param bufsize The most bytes to return.
+   * @param flags Must be `0`.
+   * @returns The bytes and the sender's address.
+   * @throws {TimeoutError} If no datagram arrives within the timeout.
+   * @throws {BlockingIOError} If the socket is non-blocking and none is waiting.
+   * @throws {Deno.errors.NotSupported} On a stream socket.
+   *
+   * @example Receive with a timeout
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * await s.bind(["127.0.0.1", 0]);
+   * s.settimeout(0.05);
+   * await assert.rejects(s.recvfrom(1024), socket.TimeoutError);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async recvfrom(bufsize: number, flags = 0): Promise<[Uint8Array, Address]> {
+    checkBufsize(bufsize, "recvfrom");
+    checkFlags(flags, "recvfrom");
+    this.#checkOpen("recvfrom");
+    if (this.#isStream()) {
+      throw notSupported(
+        "recvfrom",
+        `a ${this.#name()} has one peer (use recv and getpeername)`,
+      );
+    }
+    try {
+      const [data, from] = this.#family === AF_UNIX
+        ? await unix.recvFrom(this.#unixgram("recvfrom"), this.#io)
+        : await udp.recvFrom(await this.#udp("recvfrom"), this.#io);
+      return [
+        data.length > bufsize ? data.subarray(0, bufsize) : data,
+        toAddress(from, this.#family),
+      ];
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  /**
+   * Sets the timeout of every later blocking call, in seconds, as Python's
+   * `settimeout`: `null` blocks for ever, `0` makes the socket non-blocking
+   * ({@linkcode BlockingIOError}), a positive number raises
+   * {@linkcode TimeoutError} when it runs out. Data in flight is never lost.
+   *
+   * @param value Seconds, `0` or `null`.
+   * @throws {TypeError} If `value` is neither a number nor null.
+   * @throws {RangeError} If `value` is negative or NaN.
+   *
+   * @example Give up on a silent peer
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = await socket.create_connection(server.getsockname() as socket.InetAddress);
+   * const [conn] = await server.accept();
+   * await using _conn = conn;
+   * client.settimeout(0.05);
+   * assert.equal(client.gettimeout(), 0.05);
+   * await assert.rejects(client.recv(1024), socket.TimeoutError);
+   * ```
+   */
+  settimeout(value: number | null): void {
+    this.#timeout = checkSeconds(value, "settimeout");
+    this.#io = { timeout: toMs(this.#timeout) };
+  }
+
+  /**
+   * The timeout in seconds, `0` when non-blocking, `null` when blocking.
+   *
+   * @returns The timeout.
+   *
+   * @example A new socket blocks
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket();
+   * assert.equal(s.gettimeout(), null);
+   * ```
+   */
+  gettimeout(): number | null {
+    return this.#timeout;
+  }
+
+  /**
+   * Sets blocking mode, as Python's `setblocking`: `false` (or `0`) is
+   * `settimeout(0)`, `true` (or `1`) is `settimeout(null)`.
+   *
+   * @param flag Whether calls may wait.
+   * @throws {TypeError} If `flag` is not a boolean or a number.
+   *
+   * @example Poll without waiting
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket();
+   * s.setblocking(false);
+   * assert.equal(s.gettimeout(), 0);
+   * assert.equal(s.getblocking(), false);
+   * ```
+   */
+  setblocking(flag: boolean | number): void {
+    if (typeof flag !== "boolean" && typeof flag !== "number") {
+      throw new TypeError(
+        `Cannot setblocking as flag must be a boolean: current value is ${
+          show(flag)
+        }`,
+      );
+    }
+    this.settimeout(flag ? null : 0);
+  }
+
+  /**
+   * Whether the socket is blocking: `false` only when its timeout is `0`.
+   *
+   * @returns The blocking mode.
+   *
+   * @example A timeout still blocks
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket();
+   * s.settimeout(1);
+   * assert.equal(s.getblocking(), true);
+   * ```
+   */
+  getblocking(): boolean {
+    return this.#timeout !== 0;
+  }
+
+  /**
+   * Sets a socket option, as Python's `setsockopt`. Before Deno creates the
+   * socket the value is recorded and applied at creation; afterwards it is
+   * applied at once where Deno can. Where Deno cannot, this raises
+   * `Deno.errors.NotSupported` naming the option — never a silent no-op.
+   *
+   * | option | stream (TCP) | datagram (UDP) |
+   * | --- | --- | --- |
+   * | `SO_REUSEADDR` | always on for listeners (Deno sets it); clearing it is unsupported | before `bind` |
+   * | `SO_REUSEPORT` | before `listen` | unsupported |
+   * | `SO_KEEPALIVE`, `TCP_NODELAY` | any time; a listener's value goes to accepted sockets | unsupported |
+   * | `SO_BROADCAST` | unsupported | any time |
+   * | `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP`, `IP_ADD_MEMBERSHIP`, `IP_DROP_MEMBERSHIP` | unsupported | any time (IPv4) |
+   *
+   * Unix sockets take none of them.
+   *
+   * @param level `SOL_SOCKET`, `IPPROTO_TCP` or `IPPROTO_IP`.
+   * @param optname The option.
+   * @param value An integer or boolean; for memberships the `ip_mreq`
+   * bytes (group then interface, 4 bytes each, as `inet_aton` gives).
+   * @throws {TypeError} If the value has the wrong type.
+   * @throws {RangeError} If the multicast TTL is outside 0–255.
+   * @throws {Deno.errors.NotSupported} If Deno cannot apply the option here.
+   *
+   * @example The tutorials' server options
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+   * await s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);
+   * await s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1);
+   * await s.bind(["127.0.0.1", 0]);
+   * await s.listen();
+   * assert.equal(s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR), 1);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async setsockopt(
+    level: number,
+    optname: number,
+    value: OptionValue,
+  ): Promise<void> {
+    const name = optionName(level, optname, "setsockopt");
+    const action = `setsockopt ${name}`;
+    this.#checkOpen(action);
+    const key = `${level}/${optname}`;
+    const h = this.#handle;
+    const isStream = this.#isStream();
+    const onlyFor = (what: string) =>
+      notSupported(
+        action,
+        `it applies to ${what} sockets and this is an ${this.#name()}`,
+      );
+    if (this.#family === AF_UNIX) {
+      throw notSupported(action, "Deno takes no options for Unix sockets");
+    }
+    switch (name) {
+      case "SO_TYPE":
+        throw notSupported(action, "SO_TYPE can only be read");
+      case "SO_REUSEADDR": {
+        const flag = flagOf(value, name);
+        if (h === null && this.#connecting === null) {
+          this.#options.set(key, flag ? 1 : 0);
+          return;
+        }
+        if (h?.kind === "server" && flag) return; // Deno set it at listen.
+        throw notSupported(
+          action,
+          h?.kind === "server"
+            ? "Deno always sets SO_REUSEADDR on TCP listeners"
+            : "Deno cannot change it once the socket exists (set it before bind)",
+        );
+      }
+      case "SO_REUSEPORT": {
+        const flag = flagOf(value, name);
+        if (!isStream) {
+          throw notSupported(
+            action,
+            "Deno.listenDatagram has no SO_REUSEPORT (use SO_REUSEADDR)",
+          );
+        }
+        if (h === null && this.#connecting === null) {
+          this.#options.set(key, flag ? 1 : 0);
+          return;
+        }
+        throw notSupported(
+          action,
+          "Deno cannot change it once the socket exists (set it before listen)",
+        );
+      }
+      case "SO_KEEPALIVE":
+      case "TCP_NODELAY": {
+        const flag = flagOf(value, name);
+        if (!isStream) throw onlyFor("SOCK_STREAM");
+        if (h?.kind === "stream") {
+          if (name === "SO_KEEPALIVE") tcp.setKeepAlive(h.sock, flag);
+          else tcp.setNoDelay(h.sock, flag);
+        } else if (this.#connecting !== null) {
+          throw new BlockingIOError(
+            `Cannot ${action}: the connection is still in progress`,
+          );
+        }
+        this.#options.set(key, flag ? 1 : 0);
+        return;
+      }
+      case "SO_BROADCAST": {
+        const flag = flagOf(value, name);
+        if (isStream) throw onlyFor("SOCK_DGRAM");
+        if (h?.kind === "udp") await udp.setBroadcast(h.sock, flag);
+        this.#options.set(key, flag ? 1 : 0);
+        return;
+      }
+      case "IP_MULTICAST_TTL":
+      case "IP_MULTICAST_LOOP": {
+        if (isStream) throw onlyFor("SOCK_DGRAM");
+        let n: number;
+        if (name === "IP_MULTICAST_TTL") {
+          if (typeof value !== "number" || !Number.isInteger(value)) {
+            throw new TypeError(
+              `Cannot ${action} as value must be an integer: current value is ${
+                show(value)
+              }`,
+            );
+          }
+          if (value < 0 || value > 255) {
+            throw new RangeError(
+              `Cannot ${action} as value must be an integer from 0 to 255: current value is ${value}`,
+            );
+          }
+          n = value;
+        } else {
+          n = flagOf(value, name) ? 1 : 0;
+        }
+        if (h?.kind === "udp") {
+          if (name === "IP_MULTICAST_TTL") await udp.setMulticastTtl(h.sock, n);
+          else await udp.setMulticastLoopback(h.sock, n !== 0);
+        }
+        this.#options.set(key, n);
+        return;
+      }
+      default: {
+        // IP_ADD_MEMBERSHIP and IP_DROP_MEMBERSHIP.
+        if (isStream) throw onlyFor("SOCK_DGRAM");
+        const [group, iface] = membershipOf(value, name);
+        const at = this.#memberships.findIndex(([g, i]) =>
+          g === group && i === iface
+        );
+        if (name === "IP_ADD_MEMBERSHIP") {
+          if (h?.kind === "udp") await udp.joinMulticast(h.sock, group, iface);
+          if (at < 0) this.#memberships.push([group, iface]);
+          return;
+        }
+        if (h?.kind === "udp") {
+          await udp.leaveMulticast(h.sock, group, iface);
+        } else if (at < 0) {
+          throw new Deno.errors.AddrNotAvailable(
+            `Cannot ${action}: the socket is not a member of ${group} on ${iface}`,
+          );
+        }
+        if (at >= 0) this.#memberships.splice(at, 1);
+      }
+    }
+  }
+
+  /**
+   * Reads a socket option, as Python's `getsockopt`. Deno cannot read
+   * options from the system, so this returns what is known to be true: the
+   * value this socket set, else what Deno and Linux set by default
+   * (`SO_REUSEADDR` is 1 on TCP listeners and the sockets they accept;
+   * `SO_BROADCAST` is 1 on UDP sockets, since the core allows broadcast
+   * from the start where Python's default is 0; `IP_MULTICAST_LOOP` and
+   * `IP_MULTICAST_TTL` are 1). Membership options cannot be read.
+   *
+   * @param level `SOL_SOCKET`, `IPPROTO_TCP` or `IPPROTO_IP`.
+   * @param optname The option.
+   * @returns The value as an integer.
+   * @throws {Deno.errors.NotSupported} If the option cannot be read, or a
+   * buffer length is given (Deno cannot return raw option bytes).
+   *
+   * @example Read the socket type
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * assert.equal(s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE), socket.SOCK_DGRAM);
+   * ```
+   */
+  getsockopt(level: number, optname: number, buflen?: number): number {
+    const name = optionName(level, optname, "getsockopt");
+    const action = `getsockopt ${name}`;
+    this.#checkOpen(action);
+    if (buflen !== undefined) {
+      throw notSupported(action, "Deno cannot return raw option bytes");
+    }
+    if (name === "SO_TYPE") return this.#type;
+    if (this.#family === AF_UNIX) {
+      throw notSupported(action, "Deno takes no options for Unix sockets");
+    }
+    const recorded = this.#options.get(`${level}/${optname}`);
+    const h = this.#handle;
+    switch (name) {
+      case "SO_REUSEADDR":
+        if (h?.kind === "server") return 1;
+        if (h?.kind === "stream") return h.accepted ? 1 : 0;
+        return recorded ?? 0;
+      case "SO_BROADCAST":
+      case "IP_MULTICAST_TTL":
+      case "IP_MULTICAST_LOOP":
+        return recorded ?? 1;
+      case "IP_ADD_MEMBERSHIP":
+      case "IP_DROP_MEMBERSHIP":
+        throw notSupported(action, `${name} can only be set`);
+      default:
+        return recorded ?? 0;
+    }
+  }
+
+  /**
+   * The socket's own address, as Python's `getsockname`. Before Deno
+   * creates a stream socket this is the address given to `bind`, so a port
+   * of `0` reads as `0` until `listen`; an unbound socket reads as
+   * `["0.0.0.0", 0]` (`""` for `AF_UNIX`).
+   *
+   * @returns The address.
+   *
+   * @example The port chosen for port 0
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.create_server(["127.0.0.1", 0]);
+   * const [host, port] = s.getsockname() as socket.InetAddress;
+   * assert.equal(host, "127.0.0.1");
+   * assert.ok(port > 0);
+   * ```
+   */
+  getsockname(): Address {
+    this.#checkOpen("getsockname");
+    const h = this.#handle;
+    if (h !== null) {
+      switch (h.kind) {
+        case "server":
+          return toAddress(h.server.addr, this.#family);
+        case "stream":
+          return toAddress(h.sock.localAddr, this.#family);
+        case "udp":
+          return toAddress(h.sock.localAddr, this.#family);
+        case "unixgram":
+          return toAddress(h.sock.localAddr, this.#family);
+      }
+    }
+    const bound = this.#bound;
+    if (typeof bound === "string") return bound;
+    if (this.#family === AF_UNIX) return "";
+    const v6 = this.#family === AF_INET6;
+    const host = bound?.host ?? (v6 ? "::" : "0.0.0.0");
+    const port = bound?.port ?? 0;
+    return v6 ? [host, port, 0, 0] : [host, port];
+  }
+
+  /**
+   * The peer's address, as Python's `getpeername`.
+   *
+   * @returns The address (`""` for an unnamed Unix peer).
+   * @throws {Deno.errors.NotConnected} If the socket has no peer.
+   *
+   * @example The server's address, seen by the client
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = await socket.create_connection(server.getsockname() as socket.InetAddress);
+   * assert.deepEqual(client.getpeername(), server.getsockname());
+   * ```
+   */
+  getpeername(): Address {
+    this.#checkOpen("getpeername");
+    const h = this.#handle;
+    if (h?.kind === "stream") return toAddress(h.sock.remoteAddr, this.#family);
+    if (h?.kind === "udp" && h.sock.remoteAddr !== null) {
+      return toAddress(h.sock.remoteAddr, this.#family);
+    }
+    throw new Deno.errors.NotConnected(
+      `Cannot getpeername: the ${this.#name()} is not connected`,
+    );
+  }
+
+  /**
+   * Half-closes a connected stream socket: `SHUT_WR` sends end of stream
+   * to the peer (after the queued writes) while receiving goes on;
+   * `SHUT_RD` makes later `recv` calls return empty (Deno has no kernel
+   * read shutdown, so this is done in the handle); `SHUT_RDWR` does both.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param how `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
+   * @throws {RangeError} If `how` is not one of the three.
+   * @throws {Deno.errors.NotConnected} If the socket is not connected.
+   * @throws {Deno.errors.NotSupported} On a datagram socket.
+   *
+   * @example Finish the request, then read the answer
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.create_server(["127.0.0.1", 0]);
+   * await using client = await socket.create_connection(server.getsockname() as socket.InetAddress);
+   * const [conn] = await server.accept();
+   * await using _conn = conn;
+   * await client.sendall("question");
+   * await client.shutdown(socket.SHUT_WR);
+   * assert.equal((await conn.recv(1024)).length, 8);
+   * assert.equal((await conn.recv(1024)).length, 0);
+   * ```
+   *
+   * @tags allow-net
+   */
+  async shutdown(how: number): Promise<void> {
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
+      const Err = typeof how === "number" ? RangeError : TypeError;
+      throw new Err(
+        `Cannot shutdown as how must be SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2): current value is ${
+          show(how)
+        }`,
+      );
+    }
+    this.#checkOpen("shutdown");
+    if (!this.#isStream()) {
+      throw notSupported(
+        "shutdown",
+        `Deno cannot shut down a ${this.#name()} (close it instead)`,
+      );
+    }
+    const sock = this.#stream("shutdown");
+    try {
+      await stream.shutdown(
+        sock,
+        how === SHUT_RD ? "read" : how === SHUT_WR ? "write" : "both",
+      );
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  /**
+   * Closes the socket. Idempotent. Resolves once what was in flight has
+   * settled, so a closed server's port can be bound again at once.
+   *
+   * @example Close explicitly
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * const s = socket.create_server(["127.0.0.1", 0]);
+   * await s.close();
+   * assert.equal(s.closed, true);
+   * await s.close();
+   * ```
+   */
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    const h = this.#handle;
+    const connecting = this.#connecting;
+    this.#closing = (async () => {
+      if (h !== null) await closeHandle(h);
+      if (connecting !== null) {
+        await connecting;
+        const late = this.#handle;
+        if (late !== null && late !== h) await closeHandle(late);
+      }
+    })();
+    return this.#closing;
+  }
+
+  /**
+   * Python's `fileno`. Deno does not expose file descriptors.
+   *
+   * @returns Never.
+   * @throws {Deno.errors.NotSupported} Always.
+   *
+   * @example No file descriptors in Deno
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket();
+   * assert.throws(() => s.fileno(), Deno.errors.NotSupported);
+   * ```
+   */
+  fileno(): number {
+    throw notSupported("fileno", "Deno does not expose file descriptors");
+  }
+
+  /** Closes the socket; same as {@linkcode Socket.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+async function closeHandle(h: Handle): Promise<void> {
+  switch (h.kind) {
+    case "server":
+      return await stream.close(h.server);
+    case "stream":
+      return await stream.close(h.sock);
+    case "udp":
+      return await udp.close(h.sock);
+    case "unixgram":
+      return await unix.close(h.sock);
+  }
+}
+
+function optionName(level: unknown, optname: unknown, action: string): string {
+  for (const [name, value] of [["level", level], ["optname", optname]]) {
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new TypeError(
+        `Cannot ${action} as ${name} must be an integer: current value is ${
+          show(value)
+        }`,
+      );
+    }
+  }
+  const name = OPTION_NAMES[`${level}/${optname}`];
+  if (name === undefined) {
+    throw notSupported(
+      action,
+      `option ${optname} at level ${level} is not supported by Deno`,
+    );
+  }
+  return name;
+}
+
+function checkFlags(flags: unknown, action: string): void {
+  if (flags === 0) return;
+  if (typeof flags !== "number" || !Number.isInteger(flags)) {
+    throw new TypeError(
+      `Cannot ${action} as flags must be an integer: current value is ${
+        show(flags)
+      }`,
+    );
+  }
+  throw notSupported(
+    action,
+    `Deno has no message flags: current value is ${flags}`,
+  );
+}
+
+function checkBufsize(value: unknown, action: string, name = "bufsize"): void {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot ${action} as ${name} must be an integer: current value is ${
+        show(value)
+      }`,
+    );
+  }
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(
+      `Cannot ${action} as ${name} must be a non-negative integer: current value is ${value}`,
+    );
+  }
+}
+
+function checkSeconds(value: unknown, action: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot ${action} as timeout must be a number of seconds or null: current value is ${
+        show(value)
+      }`,
+    );
+  }
+  if (!(value >= 0) || value === Infinity) {
+    throw new RangeError(
+      `Cannot ${action} as timeout must be a finite number of seconds from 0 up: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function toMs(seconds: number | null): number | null {
+  return seconds === null ? null : seconds * 1000;
+}
+
+const ERRNO: [new (...args: never[]) => Error, number][] = [
+  [Deno.errors.ConnectionRefused, 111],
+  [Deno.errors.TimedOut, 11],
+  [Deno.errors.WouldBlock, 115],
+  [Deno.errors.ConnectionReset, 104],
+  [Deno.errors.ConnectionAborted, 103],
+  [Deno.errors.NetworkUnreachable, 101],
+  [Deno.errors.AddrNotAvailable, 99],
+  [Deno.errors.AddrInUse, 98],
+  [Deno.errors.PermissionDenied, 13],
+  [Deno.errors.NotFound, 2],
+];
+
+function errnoOf(err: unknown): number | undefined {
+  if (err instanceof Deno.errors.NotSupported) return undefined;
+  for (const [ctor, code] of ERRNO) if (err instanceof ctor) return code;
+  return undefined;
+}
+
+// ---- module functions ----
+
+/**
+ * Makes a socket, as Python's `socket.socket(family, type, proto)`.
+ *
+ * @param family `AF_INET` (default), `AF_INET6` or `AF_UNIX`.
+ * @param type `SOCK_STREAM` (default) or `SOCK_DGRAM`, optionally ORed
+ * with `SOCK_NONBLOCK` or `SOCK_CLOEXEC`.
+ * @param proto `0` (default), or the protocol matching the type.
+ * @returns The socket; nothing is opened until `listen`, `connect` or a
+ * datagram `bind`.
+ * @throws {TypeError} If an argument is not an integer.
+ * @throws {Deno.errors.NotSupported} For `SOCK_RAW`, `SOCK_SEQPACKET` and
+ * other families, types or protocols Deno cannot open.
+ *
+ * @example Python's defaults
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using s = socket.socket();
+ * assert.equal(s.family, socket.AF_INET);
+ * assert.equal(s.type, socket.SOCK_STREAM);
+ * assert.throws(() => socket.socket(socket.AF_INET, socket.SOCK_RAW), Deno.errors.NotSupported);
+ * ```
+ */
+export function socket(
+  family: number = AF_INET,
+  type: number = SOCK_STREAM,
+  proto = 0,
+): Socket {
+  return new Socket(family, type, proto);
+}
+
+/**
+ * Connects to a TCP server, as Python's `socket.create_connection`: resolves
+ * the host (IPv4 first, then IPv6 for a name that has no IPv4 address),
+ * connects within `timeout` seconds, and returns the socket with that
+ * timeout set.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param address `[host, port]`.
+ * @param timeout Seconds for the connection and later calls; `null`
+ * (default) blocks.
+ * @param sourceAddress Must be `null` or omitted: Deno cannot choose the
+ * local address of an outgoing connection.
+ * @returns The connected socket.
+ * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
+ * @throws {TimeoutError} If the connection is not made in time.
+ * @throws {gaierror} If the host name cannot be resolved.
+ *
+ * @example Connect to a local server
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.create_server(["127.0.0.1", 0]);
+ * const [, port] = server.getsockname() as socket.InetAddress;
+ * await using client = await socket.create_connection(["localhost", port], 5);
+ * assert.equal(client.gettimeout(), 5);
+ * ```
+ *
+ * @tags allow-net
+ */
+// deno-lint-ignore camelcase
+export async function create_connection(
+  address: InetAddress,
+  timeout: number | null = defaultTimeout,
+  sourceAddress: InetAddress | null = null,
+): Promise<Socket> {
+  const seconds = checkSeconds(timeout, "create_connection");
+  const checked = checkAddress(address, AF_INET6, "create_connection") as {
+    host: string;
+    port: number;
+  };
+  if (sourceAddress !== null) {
+    throw notSupported(
+      "create_connection with a source address",
+      "Deno cannot choose the local address of an outgoing connection",
+    );
+  }
+  let family = AF_INET;
+  if (checked.host.includes(":")) family = AF_INET6;
+  else if (!IPV4_REGEXP.test(checked.host) && checked.host !== "localhost") {
+    try {
+      family = (await lookup(checked.host)).family === 6 ? AF_INET6 : AF_INET;
+    } catch (cause) {
+      throw new gaierror(
+        `Cannot create_connection as the name ${
+          show(checked.host)
+        } cannot be resolved`,
+        { cause },
+      );
+    }
+  }
+  const sock = new Socket(family, SOCK_STREAM);
+  sock.settimeout(seconds);
+  try {
+    await sock.connect([checked.host, checked.port]);
+  } catch (err) {
+    await sock.close();
+    throw err;
+  }
+  return sock;
+}
+
+/** Options for {@linkcode create_server}, as Python's keyword arguments. */
+export interface CreateServerOptions {
+  /**
+   * `AF_INET` or `AF_INET6`.
+   *
+   * @default {AF_INET}
+   */
+  family?: number;
+  /**
+   * The listen backlog; Deno's default (511) when omitted.
+   *
+   * @default {undefined}
+   */
+  backlog?: number;
+  /**
+   * Sets `SO_REUSEPORT`.
+   *
+   * @default {false}
+   */
+  // deno-lint-ignore camelcase
+  reuse_port?: boolean;
+  /**
+   * Accept IPv4 too on an `AF_INET6` wildcard address. Linux does by
+   * default (`net.ipv6.bindv6only = 0`) and Deno cannot change it, so
+   * `false` on `["", port]` or `["::", port]` is not supported.
+   *
+   * @default {false}
+   */
+  // deno-lint-ignore camelcase
+  dualstack_ipv6?: boolean;
+}
+
+/**
+ * Makes a listening TCP socket, as Python's `socket.create_server`
+ * (`SO_REUSEADDR` is set, as Python does on POSIX and Deno always does).
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param address `[host, port]`; `""` means every interface.
+ * @param options Family, backlog, `reuse_port`, `dualstack_ipv6`.
+ * @returns The listening socket.
+ * @throws {Deno.errors.AddrInUse} If the address is taken.
+ * @throws {Deno.errors.NotSupported} For `dualstack_ipv6: false` on the
+ * IPv6 wildcard address (Deno cannot set `IPV6_V6ONLY`).
+ *
+ * @example A server on a free port
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.create_server(["127.0.0.1", 0], { backlog: 5 });
+ * assert.ok((server.getsockname() as socket.InetAddress)[1] > 0);
+ * ```
+ *
+ * @tags allow-net
+ */
+// deno-lint-ignore camelcase
+export function create_server(
+  address: InetAddress | Inet6Address,
+  options: CreateServerOptions = {},
+): Socket {
+  const family = options.family ?? AF_INET;
+  if (family !== AF_INET && family !== AF_INET6) {
+    throw notSupported(
+      "create_server",
+      `family must be AF_INET or AF_INET6: current value is ${show(family)}`,
+    );
+  }
+  const checked = checkAddress(address, family, "create_server") as {
+    host: string;
+    port: number;
+  };
+  const wildcard = checked.host === "" || checked.host === "::";
+  if (family === AF_INET6 && wildcard && options.dualstack_ipv6 !== true) {
+    throw notSupported(
+      "create_server on the IPv6 wildcard address without dualstack_ipv6",
+      "Deno cannot set IPV6_V6ONLY, so the listener would take IPv4 too (pass dualstack_ipv6: true)",
+    );
+  }
+  if (options.dualstack_ipv6 === true && (family !== AF_INET6 || !wildcard)) {
+    throw notSupported(
+      "create_server with dualstack_ipv6",
+      'it needs family AF_INET6 and the host "" or "::"',
+    );
+  }
+  // Only literals and "localhost" resolve synchronously; names need a lookup.
+  const host = checked.host === ""
+    ? (family === AF_INET6 ? "::" : "0.0.0.0")
+    : checked.host === "localhost"
+    ? (family === AF_INET6 ? "::1" : "127.0.0.1")
+    : checked.host;
+  const sock = new Socket(family, SOCK_STREAM);
+  const server = tcp.listen({
+    hostname: host,
+    port: checked.port,
+    reusePort: options.reuse_port === true,
+    ...(options.backlog !== undefined
+      ? { backlog: Math.max(0, options.backlog) }
+      : {}),
+  });
+  adoptServer(sock, server, { host, port: checked.port });
+  return sock;
+}
+
+/**
+ * The host's name, as Python's `socket.gethostname()`.
+ *
+ * Requires `allow-sys` permission.
+ *
+ * @returns The host name.
+ *
+ * @example Read the host name
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(socket.gethostname(), Deno.hostname());
+ * ```
+ *
+ * @tags allow-sys
+ */
+export function gethostname(): string {
+  return Deno.hostname();
+}
+
+/**
+ * Resolves a host name to one IPv4 address, as Python's
+ * `socket.gethostbyname`. IPv4 literals come back unchanged, `""` is
+ * `0.0.0.0` and `"localhost"` is `127.0.0.1` without a lookup; other names
+ * go through the system resolver (`/etc/hosts`, then DNS).
+ *
+ * Requires `allow-net` permission for names that need a lookup.
+ *
+ * @param name A host name or IPv4 address.
+ * @returns The IPv4 address.
+ * @throws {TypeError} If `name` is not a string.
+ * @throws {gaierror} If the name cannot be resolved.
+ *
+ * @example Resolve localhost
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(await socket.gethostbyname("localhost"), "127.0.0.1");
+ * ```
+ *
+ * @tags allow-net
+ */
+export async function gethostbyname(name: string): Promise<string> {
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot gethostbyname as name must be a string: current value is ${
+        show(name)
+      }`,
+    );
+  }
+  return await resolveHost(name, AF_INET, "gethostbyname");
+}
+
+/**
+ * The timeout, in seconds, that new sockets start with (`null`: blocking),
+ * as Python's `socket.getdefaulttimeout()`.
+ *
+ * @returns The default timeout.
+ *
+ * @example Blocking by default
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(socket.getdefaulttimeout(), null);
+ * ```
+ */
+export function getdefaulttimeout(): number | null {
+  return defaultTimeout;
+}
+
+/**
+ * Sets the timeout, in seconds, that new sockets start with, as Python's
+ * `socket.setdefaulttimeout()`. Sockets already made keep theirs.
+ *
+ * @param value Seconds, `0` or `null`.
+ * @throws {RangeError} If `value` is negative or NaN.
+ *
+ * @example New sockets take the default
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * socket.setdefaulttimeout(2);
+ * await using s = socket.socket();
+ * socket.setdefaulttimeout(null);
+ * assert.equal(s.gettimeout(), 2);
+ * ```
+ */
+export function setdefaulttimeout(value: number | null): void {
+  defaultTimeout = checkSeconds(value, "setdefaulttimeout");
+}
+
+/**
+ * Converts a dotted IPv4 address to its 4 bytes, as Python's
+ * `socket.inet_aton` (for building `ip_mreq`).
+ *
+ * @param ip The address, such as `"224.0.0.251"`.
+ * @returns Four bytes in network order.
+ * @throws {TypeError} If `ip` is not a dotted IPv4 address.
+ *
+ * @example Build an ip_mreq for IP_ADD_MEMBERSHIP
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * const mreq = new Uint8Array(8);
+ * mreq.set(socket.inet_aton("224.0.0.251"));
+ * mreq.set(socket.inet_aton("0.0.0.0"), 4);
+ * assert.deepEqual([...mreq.subarray(0, 4)], [224, 0, 0, 251]);
+ * ```
+ */
+// deno-lint-ignore camelcase
+export function inet_aton(ip: string): Uint8Array {
+  if (typeof ip !== "string" || !IPV4_REGEXP.test(ip)) {
+    throw new TypeError(
+      `Cannot inet_aton as ip must be a dotted IPv4 address: current value is ${
+        show(ip)
+      }`,
+    );
+  }
+  return new Uint8Array(ip.split(".").map(Number));
+}
+
+/**
+ * Converts 4 bytes to a dotted IPv4 address, as Python's
+ * `socket.inet_ntoa`.
+ *
+ * @param packed Four bytes in network order.
+ * @returns The dotted address.
+ * @throws {TypeError} If `packed` is not 4 bytes.
+ *
+ * @example Back to text
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(socket.inet_ntoa(new Uint8Array([127, 0, 0, 1])), "127.0.0.1");
+ * ```
+ */
+// deno-lint-ignore camelcase
+export function inet_ntoa(packed: Uint8Array): string {
+  if (!(packed instanceof Uint8Array) || packed.length !== 4) {
+    throw new TypeError(
+      `Cannot inet_ntoa as packed must be 4 bytes: current value is ${
+        show(packed)
+      }`,
+    );
+  }
+  return packed.join(".");
+}
