@@ -8,6 +8,7 @@
 // a socket's receive buffer is full: UDP never promised delivery.
 
 import dgram from "node:dgram";
+import { getSystemErrorMessage } from "node:util";
 import type { BindRequest, Datagram, UdpBackend } from "./_udp_deno.ts";
 
 /** The most datagrams the node backend queues before dropping new ones. */
@@ -40,7 +41,16 @@ export function fromNodeError(err: unknown): unknown {
   let ctor = CODES[code];
   if (code === "EMSGSIZE") ctor = RangeError;
   if (ctor === undefined) return err;
-  const out = new ctor(err.message.replace(/^\w+ /, ""), { cause: err });
+  const errno = (err as { errno?: unknown }).errno;
+  let reason = err.message;
+  if (typeof errno === "number" && errno < 0) {
+    try {
+      reason = getSystemErrorMessage(errno);
+    } catch {
+      // Keep node's message.
+    }
+  }
+  const out = new ctor(reason, { cause: err });
   Object.defineProperty(out, "code", {
     value: code,
     enumerable: true,
@@ -68,6 +78,7 @@ export class NodeBackend implements UdpBackend {
     | { resolve: (d: Datagram) => void; reject: (err: unknown) => void }
     | null = null;
   #closing: Promise<void> | null = null;
+  readonly #memberships = new Set<string>();
 
   private constructor(socket: dgram.Socket) {
     this.socket = socket;
@@ -189,18 +200,43 @@ export class NodeBackend implements UdpBackend {
   }
 
   join(group: string, v6: boolean, iface: string | number): Promise<void> {
-    return this.#sync(() =>
-      this.socket.addMembership(group, nodeInterface(v6, iface))
-    );
+    const key = `${group}%${iface}`;
+    if (this.#memberships.has(key)) {
+      return Promise.reject(
+        new Deno.errors.AlreadyExists(
+          `the socket is already a member of ${group} on interface ${iface}`,
+        ),
+      );
+    }
+    return this.#sync(() => {
+      this.socket.addMembership(group, nodeInterface(v6, iface));
+      this.#memberships.add(key);
+    });
   }
 
   leave(group: string, v6: boolean, iface: string | number): Promise<void> {
-    return this.#sync(() =>
-      this.socket.dropMembership(group, nodeInterface(v6, iface))
-    );
+    const key = `${group}%${iface}`;
+    if (!this.#memberships.has(key)) {
+      return Promise.reject(
+        new Deno.errors.NotFound(
+          `the socket is not a member of ${group} on interface ${iface}`,
+        ),
+      );
+    }
+    return this.#sync(() => {
+      this.socket.dropMembership(group, nodeInterface(v6, iface));
+      this.#memberships.delete(key);
+    });
   }
 
   setMulticastTtl(ttl: number): Promise<void> {
+    if (ttl === 0) {
+      return Promise.reject(
+        new Deno.errors.NotSupported(
+          `Cannot setMulticastTtl(0) on the node backend: Deno's node:dgram refuses a TTL of 0; use 1 (the local network) or the deno backend`,
+        ),
+      );
+    }
     return this.#sync(() => this.socket.setMulticastTTL(ttl));
   }
 

@@ -232,7 +232,7 @@ class Core {
     op: string,
   ): Promise<number> {
     const to = formatAddr({ transport: "udp", hostname, port });
-    const action = `${op} to ${show(to)}`;
+    const action = op === "send" ? `send to ${show(to)}` : `${op} ${show(to)}`;
     if (this.closing !== null) throw closedError(action);
     const limit = datagramLimit(hostname, this.v6);
     if (data.length > limit) throw tooBig(action, data.length, limit);
@@ -1140,7 +1140,7 @@ function multicastArgs(
  * the system picks one.
  * @throws {TypeError} If `group` is not an IP address, or `iface` is malformed.
  * @throws {RangeError} If `group` is not a multicast address.
- * @throws {Deno.errors.AlreadyExists} If the socket is already a member (deno backend).
+ * @throws {Deno.errors.AlreadyExists} If the socket is already a member.
  * @throws {Deno.errors.NotSupported} If the deno backend is given an IPv6
  * interface name.
  *
@@ -1182,7 +1182,7 @@ export function joinMulticast(
  * @param sock The socket.
  * @param group The group.
  * @param iface The interface given to {@linkcode joinMulticast}.
- * @throws {Deno.errors.NotFound} If the socket is not a member (deno backend).
+ * @throws {Deno.errors.NotFound} If the socket is not a member.
  *
  * @example Leave a group
  * ```ts
@@ -1218,7 +1218,8 @@ export function leaveMulticast(
  *
  * The deno backend can only set it on an IPv4 socket that has joined a
  * group (Deno exposes it on the membership); elsewhere it rejects with
- * `Deno.errors.NotSupported`. The node backend sets it on any socket.
+ * `Deno.errors.NotSupported`. The node backend sets it on any socket, but
+ * refuses 0 (`Deno.errors.NotSupported`), as Deno's `node:dgram` does.
  *
  * Requires `allow-net` permission.
  *
