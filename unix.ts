@@ -371,9 +371,14 @@ export interface ListenOptions {
  * Listens for connections on a Unix socket.
  *
  * A socket file already at the path is replaced when it is stale (nothing
- * accepts on it, as after a crash) and refused when it is live. Closing
- * the server removes the file it created, unless another file has taken
- * its place since.
+ * accepts on it, as after a crash) and refused when it is live; to tell
+ * them apart `listen` connects to it once, so a live server sees one
+ * connection that closes at once. Closing the server removes the file it
+ * created, unless another file has taken its place since. (Deno itself
+ * removes a listener's path when it closes, whatever file is there; when
+ * another file replaced ours, socketkit keeps a second link to it while
+ * Deno removes the path and then puts it back, so the path is missing for
+ * a moment.)
  *
  * Requires `allow-read`, `allow-write` and `allow-net` permissions (net
  * access to `unix:<path>`; an abstract name needs `allow-net` only).
@@ -413,7 +418,9 @@ export async function listen(
   } catch (err) {
     if (err instanceof Deno.errors.AddrInUse) {
       throw new Deno.errors.AddrInUse(
-        `Cannot ${where}: the path was taken by another socket as we bound it`,
+        isAbstract(path)
+          ? `Cannot ${where}: another socket is bound to this abstract name`
+          : `Cannot ${where}: the path was taken by another socket as we bound it`,
         { cause: err },
       );
     }
@@ -461,7 +468,8 @@ export interface ConnectOptions extends IoOptions {}
  * Requires `allow-read`, `allow-write` and `allow-net` permissions (net
  * access to `unix:<path>`; an abstract name needs `allow-net` only).
  *
- * @param path The socket file's path, or `"\0name"` for an abstract name.
+ * @param path The socket file's path, `"\0name"` for an abstract name, or
+ * an address such as a server's `addr`.
  * @param options Timeout and abort signal.
  * @returns The connected socket.
  * @throws {TypeError} If the path is not a string.
@@ -487,9 +495,12 @@ export interface ConnectOptions extends IoOptions {}
  * @tags allow-read, allow-write, allow-net
  */
 export async function connect(
-  path: string,
+  path: string | Deno.UnixAddr,
   options: ConnectOptions = {},
 ): Promise<UnixSocket> {
+  if (path !== null && typeof path === "object" && "path" in path) {
+    path = path.path;
+  }
   checkPath(path, "connect");
   const where = `connect to ${display(path)}`;
   checkIoOptions(options, where);

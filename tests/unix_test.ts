@@ -315,7 +315,13 @@ Deno.test({
     assert.equal(client.remoteAddr.path, name);
     await unix.sendAll(client, "abstract\n");
     assert.equal(await unix.recvLine(conn), "abstract");
-    await assert.rejects(unix.listen(name), Deno.errors.AddrInUse);
+    await assert.rejects(
+      unix.listen(name),
+      /^AddrInUse: Cannot listen on "@socketkit-test-.*": another socket is bound to this abstract name$/,
+    );
+    await using byAddr = await unix.connect(server.addr);
+    assert.equal(byAddr.remoteAddr.path, name);
+    await unix.close(await unix.accept(server));
     await assert.rejects(
       unix.listen({ path: name, mode: 0o600 }),
       TypeError,
