@@ -68,12 +68,6 @@ try {
   console.error(`error: ${err instanceof Error ? err.message : err}`);
   Deno.exit(1);
 }
-console.log(`listening on ${formatAddr(sock.localAddr)}`);
-console.error(
-  `using the ${sock.backend} backend (${
-    sock.backend === "deno" ? "Deno.listenDatagram" : "node:dgram"
-  })`,
-);
 
 function onInterrupt(): void {
   if (sock.closed) Deno.exit(130); // A second Ctrl-C: do not wait.
@@ -81,6 +75,12 @@ function onInterrupt(): void {
   udp.close(sock);
 }
 Deno.addSignalListener("SIGINT", onInterrupt);
+console.log(`listening on ${formatAddr(sock.localAddr)}`);
+console.error(
+  `using the ${sock.backend} backend (${
+    sock.backend === "deno" ? "Deno.listenDatagram" : "node:dgram"
+  })`,
+);
 
 // The loop ends when Ctrl-C closes the socket.
 for await (const [data, from] of sock) {
