@@ -1,4 +1,7 @@
 // Copyright 2026 the socketkit authors. MIT license.
+// The ports keep the tutorials' Python names (client_socket, msg_length) so
+// they read line by line against the originals.
+// deno-lint-ignore-file camelcase
 //
 // The Python-style facade. Part one ports every program of the tutorials in
 // ../shared/seeds/ with socket.ts and runs each pair over loopback, then each
@@ -1156,4 +1159,1147 @@ Deno.test({
     ]);
     assert.match(await py.waitFor(/!DISCONNECT\n/), /\] Hello World!\n/);
   },
+});
+
+// ---- unit tests: constants, construction, errors ----
+
+Deno.test("constants have Python's Linux values", () => {
+  assert.deepEqual(
+    [socket.AF_UNSPEC, socket.AF_UNIX, socket.AF_INET, socket.AF_INET6],
+    [0, 1, 2, 10],
+  );
+  assert.deepEqual(
+    [
+      socket.SOCK_STREAM,
+      socket.SOCK_DGRAM,
+      socket.SOCK_RAW,
+      socket.SOCK_RDM,
+      socket.SOCK_SEQPACKET,
+      socket.SOCK_NONBLOCK,
+      socket.SOCK_CLOEXEC,
+    ],
+    [1, 2, 3, 4, 5, 2048, 524288],
+  );
+  assert.deepEqual(
+    [
+      socket.SOL_SOCKET,
+      socket.IPPROTO_IP,
+      socket.IPPROTO_TCP,
+      socket.IPPROTO_UDP,
+      socket.IPPROTO_IPV6,
+    ],
+    [1, 0, 6, 17, 41],
+  );
+  assert.deepEqual(
+    [
+      socket.SO_REUSEADDR,
+      socket.SO_TYPE,
+      socket.SO_BROADCAST,
+      socket.SO_KEEPALIVE,
+      socket.SO_REUSEPORT,
+      socket.TCP_NODELAY,
+      socket.IP_MULTICAST_TTL,
+      socket.IP_MULTICAST_LOOP,
+      socket.IP_ADD_MEMBERSHIP,
+      socket.IP_DROP_MEMBERSHIP,
+    ],
+    [2, 3, 6, 9, 15, 1, 33, 34, 35, 36],
+  );
+  assert.deepEqual([socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR], [
+    0,
+    1,
+    2,
+  ]);
+  assert.equal(socket.INADDR_ANY, 0);
+  assert.equal(socket.SOMAXCONN, 4096);
+});
+
+Deno.test({
+  name: "constants match the local Python's socket module",
+  ignore: !hasPython || !linux,
+  async fn() {
+    const names = [
+      "AF_UNIX",
+      "AF_INET",
+      "AF_INET6",
+      "SOCK_STREAM",
+      "SOCK_DGRAM",
+      "SOCK_RAW",
+      "SOCK_SEQPACKET",
+      "SOCK_NONBLOCK",
+      "SOCK_CLOEXEC",
+      "SOL_SOCKET",
+      "IPPROTO_TCP",
+      "IPPROTO_IP",
+      "SO_REUSEADDR",
+      "SO_REUSEPORT",
+      "SO_KEEPALIVE",
+      "SO_BROADCAST",
+      "TCP_NODELAY",
+      "IP_ADD_MEMBERSHIP",
+      "IP_DROP_MEMBERSHIP",
+      "IP_MULTICAST_TTL",
+      "IP_MULTICAST_LOOP",
+      "SHUT_RD",
+      "SHUT_WR",
+      "SHUT_RDWR",
+    ];
+    const out = await runPython(
+      `import socket, json\nprint(json.dumps({n: int(getattr(socket, n)) for n in ${
+        JSON.stringify(names)
+      }}))`,
+      [],
+    );
+    const ours = Object.fromEntries(
+      names.map((n) => [n, (socket as unknown as Record<string, number>)[n]]),
+    );
+    assert.deepEqual(JSON.parse(out.stdout), ours);
+  },
+});
+
+Deno.test("socket() defaults to AF_INET and SOCK_STREAM and records them", async () => {
+  await using s = socket.socket();
+  assert.equal(s.family, socket.AF_INET);
+  assert.equal(s.type, socket.SOCK_STREAM);
+  assert.equal(s.proto, 0);
+  assert.equal(s.gettimeout(), null);
+  assert.equal(s.getblocking(), true);
+  assert.deepEqual(s.getsockname(), ["0.0.0.0", 0]);
+  await using six = new socket.Socket(socket.AF_INET6, socket.SOCK_DGRAM, 17);
+  assert.equal(six.type, socket.SOCK_DGRAM);
+  assert.equal(six.proto, socket.IPPROTO_UDP);
+  assert.deepEqual(six.getsockname(), ["::", 0, 0, 0]);
+  await using u = socket.socket(socket.AF_UNIX);
+  assert.equal(u.getsockname(), "");
+});
+
+Deno.test("socket() takes SOCK_NONBLOCK and SOCK_CLOEXEC flags in the type", async () => {
+  await using s = socket.socket(
+    socket.AF_INET,
+    socket.SOCK_STREAM | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC,
+  );
+  assert.equal(s.type, socket.SOCK_STREAM);
+  assert.equal(s.gettimeout(), 0);
+  assert.equal(s.getblocking(), false);
+});
+
+Deno.test("socket() rejects what Deno cannot open with NotSupported naming it", () => {
+  assert.throws(
+    () => socket.socket(socket.AF_INET, socket.SOCK_RAW),
+    (err: Error) =>
+      err instanceof Deno.errors.NotSupported &&
+      err.message.includes("SOCK_RAW"),
+  );
+  assert.throws(
+    () => socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET),
+    (err: Error) =>
+      err instanceof Deno.errors.NotSupported &&
+      err.message.includes("SOCK_SEQPACKET"),
+  );
+  assert.throws(
+    () => socket.socket(socket.AF_INET, socket.SOCK_RDM),
+    /SOCK_RDM/,
+  );
+  assert.throws(
+    () => socket.socket(17),
+    (err: Error) =>
+      err instanceof Deno.errors.NotSupported &&
+      err.message.includes("address family 17"),
+  );
+  assert.throws(
+    () => socket.socket(socket.AF_INET, socket.SOCK_STREAM, 17),
+    (err: Error) =>
+      err instanceof Deno.errors.NotSupported &&
+      err.message.includes("protocol 17"),
+  );
+});
+
+Deno.test("socket() rejects arguments that are not integers with TypeError", () => {
+  assert.throws(
+    () => socket.socket("AF_INET" as unknown as number),
+    {
+      name: "TypeError",
+      message:
+        'Cannot create socket as family must be an integer: current value is "AF_INET"',
+    },
+  );
+  assert.throws(() => socket.socket(socket.AF_INET, 1.5), {
+    name: "TypeError",
+    message:
+      "Cannot create socket as type must be an integer: current value is 1.5",
+  });
+});
+
+Deno.test("error classes keep Deno's classes under Python's names", () => {
+  const timeout = new socket.TimeoutError("x");
+  assert.ok(timeout instanceof Deno.errors.TimedOut);
+  assert.equal(timeout.name, "TimeoutError");
+  assert.equal(socket.timeout, socket.TimeoutError);
+  const block = new socket.BlockingIOError("x");
+  assert.ok(block instanceof Deno.errors.WouldBlock);
+  assert.equal(block.name, "BlockingIOError");
+  assert.ok(new socket.gaierror("x") instanceof Deno.errors.NotFound);
+  assert.equal(socket.ConnectionRefusedError, Deno.errors.ConnectionRefused);
+  assert.equal(socket.ConnectionResetError, Deno.errors.ConnectionReset);
+  assert.equal(socket.ConnectionAbortedError, Deno.errors.ConnectionAborted);
+  assert.equal(socket.BrokenPipeError, Deno.errors.BrokenPipe);
+});
+
+// ---- bind, listen, accept ----
+
+Deno.test("bind() checks the address before any I/O", async () => {
+  await using s = socket.socket();
+  await assert.rejects(s.bind("127.0.0.1:80" as unknown as socket.Address), {
+    name: "TypeError",
+    message:
+      'Cannot bind as address must be a [host, port] array for AF_INET: current value is "127.0.0.1:80"',
+  });
+  await assert.rejects(s.bind(["127.0.0.1", 70000]), {
+    name: "RangeError",
+    message:
+      "Cannot bind as port must be an integer from 0 to 65535: current value is 70000",
+  });
+  await assert.rejects(
+    s.bind([80, 80] as unknown as socket.Address),
+    /host must be a string: current value is 80/,
+  );
+  await assert.rejects(s.bind(["::1", 0]), {
+    name: "TypeError",
+    message:
+      'Cannot bind as host must be an IPv4 address or a name for AF_INET: current value is "::1"',
+  });
+  await using u = socket.socket(socket.AF_UNIX);
+  await assert.rejects(u.bind(["x", 1]), /must be a path string for AF_UNIX/);
+  await assert.rejects(u.bind(""), /non-empty path/);
+});
+
+Deno.test("bind() on a stream socket records the address and listen() creates it", async () => {
+  await using s = socket.socket();
+  await s.bind(["localhost", 0]);
+  assert.deepEqual(s.getsockname(), ["127.0.0.1", 0]);
+  await assert.rejects(s.bind(["127.0.0.1", 0]), Deno.errors.NotSupported);
+  await s.listen(5);
+  const [host, port] = s.getsockname() as socket.InetAddress;
+  assert.equal(host, "127.0.0.1");
+  assert.ok(port > 0);
+  await assert.rejects(s.listen(), /already listening/);
+});
+
+Deno.test("listen() reports an address in use as AddrInUse", async () => {
+  await using a = await tcpServer();
+  await using b = socket.socket();
+  await b.bind(["127.0.0.1", portOf(a)]);
+  await assert.rejects(b.listen(), Deno.errors.AddrInUse);
+});
+
+Deno.test("listen() and accept() on a datagram socket are NotSupported", async () => {
+  await using s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await assert.rejects(s.listen(), Deno.errors.NotSupported);
+  await assert.rejects(s.accept(), Deno.errors.NotSupported);
+  await assert.rejects(s.listen(1.5), TypeError);
+});
+
+Deno.test("accept() before listen() is BadResource", async () => {
+  await using s = socket.socket();
+  await assert.rejects(s.accept(), {
+    name: "BadResource",
+    message:
+      "Cannot accept as the AF_INET SOCK_STREAM socket is not listening: call listen first",
+  });
+});
+
+Deno.test("accept() resolves to the connection and the peer's [host, port]", async () => {
+  await using server = await tcpServer();
+  await using client = socket.socket();
+  await client.connect(["127.0.0.1", portOf(server)]);
+  const [conn, addr] = await server.accept();
+  await using _conn = conn;
+  assert.deepEqual(addr, client.getsockname());
+  assert.deepEqual(conn.getpeername(), client.getsockname());
+  assert.deepEqual(conn.getsockname(), client.getpeername());
+  assert.equal(conn.family, socket.AF_INET);
+  assert.equal(conn.type, socket.SOCK_STREAM);
+});
+
+Deno.test("accept() over IPv6 gives Python's four-item addresses", async () => {
+  await using server = await tcpServer("::1");
+  await using client = socket.socket(socket.AF_INET6);
+  await client.connect(["::1", portOf(server)]);
+  const [conn, addr] = await server.accept();
+  await using _conn = conn;
+  assert.equal((addr as socket.Inet6Address).length, 4);
+  assert.deepEqual(addr, client.getsockname());
+  assert.equal((addr as socket.Inet6Address)[0], "::1");
+});
+
+// ---- connect ----
+
+Deno.test("connect() to a closed port is ConnectionRefused, and connect_ex gives 111", async () => {
+  const server = await tcpServer();
+  const port = portOf(server);
+  await server.close();
+  await using s = socket.socket();
+  const err = await s.connect(["127.0.0.1", port]).catch((e) => e);
+  assert.ok(err instanceof socket.ConnectionRefusedError);
+  assert.match(err.message, /connection refused/i);
+  await using t = socket.socket();
+  assert.equal(await t.connect_ex(["127.0.0.1", port]), 111);
+});
+
+Deno.test("connect_ex() resolves to 0 on success and still raises for bad arguments", async () => {
+  await using server = await tcpServer();
+  await using s = socket.socket();
+  assert.equal(await s.connect_ex(["127.0.0.1", portOf(server)]), 0);
+  await using t = socket.socket();
+  await assert.rejects(t.connect_ex(["127.0.0.1", -1]), RangeError);
+});
+
+Deno.test("connect() after a specific bind is NotSupported, after bind to any port 0 it works", async () => {
+  await using server = await tcpServer();
+  await using s = socket.socket();
+  await s.bind(["127.0.0.1", 0]);
+  await assert.rejects(s.connect(["127.0.0.1", portOf(server)]), {
+    name: "NotSupported",
+    message:
+      "Cannot connect after bind: Deno cannot choose the local address of an outgoing stream connection",
+  });
+  await using t = socket.socket();
+  await t.bind(["", 0]);
+  await t.connect(["127.0.0.1", portOf(server)]);
+  assert.deepEqual(t.getpeername(), server.getsockname());
+});
+
+Deno.test("connect() twice is NotSupported", async () => {
+  await using server = await tcpServer();
+  await using s = socket.socket();
+  await s.connect(["127.0.0.1", portOf(server)]);
+  await assert.rejects(
+    s.connect(["127.0.0.1", portOf(server)]),
+    /already connected/,
+  );
+});
+
+Deno.test("connect() raises gaierror for a name that does not resolve", async () => {
+  await using s = socket.socket();
+  const err = await s.connect(["no-such-host.invalid", 80]).catch((e) => e);
+  assert.ok(err instanceof socket.gaierror);
+  assert.ok(err instanceof Deno.errors.NotFound);
+  assert.match(err.message, /"no-such-host\.invalid" cannot be resolved/);
+});
+
+Deno.test("connect() times out with TimeoutError when the backlog is full", async () => {
+  await using server = socket.socket();
+  await server.bind(["127.0.0.1", 0]);
+  await server.listen(0);
+  const port = portOf(server);
+  // Linux queues one connection at backlog 0, then drops new SYNs.
+  const held: socket.Socket[] = [];
+  let timedOut: unknown;
+  for (let i = 0; i < 4 && timedOut === undefined; i++) {
+    const c = socket.socket();
+    held.push(c);
+    c.settimeout(0.2);
+    timedOut = await c.connect(["127.0.0.1", port]).then(
+      () => undefined,
+      (e) => e,
+    );
+  }
+  for (const c of held) await c.close();
+  assert.ok(timedOut instanceof socket.TimeoutError);
+  assert.ok(timedOut instanceof Deno.errors.TimedOut);
+  assert.match((timedOut as Error).message, /timed out after 200 ms/);
+});
+
+Deno.test("a non-blocking connect() raises BlockingIOError and completes in the background", async () => {
+  await using server = await tcpServer();
+  await using s = socket.socket();
+  s.setblocking(false);
+  await assert.rejects(
+    s.connect(["127.0.0.1", portOf(server)]),
+    socket.BlockingIOError,
+  );
+  let sent = 0;
+  for (let i = 0; i < 500 && sent === 0; i++) {
+    sent = await s.send("early").catch((err) => {
+      if (err instanceof socket.BlockingIOError) return 0;
+      throw err;
+    });
+    if (sent === 0) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(sent, 5);
+  server.settimeout(5);
+  const [conn] = await server.accept();
+  await using _conn = conn;
+  conn.settimeout(5);
+  assert.equal(decode(await conn.recv(1024)), "early");
+});
+
+Deno.test("a non-blocking connect() to a closed port reports the refusal on the next call", async () => {
+  const server = await tcpServer();
+  const port = portOf(server);
+  await server.close();
+  await using s = socket.socket();
+  s.setblocking(false);
+  await assert.rejects(s.connect(["127.0.0.1", port]), socket.BlockingIOError);
+  let err: unknown = null;
+  for (let i = 0; i < 500; i++) {
+    err = await s.recv(10).catch((e) => e);
+    if (!(err instanceof socket.BlockingIOError)) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(err instanceof Deno.errors.ConnectionRefused);
+});
+
+// ---- send, sendall, recv ----
+
+/** A connected pair of facade sockets; `await using` closes all three. */
+async function pair(): Promise<
+  & { server: socket.Socket; a: socket.Socket; b: socket.Socket }
+  & AsyncDisposable
+> {
+  const server = await tcpServer();
+  const a = await socket.create_connection(
+    server.getsockname() as socket.InetAddress,
+  );
+  const [b] = await server.accept();
+  return {
+    server,
+    a,
+    b,
+    async [Symbol.asyncDispose]() {
+      await a.close();
+      await b.close();
+      await server.close();
+    },
+  };
+}
+
+Deno.test('send() returns the count and recv() returns b"" at end of stream', async () => {
+  await using p = await pair();
+  assert.equal(await p.a.send("hello"), 5);
+  assert.equal(await p.a.send(new Uint8Array(0)), 0);
+  assert.equal(decode(await p.b.recv(1024)), "hello");
+  await p.a.close();
+  const end = await p.b.recv(1024);
+  assert.ok(end instanceof Uint8Array);
+  assert.equal(end.length, 0);
+  assert.equal((await p.b.recv(1024)).length, 0);
+});
+
+Deno.test("sendall() delivers every byte of a large buffer in order", async () => {
+  await using p = await pair();
+  const data = pseudoRandomBytes(3_000_000, 7);
+  const sending = p.a.sendall(data);
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  while (got < data.length) {
+    const chunk = await p.b.recv(65536);
+    assert.ok(chunk.length > 0 && chunk.length <= 65536);
+    parts.push(chunk);
+    got += chunk.length;
+  }
+  await sending;
+  const all = new Uint8Array(got);
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  assert.equal(await sha256(all), await sha256(data));
+});
+
+Deno.test("recv() returns at most bufsize bytes and recv(0) returns empty", async () => {
+  await using p = await pair();
+  await p.a.sendall("abcdef");
+  assert.equal((await p.b.recv(0)).length, 0);
+  assert.equal(decode(await p.b.recv(2)), "ab");
+  assert.equal(decode(await p.b.recv(100)), "cdef");
+});
+
+Deno.test("recv() and send() check their arguments", async () => {
+  await using p = await pair();
+  await assert.rejects(p.b.recv(-1), {
+    name: "RangeError",
+    message:
+      "Cannot recv as bufsize must be a non-negative integer: current value is -1",
+  });
+  await assert.rejects(p.b.recv("1" as unknown as number), TypeError);
+  await assert.rejects(p.b.recv(10, 2), {
+    name: "NotSupported",
+    message: "Cannot recv: Deno has no message flags: current value is 2",
+  });
+  await assert.rejects(p.a.send(42 as unknown as string), TypeError);
+  await assert.rejects(p.a.sendall("x", 1), Deno.errors.NotSupported);
+});
+
+Deno.test("recv_into() fills the buffer and counts", async () => {
+  await using p = await pair();
+  await p.a.sendall("abcdef");
+  const buf = new Uint8Array(4);
+  assert.equal(await p.b.recv_into(buf), 4);
+  assert.equal(decode(buf), "abcd");
+  assert.equal(await p.b.recv_into(buf, 1), 1);
+  assert.equal(decode(buf.subarray(0, 1)), "e");
+  await assert.rejects(p.b.recv_into(buf, 5), RangeError);
+  await assert.rejects(
+    p.b.recv_into("x" as unknown as Uint8Array),
+    TypeError,
+  );
+});
+
+Deno.test("send(), recv() and getpeername() on an unconnected socket are NotConnected", async () => {
+  await using s = socket.socket();
+  await assert.rejects(s.send("x"), {
+    name: "NotConnected",
+    message: "Cannot send: the AF_INET SOCK_STREAM socket is not connected",
+  });
+  await assert.rejects(s.recv(1), Deno.errors.NotConnected);
+  assert.throws(() => s.getpeername(), Deno.errors.NotConnected);
+});
+
+Deno.test("sendto() and recvfrom() on a stream socket are NotSupported", async () => {
+  await using p = await pair();
+  await assert.rejects(
+    p.a.sendto("x", ["127.0.0.1", 1]),
+    Deno.errors.NotSupported,
+  );
+  await assert.rejects(p.a.recvfrom(10), Deno.errors.NotSupported);
+});
+
+// ---- timeouts and blocking ----
+
+Deno.test("settimeout() makes recv() raise TimeoutError and loses no data", async () => {
+  await using p = await pair();
+  p.b.settimeout(0.05);
+  assert.equal(p.b.gettimeout(), 0.05);
+  assert.equal(p.b.timeout, 0.05);
+  const err = await p.b.recv(1024).catch((e) => e);
+  assert.ok(err instanceof socket.TimeoutError);
+  assert.ok(err instanceof Deno.errors.TimedOut);
+  assert.ok(err instanceof socket.timeout);
+  assert.match(err.message, /timed out after 50 ms/);
+  await p.a.sendall("late bytes");
+  p.b.settimeout(5);
+  assert.equal(decode(await p.b.recv(1024)), "late bytes");
+});
+
+Deno.test("settimeout() checks its argument", async () => {
+  await using s = socket.socket();
+  assert.throws(() => s.settimeout(-1), {
+    name: "RangeError",
+    message:
+      "Cannot settimeout as timeout must be a finite number of seconds from 0 up: current value is -1",
+  });
+  assert.throws(() => s.settimeout(NaN), RangeError);
+  assert.throws(() => s.settimeout("5" as unknown as number), {
+    name: "TypeError",
+    message:
+      'Cannot settimeout as timeout must be a number of seconds or null: current value is "5"',
+  });
+  s.settimeout(null);
+  assert.equal(s.gettimeout(), null);
+});
+
+Deno.test("setblocking(false) raises BlockingIOError and keeps what was in flight", async () => {
+  await using p = await pair();
+  p.b.setblocking(false);
+  assert.equal(p.b.gettimeout(), 0);
+  assert.equal(p.b.getblocking(), false);
+  const err = await p.b.recv(1024).catch((e) => e);
+  assert.ok(err instanceof socket.BlockingIOError);
+  assert.ok(err instanceof Deno.errors.WouldBlock);
+  await p.a.sendall("now");
+  let data: Uint8Array = new Uint8Array(0);
+  for (let i = 0; i < 500 && data.length === 0; i++) {
+    data = await p.b.recv(1024).catch((e) => {
+      if (e instanceof socket.BlockingIOError) return new Uint8Array(0);
+      throw e;
+    });
+    if (data.length === 0) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(decode(data), "now");
+  p.b.setblocking(1);
+  assert.equal(p.b.gettimeout(), null);
+  p.b.setblocking(0);
+  assert.equal(p.b.getblocking(), false);
+  assert.throws(
+    () => p.b.setblocking("no" as unknown as boolean),
+    TypeError,
+  );
+});
+
+Deno.test("a non-blocking accept() raises BlockingIOError, then returns the connection", async () => {
+  await using server = await tcpServer();
+  server.setblocking(false);
+  await assert.rejects(server.accept(), socket.BlockingIOError);
+  await using client = socket.socket();
+  await client.connect(server.getsockname());
+  server.settimeout(5);
+  const [conn, addr] = await server.accept();
+  await using _conn = conn;
+  assert.deepEqual(addr, client.getsockname());
+});
+
+Deno.test("accepted sockets take the default timeout, not the listener's", async () => {
+  await using server = await tcpServer();
+  server.settimeout(5);
+  socket.setdefaulttimeout(3);
+  try {
+    assert.equal(socket.getdefaulttimeout(), 3);
+    await using client = socket.socket();
+    assert.equal(client.gettimeout(), 3);
+    await client.connect(server.getsockname());
+    const [conn] = await server.accept();
+    await using _conn = conn;
+    assert.equal(conn.gettimeout(), 3);
+  } finally {
+    socket.setdefaulttimeout(null);
+  }
+  assert.throws(() => socket.setdefaulttimeout(-2), RangeError);
+});
+
+// ---- shutdown, close, fileno ----
+
+Deno.test("shutdown(SHUT_WR) ends the peer's stream while replies still arrive", async () => {
+  await using p = await pair();
+  await p.a.sendall("request");
+  await p.a.shutdown(socket.SHUT_WR);
+  assert.equal(decode(await p.b.recv(1024)), "request");
+  assert.equal((await p.b.recv(1024)).length, 0);
+  await p.b.sendall("reply");
+  assert.equal(decode(await p.a.recv(1024)), "reply");
+  await assert.rejects(p.a.send("more"), Deno.errors.BrokenPipe);
+});
+
+Deno.test("shutdown(SHUT_RD) makes recv() return empty, SHUT_RDWR does both", async () => {
+  await using p = await pair();
+  await p.a.shutdown(socket.SHUT_RD);
+  assert.equal((await p.a.recv(10)).length, 0);
+  await p.b.shutdown(socket.SHUT_RDWR);
+  assert.equal((await p.b.recv(10)).length, 0);
+  assert.equal((await p.a.recv(10)).length, 0);
+});
+
+Deno.test("shutdown() checks how and the socket's state", async () => {
+  await using s = socket.socket();
+  await assert.rejects(s.shutdown(3), {
+    name: "RangeError",
+    message:
+      "Cannot shutdown as how must be SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2): current value is 3",
+  });
+  await assert.rejects(s.shutdown("wr" as unknown as number), TypeError);
+  await assert.rejects(s.shutdown(socket.SHUT_WR), Deno.errors.NotConnected);
+  await using d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await assert.rejects(d.shutdown(socket.SHUT_WR), Deno.errors.NotSupported);
+});
+
+Deno.test("close() is idempotent, frees the port at once, and later calls are BadResource", async () => {
+  const server = await tcpServer();
+  const port = portOf(server);
+  const accepting = server.accept().catch((e) => e);
+  await server.close();
+  await server.close();
+  assert.equal(server.closed, true);
+  assert.ok(await accepting instanceof Deno.errors.BadResource);
+  await assert.rejects(server.accept(), Deno.errors.BadResource);
+  assert.throws(() => server.getsockname(), Deno.errors.BadResource);
+  await using again = socket.socket();
+  await again.bind(["127.0.0.1", port]);
+  await again.listen();
+  assert.equal(portOf(again), port);
+});
+
+Deno.test("SO_REUSEADDR is truly on for listeners: a port in TIME_WAIT binds again", async () => {
+  const server = await tcpServer();
+  const port = portOf(server);
+  const client = socket.socket();
+  await client.connect(["127.0.0.1", port]);
+  const [conn] = await server.accept();
+  await conn.close(); // The server side closes first, so it holds TIME_WAIT.
+  assert.equal((await client.recv(10)).length, 0);
+  await client.close();
+  assert.equal(server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR), 1);
+  await server.close();
+  await using again = socket.socket();
+  await again.bind(["127.0.0.1", port]);
+  await again.listen();
+  assert.equal(portOf(again), port);
+});
+
+Deno.test("fileno() is NotSupported", async () => {
+  await using s = socket.socket();
+  assert.throws(() => s.fileno(), {
+    name: "NotSupported",
+    message: "Cannot fileno: Deno does not expose file descriptors",
+  });
+});
+
+// ---- options ----
+
+Deno.test("TCP_NODELAY and SO_KEEPALIVE apply to a connected socket and read back", async () => {
+  await using p = await pair();
+  assert.equal(p.a.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 0);
+  await p.a.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1);
+  await p.a.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, true);
+  assert.equal(p.a.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1);
+  assert.equal(p.a.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE), 1);
+  await p.a.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0);
+  assert.equal(p.a.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 0);
+  await p.a.sendall("still works");
+  assert.equal(decode(await p.b.recv(100)), "still works");
+});
+
+Deno.test("options set before connect or on a listener reach the connection", async () => {
+  await using server = socket.socket();
+  await server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);
+  await server.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1);
+  await server.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1);
+  await server.bind(["127.0.0.1", 0]);
+  await server.listen();
+  await using client = socket.socket();
+  await client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1);
+  await client.connect(server.getsockname());
+  assert.equal(client.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1);
+  assert.equal(client.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR), 0);
+  const [conn] = await server.accept();
+  await using _conn = conn;
+  assert.equal(conn.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE), 1);
+  assert.equal(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1);
+  assert.equal(conn.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR), 1);
+});
+
+Deno.test("SO_REUSEADDR cannot be cleared on a TCP listener, since Deno always sets it", async () => {
+  await using s = socket.socket();
+  await s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0);
+  await s.bind(["127.0.0.1", 0]);
+  await assert.rejects(s.listen(), {
+    name: "NotSupported",
+    message:
+      "Cannot listen with SO_REUSEADDR cleared: Deno always sets SO_REUSEADDR on TCP listeners",
+  });
+  await using server = await tcpServer();
+  await server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);
+  await assert.rejects(
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0),
+    /Deno always sets SO_REUSEADDR on TCP listeners/,
+  );
+});
+
+Deno.test({
+  name: "SO_REUSEPORT before listen lets two sockets listen on one port",
+  ignore: !linux,
+  async fn() {
+    await using a = socket.socket();
+    await a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1);
+    await a.bind(["127.0.0.1", 0]);
+    await a.listen();
+    await using b = socket.socket();
+    await b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1);
+    await b.bind(["127.0.0.1", portOf(a)]);
+    await b.listen();
+    assert.equal(portOf(b), portOf(a));
+    assert.equal(b.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT), 1);
+    await assert.rejects(
+      b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 0),
+      /set it before listen/,
+    );
+  },
+});
+
+Deno.test("options Deno cannot apply are NotSupported naming the option", async () => {
+  await using s = socket.socket();
+  await assert.rejects(
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1),
+    {
+      name: "NotSupported",
+      message:
+        "Cannot setsockopt SO_BROADCAST: it applies to SOCK_DGRAM sockets and this is an AF_INET SOCK_STREAM socket",
+    },
+  );
+  await assert.rejects(
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 2),
+    /IP_MULTICAST_TTL: it applies to SOCK_DGRAM/,
+  );
+  await assert.rejects(s.setsockopt(socket.SOL_SOCKET, 99, 1), {
+    name: "NotSupported",
+    message: "Cannot setsockopt: option 99 at level 1 is not supported by Deno",
+  });
+  assert.throws(
+    () => s.getsockopt(socket.SOL_SOCKET, 99),
+    /option 99 at level 1/,
+  );
+  await assert.rejects(
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_TYPE, 1),
+    /SO_TYPE can only be read/,
+  );
+  assert.throws(
+    () => s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 4),
+    /raw option bytes/,
+  );
+  await using d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await assert.rejects(
+    d.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+    /TCP_NODELAY: it applies to SOCK_STREAM/,
+  );
+  await assert.rejects(
+    d.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1),
+    /SO_REUSEPORT: Deno.listenDatagram has no SO_REUSEPORT/,
+  );
+  await using u = socket.socket(socket.AF_UNIX);
+  await assert.rejects(
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1),
+    /Deno takes no options for Unix sockets/,
+  );
+});
+
+Deno.test("setsockopt() and getsockopt() check their arguments", async () => {
+  await using s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await assert.rejects(
+    s.setsockopt("1" as unknown as number, socket.SO_BROADCAST, 1),
+    {
+      name: "TypeError",
+      message:
+        'Cannot setsockopt as level must be an integer: current value is "1"',
+    },
+  );
+  await assert.rejects(
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, "yes" as never),
+    /SO_BROADCAST as value must be an integer or a boolean/,
+  );
+  await assert.rejects(
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 256),
+    {
+      name: "RangeError",
+      message:
+        "Cannot setsockopt IP_MULTICAST_TTL as value must be an integer from 0 to 255: current value is 256",
+    },
+  );
+  await assert.rejects(
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, 1),
+    /8 bytes of ip_mreq/,
+  );
+  assert.equal(s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE), 2);
+});
+
+// ---- UDP ----
+
+Deno.test("UDP bind() creates the socket at once and reports AddrInUse", async () => {
+  await using a = await udpServer();
+  const [host, port] = a.getsockname() as socket.InetAddress;
+  assert.equal(host, "127.0.0.1");
+  assert.ok(port > 0);
+  await using b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await assert.rejects(b.bind(["127.0.0.1", port]), Deno.errors.AddrInUse);
+});
+
+Deno.test("sendto() on an unbound UDP socket binds it to an ephemeral port", async () => {
+  await using server = await udpServer();
+  await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  assert.deepEqual(client.getsockname(), ["0.0.0.0", 0]);
+  assert.equal(await client.sendto("ping", server.getsockname()), 4);
+  const [, port] = client.getsockname() as socket.InetAddress;
+  assert.ok(port > 0);
+  server.settimeout(5);
+  const [data, from] = await server.recvfrom(1024);
+  assert.equal(decode(data), "ping");
+  assert.equal((from as socket.InetAddress)[1], port);
+});
+
+Deno.test("recvfrom() truncates to bufsize, and sendto() takes Python's flags form", async () => {
+  await using server = await udpServer();
+  await using client = await udpServer();
+  await client.sendto("0123456789", 0, server.getsockname());
+  server.settimeout(5);
+  const [data] = await server.recvfrom(4);
+  assert.equal(decode(data), "0123");
+  await assert.rejects(
+    client.sendto("x", 4, server.getsockname()),
+    /Deno has no message flags: current value is 4/,
+  );
+  await assert.rejects(server.recvfrom(-1), RangeError);
+  await assert.rejects(
+    client.sendto("x", "127.0.0.1:80" as unknown as socket.Address),
+    /must be a \[host, port\] array/,
+  );
+});
+
+Deno.test("recvfrom() times out with TimeoutError and the later datagram is not lost", async () => {
+  await using server = await udpServer();
+  await using client = await udpServer();
+  server.settimeout(0.05);
+  const err = await server.recvfrom(1024).catch((e) => e);
+  assert.ok(err instanceof socket.TimeoutError);
+  await client.sendto("after", server.getsockname());
+  server.settimeout(5);
+  const [data, from] = await server.recvfrom(1024);
+  assert.equal(decode(data), "after");
+  assert.deepEqual(from, client.getsockname());
+  server.setblocking(false);
+  await assert.rejects(server.recvfrom(1024), socket.BlockingIOError);
+});
+
+Deno.test("UDP connect() gives a default peer for send() and recv()", async () => {
+  await using server = await udpServer();
+  await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await client.connect(["localhost", portOf(server)]);
+  assert.deepEqual(client.getpeername(), server.getsockname());
+  assert.equal(await client.send("hi"), 2);
+  server.settimeout(5);
+  const [data, from] = await server.recvfrom(100);
+  assert.equal(decode(data), "hi");
+  await server.sendto("back at you", from);
+  client.settimeout(5);
+  assert.equal(decode(await client.recv(4)), "back");
+  await client.sendall("all");
+  assert.equal(decode((await server.recvfrom(100))[0]), "all");
+});
+
+Deno.test("UDP send() without a peer is NotConnected and connect() after bind is NotSupported", async () => {
+  await using s = await udpServer();
+  await assert.rejects(s.send("x"), Deno.errors.NotConnected);
+  assert.throws(() => s.getpeername(), Deno.errors.NotConnected);
+  await assert.rejects(s.connect(["127.0.0.1", 9]), {
+    name: "NotSupported",
+    message:
+      "Cannot connect: Deno cannot give a bound AF_INET SOCK_DGRAM socket a default peer (connect an unbound socket instead)",
+  });
+});
+
+Deno.test("UDP over IPv6 loopback uses four-item addresses", async () => {
+  await using server = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);
+  await server.bind(["::1", 0]);
+  await using client = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);
+  await client.bind(["::1", 0]);
+  await client.sendto("six", server.getsockname());
+  server.settimeout(5);
+  const [data, from] = await server.recvfrom(10);
+  assert.equal(decode(data), "six");
+  assert.deepEqual(from, client.getsockname());
+  assert.equal((from as socket.Inet6Address).length, 4);
+});
+
+Deno.test("UDP options: SO_REUSEADDR before bind shares a port, others read back", async () => {
+  await using a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);
+  await a.bind(["127.0.0.1", 0]);
+  await using b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);
+  await b.bind(["127.0.0.1", portOf(a)]);
+  assert.equal(portOf(b), portOf(a));
+  assert.equal(a.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR), 1);
+  await assert.rejects(
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0),
+    /set it before bind/,
+  );
+  assert.equal(a.getsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST), 1);
+  await a.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1);
+  assert.equal(a.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL), 1);
+  assert.equal(a.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP), 1);
+});
+
+Deno.test("IP_ADD_MEMBERSHIP and IP_DROP_MEMBERSHIP join and leave a group with ip_mreq bytes", async () => {
+  const mreq = new Uint8Array(8);
+  mreq.set(socket.inet_aton("239.255.42.1"));
+  mreq.set(socket.inet_aton("127.0.0.1"), 4);
+  // Recorded before bind, applied at bind.
+  await using s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq);
+  await s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1);
+  await s.bind(["127.0.0.1", 0]);
+  assert.equal(s.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL), 1);
+  await s.setsockopt(socket.IPPROTO_IP, socket.IP_DROP_MEMBERSHIP, mreq);
+  assert.throws(
+    () => s.getsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP),
+    /can only be set/,
+  );
+  await using t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await assert.rejects(
+    t.setsockopt(socket.IPPROTO_IP, socket.IP_DROP_MEMBERSHIP, mreq),
+    Deno.errors.AddrNotAvailable,
+  );
+});
+
+// ---- Unix ----
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards. */
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "sk" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "AF_UNIX stream sockets bind, listen, accept and connect by path",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await inTempDir(async (dir) => {
+      const path = `${dir}/s.sock`;
+      {
+        await using server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
+        await server.bind(path);
+        assert.equal(server.getsockname(), path);
+        await server.listen(1);
+        await using client = socket.socket(socket.AF_UNIX);
+        await client.connect(path);
+        const [conn, addr] = await server.accept();
+        await using _conn = conn;
+        assert.equal(addr, "");
+        assert.equal(client.getpeername(), path);
+        await client.sendall("over unix");
+        assert.equal(decode(await conn.recv(100)), "over unix");
+        await client.shutdown(socket.SHUT_WR);
+        assert.equal((await conn.recv(100)).length, 0);
+      }
+      await assert.rejects(Deno.lstat(path), Deno.errors.NotFound);
+    });
+  },
+});
+
+Deno.test({
+  name: "AF_UNIX listen() without bind and connect() to nothing are errors",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await inTempDir(async (dir) => {
+      await using s = socket.socket(socket.AF_UNIX);
+      await assert.rejects(s.listen(), /must be bound to a path first/);
+      await using c = socket.socket(socket.AF_UNIX);
+      await assert.rejects(c.connect(`${dir}/none.sock`), Deno.errors.NotFound);
+    });
+  },
+});
+
+Deno.test({
+  name: "AF_UNIX datagram sockets sendto and recvfrom by path",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await inTempDir(async (dir) => {
+      await using a = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      await a.bind(`${dir}/a.sock`);
+      await using b = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      await b.bind(`${dir}/b.sock`);
+      assert.equal(await a.sendto("ping", `${dir}/b.sock`), 4);
+      b.settimeout(5);
+      const [data, from] = await b.recvfrom(2);
+      assert.equal(decode(data), "pi");
+      assert.equal(from, `${dir}/a.sock`);
+      b.settimeout(0.05);
+      await assert.rejects(b.recvfrom(10), socket.TimeoutError);
+      await using c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      await assert.rejects(
+        c.sendto("x", `${dir}/b.sock`),
+        /bound to a path only: bind it first/,
+      );
+      await assert.rejects(
+        c.connect(`${dir}/b.sock`),
+        Deno.errors.NotSupported,
+      );
+    });
+  },
+});
+
+// ---- module functions ----
+
+Deno.test("create_connection() connects with a timeout and returns the socket", async () => {
+  await using server = await tcpServer();
+  const [, port] = server.getsockname() as socket.InetAddress;
+  await using s = await socket.create_connection(["localhost", port], 2.5);
+  assert.equal(s.gettimeout(), 2.5);
+  assert.deepEqual(s.getpeername(), ["127.0.0.1", port]);
+  await using s6 = await socket.create_connection(["127.0.0.1", port]);
+  assert.equal(s6.gettimeout(), null);
+  await assert.rejects(
+    socket.create_connection(["127.0.0.1", port], null, ["127.0.0.1", 0]),
+    Deno.errors.NotSupported,
+  );
+  await assert.rejects(
+    socket.create_connection(["127.0.0.1", port], -1),
+    RangeError,
+  );
+});
+
+Deno.test("create_connection() to a closed port is ConnectionRefused", async () => {
+  const server = await tcpServer();
+  const port = portOf(server);
+  await server.close();
+  await assert.rejects(
+    socket.create_connection(["127.0.0.1", port], 5),
+    socket.ConnectionRefusedError,
+  );
+});
+
+Deno.test("create_server() listens, and checks family and dual stack", async () => {
+  await using server = socket.create_server(["127.0.0.1", 0], { backlog: 3 });
+  assert.equal(server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR), 1);
+  await using six = socket.create_server(["::1", 0], {
+    family: socket.AF_INET6,
+  });
+  assert.equal((six.getsockname() as socket.Inet6Address)[0], "::1");
+  assert.throws(
+    () => socket.create_server(["", 0], { family: socket.AF_INET6 }),
+    /Deno cannot set IPV6_V6ONLY/,
+  );
+  assert.throws(
+    () => socket.create_server(["127.0.0.1", 0], { dualstack_ipv6: true }),
+    /needs family AF_INET6/,
+  );
+  assert.throws(
+    () => socket.create_server(["127.0.0.1", 0], { family: socket.AF_UNIX }),
+    Deno.errors.NotSupported,
+  );
+  assert.throws(() => socket.create_server(["127.0.0.1", 65536]), RangeError);
+});
+
+Deno.test({
+  name: "create_server() with reuse_port shares a port",
+  ignore: !linux,
+  async fn() {
+    await using a = socket.create_server(["127.0.0.1", 0], {
+      reuse_port: true,
+    });
+    await using b = socket.create_server(["127.0.0.1", portOf(a)], {
+      reuse_port: true,
+    });
+    assert.equal(portOf(a), portOf(b));
+    assert.throws(
+      () => socket.create_server(["127.0.0.1", portOf(a)]),
+      Deno.errors.AddrInUse,
+    );
+  },
+});
+
+Deno.test("gethostname() and gethostbyname() resolve without the network", async () => {
+  assert.equal(socket.gethostname(), Deno.hostname());
+  assert.equal(await socket.gethostbyname("localhost"), "127.0.0.1");
+  assert.equal(await socket.gethostbyname("10.1.2.3"), "10.1.2.3");
+  assert.equal(await socket.gethostbyname(""), "0.0.0.0");
+  assert.match(
+    await socket.gethostbyname(socket.gethostname()),
+    /^\d+\.\d+\.\d+\.\d+$/,
+  );
+  await assert.rejects(
+    socket.gethostbyname(42 as unknown as string),
+    TypeError,
+  );
+  await assert.rejects(socket.gethostbyname("::1"), /IPv4 address or a name/);
+  await assert.rejects(
+    socket.gethostbyname("no-such-host.invalid"),
+    socket.gaierror,
+  );
+});
+
+Deno.test("inet_aton() and inet_ntoa() convert dotted IPv4 addresses", () => {
+  assert.deepEqual(
+    socket.inet_aton("224.0.0.251"),
+    new Uint8Array([224, 0, 0, 251]),
+  );
+  assert.equal(socket.inet_ntoa(new Uint8Array([10, 0, 0, 1])), "10.0.0.1");
+  assert.throws(() => socket.inet_aton("256.0.0.1"), {
+    name: "TypeError",
+    message:
+      'Cannot inet_aton as ip must be a dotted IPv4 address: current value is "256.0.0.1"',
+  });
+  assert.throws(() => socket.inet_ntoa(new Uint8Array(3)), TypeError);
 });
