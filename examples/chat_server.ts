@@ -1,0 +1,106 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// deno-lint-ignore-file no-console
+
+/**
+ * The tutorial's multi-client message server, on `serve()` and framing.
+ *
+ * Each client message is a 64-byte header — the payload length in decimal
+ * ASCII, padded with spaces — followed by the UTF-8 payload. For each
+ * message the server prints `[ADDRESS] message`, replies with the bytes
+ * `Msg received` (not framed), and ends the session after the message
+ * `!DISCONNECT`. It prints `[ACTIVE CONNECTIONS] N` whenever the number of
+ * clients changes. It speaks byte for byte with the tutorial's Python
+ * client (`client.py`) and `examples/chat_client.ts`.
+ *
+ * ```sh
+ * deno run --allow-net examples/chat_server.ts --port 5050
+ * ```
+ *
+ * The first line on standard output is `listening on HOST:PORT` (`--port 0`
+ * picks a free port; the default is the tutorial's 5050). Unlike the
+ * Python server, it reads the header and the payload exactly (a `recv`
+ * may return less), and a header that is not a number, or announces more
+ * than 8 MiB, costs only that client its connection. Ctrl-C shuts down
+ * gracefully: no new clients, the sessions waiting for a message are
+ * closed, then it exits 0.
+ *
+ * @module
+ */
+
+import { formatAddr } from "../_addr.ts";
+import { recvFrame } from "../framing.ts";
+import { serve, type Server } from "../server.ts";
+import * as tcp from "../tcp.ts";
+import { parseExampleArgs } from "./_args.ts";
+
+/** The tutorial's header: 64 bytes of decimal digits and spaces. */
+const HEADER = { kind: "text", width: 64 } as const;
+const DISCONNECT_MESSAGE = "!DISCONNECT";
+const REPLY = new TextEncoder().encode("Msg received");
+const DEFAULT_PORT = "5050";
+
+const hasPort = Deno.args.some((a) =>
+  a === "--port" || a.startsWith("--port=")
+);
+const args = parseExampleArgs({
+  usage:
+    "deno run --allow-net examples/chat_server.ts [--hostname HOST] [--port PORT]",
+  addr: "listen",
+  args: hasPort ? Deno.args : [...Deno.args, "--port", DEFAULT_PORT],
+});
+
+const decoder = new TextDecoder();
+let active = 0;
+
+let server: Server<Deno.NetAddr>;
+try {
+  server = await serve({
+    hostname: args.hostname,
+    port: args.port,
+    shutdownTimeout: 5_000,
+    onListen: (addr) => console.log(`listening on ${formatAddr(addr)}`),
+    onError: (err, sock) => {
+      const who = sock === null ? "accept" : formatAddr(sock.remoteAddr);
+      console.error(
+        `[ERROR] ${who}: ${err instanceof Error ? err.message : err}`,
+      );
+    },
+  }, async (sock, { signal }) => {
+    const addr = formatAddr(sock.remoteAddr);
+    console.log(`[NEW CONNECTION] ${addr} connected.`);
+    console.log(`[ACTIVE CONNECTIONS] ${++active}`);
+    try {
+      for (;;) {
+        let payload: Uint8Array | null;
+        try {
+          payload = await recvFrame(sock, { header: HEADER, signal });
+        } catch (err) {
+          if (signal.aborted) return; // Ctrl-C: stop waiting.
+          throw err;
+        }
+        if (payload === null) return; // The client left without a word.
+        const msg = decoder.decode(payload);
+        console.log(`[${addr}] ${msg}`);
+        await tcp.sendAll(sock, REPLY);
+        if (msg === DISCONNECT_MESSAGE) return;
+      }
+    } finally {
+      console.log(`[ACTIVE CONNECTIONS] ${--active}`);
+    }
+  });
+} catch (err) {
+  console.error(`error: ${err instanceof Error ? err.message : err}`);
+  Deno.exit(1);
+}
+
+let stopping = false;
+function onInterrupt(): void {
+  if (stopping) Deno.exit(130); // A second Ctrl-C: do not wait.
+  stopping = true;
+  console.error("stopping");
+  server.shutdown();
+}
+Deno.addSignalListener("SIGINT", onInterrupt);
+await server.finished;
+Deno.removeSignalListener("SIGINT", onInterrupt);
+console.error("stopped");
