@@ -21,8 +21,13 @@ export interface UdpBackend {
   /**
    * Resolves to the next datagram, never truncated. udp.ts keeps at most one
    * call in flight and owns its promise until someone takes the datagram.
+   * The backend calls `owner.received()` as the datagram is handed over (or
+   * `owner.failed(err)` and throws what it returns), before the promise
+   * settles, so udp.ts can skip a promise hop on its fast path.
    */
   receive(): Promise<Datagram>;
+  /** Told when a receive settles; set by udp.ts. */
+  owner: ReceiveOwner | null;
   /** Sends one datagram; resolves to the bytes sent. */
   send(data: Uint8Array, hostname: string, port: number): Promise<number>;
   setBroadcast(flag: boolean): Promise<void>;
@@ -33,6 +38,14 @@ export interface UdpBackend {
   setMulticastLoopback(flag: boolean): Promise<void>;
   /** Closes the socket; resolves once the backend holds no resource. */
   close(): Promise<void>;
+}
+
+/** The side of udp.ts that a backend tells when a receive settles. */
+export interface ReceiveOwner {
+  /** A datagram is being handed over. */
+  received(): void;
+  /** A receive failed; returns the error to reject with. */
+  failed(err: unknown): unknown;
 }
 
 /** What udp.ts asks a backend to bind. */
@@ -67,6 +80,7 @@ export class DenoBackend implements UdpBackend {
   readonly localAddr: Deno.NetAddr;
   readonly dropped = 0;
   readonly conn: Deno.DatagramConn;
+  owner: ReceiveOwner | null = null;
   readonly #memberships = new Map<string, Membership>();
   #buf = new Uint8Array(RECV_BYTES);
   #closing: Promise<void> | null = null;
@@ -98,11 +112,15 @@ export class DenoBackend implements UdpBackend {
     };
   }
 
-  async receive(): Promise<Datagram> {
-    const buf = this.#buf;
-    const pending = this.conn.receive(buf);
+  receive(): Promise<Datagram> {
+    const pending = this.conn.receive(this.#buf).then(this.#ok, this.#err);
     this.#pending = pending;
-    const [data, from] = await pending;
+    return pending;
+  }
+
+  readonly #ok = (
+    [data, from]: [Uint8Array<ArrayBuffer>, Deno.Addr],
+  ): Datagram => {
     this.#pending = null;
     const addr = from as Deno.NetAddr;
     let bytes: Uint8Array;
@@ -112,12 +130,18 @@ export class DenoBackend implements UdpBackend {
     } else {
       bytes = data.slice();
     }
+    this.owner?.received();
     return [bytes, {
       transport: "udp",
       hostname: addr.hostname,
       port: addr.port,
     }];
-  }
+  };
+
+  readonly #err = (err: unknown): never => {
+    this.#pending = null;
+    throw this.owner === null ? err : this.owner.failed(err);
+  };
 
   send(data: Uint8Array, hostname: string, port: number): Promise<number> {
     return this.conn.send(data, { transport: "udp", hostname, port });

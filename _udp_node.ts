@@ -9,7 +9,12 @@
 
 import dgram from "node:dgram";
 import { getSystemErrorMessage } from "node:util";
-import type { BindRequest, Datagram, UdpBackend } from "./_udp_deno.ts";
+import type {
+  BindRequest,
+  Datagram,
+  ReceiveOwner,
+  UdpBackend,
+} from "./_udp_deno.ts";
 
 /** The most datagrams the node backend queues before dropping new ones. */
 export const MAX_QUEUED_DATAGRAMS = 4_096;
@@ -68,6 +73,7 @@ function addrOf(info: { address: string; port: number }): Deno.NetAddr {
 export class NodeBackend implements UdpBackend {
   readonly kind = "node";
   readonly socket: dgram.Socket;
+  owner: ReceiveOwner | null = null;
   #localAddr: Deno.NetAddr = { transport: "udp", hostname: "", port: 0 };
   #queue: Datagram[] = [];
   #head = 0;
@@ -128,6 +134,7 @@ export class NodeBackend implements UdpBackend {
     const waiter = this.#waiter;
     if (waiter !== null) {
       this.#waiter = null;
+      this.owner?.received();
       waiter.resolve(datagram);
       return;
     }
@@ -147,7 +154,7 @@ export class NodeBackend implements UdpBackend {
     const waiter = this.#waiter;
     if (waiter !== null) {
       this.#waiter = null;
-      waiter.reject(fromNodeError(err));
+      waiter.reject(this.#failed(fromNodeError(err)));
     } else {
       this.#error = err;
     }
@@ -165,16 +172,17 @@ export class NodeBackend implements UdpBackend {
         this.#queue = this.#queue.slice(this.#head);
         this.#head = 0;
       }
+      this.owner?.received();
       return Promise.resolve(datagram);
     }
     if (this.#error !== null) {
       const err = this.#error;
       this.#error = null;
-      return Promise.reject(fromNodeError(err));
+      return Promise.reject(this.#failed(fromNodeError(err)));
     }
     if (this.#closing !== null) {
       return Promise.reject(
-        new Deno.errors.BadResource("the socket is closed"),
+        this.#failed(new Deno.errors.BadResource("the socket is closed")),
       );
     }
     return new Promise<Datagram>((resolve, reject) => {
@@ -244,6 +252,10 @@ export class NodeBackend implements UdpBackend {
     return this.#sync(() => this.socket.setMulticastLoopback(flag));
   }
 
+  #failed(err: unknown): unknown {
+    return this.owner === null ? err : this.owner.failed(err);
+  }
+
   #sync(fn: () => unknown): Promise<void> {
     try {
       fn();
@@ -267,7 +279,9 @@ export class NodeBackend implements UdpBackend {
         resolve(); // Never bound, or already closed.
       }
     });
-    waiter?.reject(new Deno.errors.BadResource("the socket is closed"));
+    waiter?.reject(
+      this.#failed(new Deno.errors.BadResource("the socket is closed")),
+    );
     return this.#closing;
   }
 }

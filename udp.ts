@@ -48,6 +48,7 @@ import {
   type Datagram,
   DenoBackend,
   hasListenDatagram,
+  type ReceiveOwner,
   type UdpBackend,
 } from "./_udp_deno.ts";
 import { NodeBackend } from "./_udp_node.ts";
@@ -144,7 +145,7 @@ function isLoopback(ip: string): boolean {
 // ---- the handle ----
 
 /** The state behind a {@linkcode UdpSocket}. */
-class Core {
+class Core implements ReceiveOwner {
   readonly backend: UdpBackend;
   readonly v6: boolean;
   /** The connected peer, as reported on received datagrams. */
@@ -152,6 +153,8 @@ class Core {
   // The receive in flight, owned by the handle until someone takes its datagram.
   pending: Promise<Datagram> | null = null;
   reading = false;
+  /** Whether the receive in flight is a fast one, whose state the backend's callbacks clear. */
+  fast = false;
   timeout: number | null = null;
   closing: Promise<void> | null = null;
   strangers = 0;
@@ -160,6 +163,39 @@ class Core {
     this.backend = backend;
     this.v6 = backend.localAddr.hostname.includes(":");
     this.peer = peer;
+    backend.owner = this;
+  }
+
+  /** Whether a plain recvFrom can take the fast path: nothing to race, filter or finish first. */
+  canReceiveFast(): boolean {
+    return this.timeout === null && this.peer === null &&
+      this.closing === null && !this.reading && this.pending === null;
+  }
+
+  /** recvFrom with no deadline and no filter: the backend's promise, as is. */
+  receiveFast(): Promise<Datagram> {
+    this.reading = true;
+    this.fast = true;
+    const pending = this.backend.receive();
+    // The node backend may have handed over a queued datagram already.
+    if (this.fast) this.pending = pending;
+    return pending;
+  }
+
+  received(): void {
+    if (!this.fast) return;
+    this.fast = false;
+    this.reading = false;
+    this.pending = null;
+  }
+
+  failed(err: unknown): unknown {
+    if (!this.fast) return err;
+    this.fast = false;
+    this.reading = false;
+    this.pending = null;
+    const action = `recvFrom on ${this.where()}`;
+    return this.closing !== null ? closedError(action) : udpError(action, err);
   }
 
   where(): string {
@@ -253,12 +289,26 @@ class Core {
         sending.catch(noop);
         throw err;
       }
-      if (this.closing !== null) throw closedError(action);
-      if (isMessageTooLong(err)) throw tooBig(action, data.length, limit, err);
-      throw udpError(action, err);
+      throw this.sendError(err, data.length, hostname, port, op);
     } finally {
       deadline?.dispose();
     }
+  }
+
+  sendError(
+    err: unknown,
+    size: number,
+    hostname: string,
+    port: number,
+    op: string,
+  ): Error {
+    const to = formatAddr({ transport: "udp", hostname, port });
+    const action = op === "send" ? `send to ${show(to)}` : `${op} ${show(to)}`;
+    if (this.closing !== null) return closedError(action);
+    if (isMessageTooLong(err)) {
+      return tooBig(action, size, datagramLimit(hostname, this.v6), err);
+    }
+    return udpError(action, err);
   }
 
   close(): Promise<void> {
@@ -399,11 +449,10 @@ export class UdpSocket
     const core = this.#core;
     while (core.closing === null) {
       try {
-        yield await core.receive(
-          { timeout: null },
-          core.peer !== null,
-          "recvFrom",
-        );
+        yield await (core.peer === null && !core.reading &&
+            core.pending === null
+          ? core.receiveFast()
+          : core.receive({ timeout: null }, core.peer !== null, "recvFrom"));
       } catch (err) {
         if (core.closing !== null) return;
         throw err;
@@ -755,8 +804,28 @@ export function sendTo(
   sock: UdpSocket,
   data: Data,
   address: AddressInput,
-  options: SendToOptions = {},
+  options?: SendToOptions,
 ): Promise<number> {
+  if (
+    options === undefined && sock instanceof UdpSocket &&
+    data instanceof Uint8Array && typeof address === "object" &&
+    address !== null
+  ) {
+    // The fast path: a valid object address, no deadline, a small datagram.
+    const c = coreOf(sock);
+    const { hostname, port } = address;
+    if (
+      c.closing === null && (c.timeout === null || c.timeout === 0) &&
+      typeof hostname === "string" && hostname !== "" &&
+      typeof port === "number" && Number.isInteger(port) && port > 0 &&
+      port <= 65535 && data.length <= MAX_DATAGRAM_BYTES_IPV4
+    ) {
+      return c.backend.send(data, hostname, port).catch((err) => {
+        throw c.sendError(err, data.length, hostname, port, "sendTo");
+      });
+    }
+  }
+  options ??= {};
   try {
     const c = core(sock, "sendTo");
     const bytes = toBytes(data, "sendTo");
@@ -816,8 +885,20 @@ export interface RecvFromOptions extends IoOptions {}
  */
 export function recvFrom(
   sock: UdpSocket,
-  options: RecvFromOptions = {},
+  options?: RecvFromOptions,
 ): Promise<[Uint8Array, Deno.NetAddr]> {
+  if (sock instanceof UdpSocket) {
+    const c = coreOf(sock);
+    if (
+      c.canReceiveFast() &&
+      (options === undefined ||
+        (options !== null && options.timeout === undefined &&
+          options.signal === undefined))
+    ) {
+      return c.receiveFast();
+    }
+  }
+  options ??= {};
   try {
     const c = core(sock, "recvFrom");
     checkOptions(options, () => `recvFrom on ${c.where()}`);
