@@ -21,6 +21,27 @@ export const MAX_QUEUED_DATAGRAMS = 4_096;
 /** The most payload bytes the node backend queues before dropping new datagrams. */
 export const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
+const queueLimits = {
+  datagrams: MAX_QUEUED_DATAGRAMS,
+  bytes: MAX_QUEUED_BYTES,
+};
+
+/**
+ * For tests: sets the queue bounds of sockets bound from now on. Returns a
+ * function that restores the defaults.
+ */
+export function setQueueLimitsForTesting(
+  datagrams: number,
+  bytes: number,
+): () => void {
+  queueLimits.datagrams = datagrams;
+  queueLimits.bytes = bytes;
+  return () => {
+    queueLimits.datagrams = MAX_QUEUED_DATAGRAMS;
+    queueLimits.bytes = MAX_QUEUED_BYTES;
+  };
+}
+
 type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
 
 const CODES: Record<string, ErrorClass> = {
@@ -65,6 +86,29 @@ export function fromNodeError(err: unknown): unknown {
   return out;
 }
 
+function hostOf(hostname: string, port: number): string {
+  return hostname.includes(":")
+    ? `[${hostname}]:${port}`
+    : `${hostname}:${port}`;
+}
+
+/**
+ * Whether the program may use `host` ("name:port"), asking as Deno would
+ * (a prompt on a terminal). Deno's node:dgram throws a missing permission
+ * from inside bind, out of reach of any handler, so we check first.
+ */
+function allowed(host: string): boolean {
+  const desc = { name: "net", host } as const;
+  if (Deno.permissions.querySync(desc).state === "granted") return true;
+  return Deno.permissions.requestSync(desc).state === "granted";
+}
+
+function notCapable(host: string): Error {
+  return new Deno.errors.NotCapable(
+    `Requires net access to "${host}", run again with the --allow-net flag`,
+  );
+}
+
 function addrOf(info: { address: string; port: number }): Deno.NetAddr {
   return { transport: "udp", hostname: info.address, port: info.port };
 }
@@ -85,6 +129,8 @@ export class NodeBackend implements UdpBackend {
     | null = null;
   #closing: Promise<void> | null = null;
   readonly #memberships = new Set<string>();
+  readonly #maxDatagrams = queueLimits.datagrams;
+  readonly #maxBytes = queueLimits.bytes;
 
   private constructor(socket: dgram.Socket) {
     this.socket = socket;
@@ -93,6 +139,8 @@ export class NodeBackend implements UdpBackend {
   /** Creates and binds a socket; resolves once it is bound. */
   static async bind(request: BindRequest): Promise<NodeBackend> {
     const v6 = request.hostname.includes(":");
+    const host = hostOf(request.hostname, request.port);
+    if (!allowed(host)) throw notCapable(host);
     const socket = dgram.createSocket({
       type: v6 ? "udp6" : "udp4",
       reuseAddr: request.reuseAddress,
@@ -140,8 +188,8 @@ export class NodeBackend implements UdpBackend {
     }
     const queued = this.#queue.length - this.#head;
     if (
-      queued >= MAX_QUEUED_DATAGRAMS ||
-      this.#queuedBytes + msg.length > MAX_QUEUED_BYTES
+      queued >= this.#maxDatagrams ||
+      this.#queuedBytes + msg.length > this.#maxBytes
     ) {
       this.#dropped++;
       return;
@@ -194,8 +242,16 @@ export class NodeBackend implements UdpBackend {
     return new Promise<number>((resolve, reject) => {
       try {
         this.socket.send(data, port, hostname, (err, n) => {
-          if (err) reject(fromNodeError(err));
-          else resolve(n ?? data.length);
+          if (!err) {
+            resolve(n ?? data.length);
+            return;
+          }
+          // Deno's node:dgram reports a missing permission as "UNKNOWN".
+          const host = hostOf(hostname, port);
+          const denied =
+            Deno.permissions.querySync({ name: "net", host }).state !==
+              "granted";
+          reject(denied ? notCapable(host) : fromNodeError(err));
         });
       } catch (err) {
         reject(fromNodeError(err));

@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import * as udp from "../udp.ts";
+import { setQueueLimitsForTesting } from "../_udp_node.ts";
 import { bytes, pseudoRandomBytes, sha256, text } from "./_util.ts";
 
 const BACKENDS = ["deno", "node"] as const;
@@ -631,6 +632,54 @@ test(
   { ignore: Deno.build.os !== "linux" },
 );
 
+// ---- the node backend's queue ----
+
+Deno.test("the node backend queues datagrams up to its bound and counts the ones it drops", async () => {
+  const restore = setQueueLimitsForTesting(5, 1_000);
+  try {
+    await using sock = await udp.bind({
+      hostname: "127.0.0.1",
+      backend: "node",
+    });
+    await using sender = await udp.bind({ hostname: "127.0.0.1" });
+    for (let i = 0; i < 8; i++) {
+      await udp.sendTo(sender, `d${i}`, sock.localAddr);
+    }
+    // Wait until node:dgram has seen all eight (five queued, three dropped).
+    for (let i = 0; i < 200 && sock.droppedDatagrams < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(sock.droppedDatagrams, 3);
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      got.push(text((await udp.recvFrom(sock, { timeout: 0 }))[0])!);
+    }
+    assert.deepEqual(got, ["d0", "d1", "d2", "d3", "d4"]);
+    await assert.rejects(
+      udp.recvFrom(sock, { timeout: 0 }),
+      Deno.errors.WouldBlock,
+    );
+    // The byte bound. The first datagram goes to the receive left in flight
+    // by the WouldBlock above; then 400 + 400 fit in 1,000 bytes, a third
+    // 400 does not.
+    const big = new Uint8Array(400);
+    for (let i = 0; i < 4; i++) await udp.sendTo(sender, big, sock.localAddr);
+    for (let i = 0; i < 200 && sock.droppedDatagrams < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(sock.droppedDatagrams, 4);
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await udp.recvFrom(sock, { timeout: 0 }))[0].length, 400);
+    }
+    await assert.rejects(
+      udp.recvFrom(sock, { timeout: 0 }),
+      Deno.errors.WouldBlock,
+    );
+  } finally {
+    restore();
+  }
+});
+
 // ---- binding ----
 
 test("bind() rejects a taken address with AddrInUse unless reuseAddress is set", async (backend) => {
@@ -702,6 +751,24 @@ Deno.test('without --unstable-net, auto uses node and backend "deno" is NotSuppo
     'NotSupported: Cannot bind on 127.0.0.1:0 with backend "deno": Deno.listenDatagram is not available; run with --unstable-net or use backend "node" or "auto"',
   );
 });
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name:
+      `bind() without net permission rejects with NotCapable (${backend} backend)`,
+    permissions: { net: false },
+    fn: async () => {
+      await assert.rejects(
+        udp.bind({ hostname: "127.0.0.1", backend }),
+        {
+          name: "NotCapable",
+          message:
+            /^Cannot bind on 127\.0\.0\.1:0: requires net access to "127\.0\.0\.1:0"/,
+        },
+      );
+    },
+  });
+}
 
 // ---- bad arguments and closed sockets ----
 
