@@ -56,6 +56,7 @@ import {
   IdleTimer,
   Interrupted,
   Progress,
+  raceSignal,
   writeAll,
 } from "./_cli_io.ts";
 import { ioError, show } from "./_errors.ts";
@@ -69,6 +70,7 @@ import {
   type StreamSocket,
 } from "./_stream.ts";
 import * as tcp from "./tcp.ts";
+import * as udp from "./udp.ts";
 import * as unix from "./unix.ts";
 
 const encoder = new TextEncoder();
@@ -234,7 +236,127 @@ async function relay(
   return false;
 }
 
+function sameAddr(a: Deno.NetAddr, b: Deno.NetAddr): boolean {
+  return a.hostname === b.hostname && a.port === b.port;
+}
+
+/**
+ * Moves datagrams: each chunk of standard input out as one datagram (to
+ * the connected peer, or to the sender heard from), each datagram in to
+ * standard output (or, with --echo, back to its sender). UDP has no end of
+ * stream, so this ends on --idle-timeout, Ctrl-C or an error.
+ */
+async function datagrams(run: Run, sock: udp.UdpSocket): Promise<void> {
+  const { line } = run;
+  const listening = sock.remoteAddr === null;
+  const stop = new AbortController();
+  const idle = line.idleTimeout === null
+    ? null
+    : new IdleTimer(line.idleTimeout);
+  const signal = AbortSignal.any(
+    idle === null
+      ? [run.signal, stop.signal]
+      : [run.signal, stop.signal, idle.signal],
+  );
+  let failure: { error: unknown } | null = null;
+  function fail(error: unknown): void {
+    if (signal.aborted) return;
+    failure = { error };
+    stop.abort();
+  }
+  let peer: Deno.NetAddr | null = sock.remoteAddr;
+  let heard = () => {};
+  const peerKnown = new Promise<void>((resolve) => heard = resolve);
+  if (peer !== null) heard();
+  const up = line.echo ? Promise.resolve() : (async () => {
+    await raceSignal(peerKnown, signal);
+    for (;;) {
+      const chunk = await run.stdin.read(signal);
+      if (chunk === null) break;
+      if (listening) await udp.sendTo(sock, chunk, peer!, { signal });
+      else await udp.send(sock, chunk, { signal });
+      idle?.touch();
+    }
+  })().catch(fail);
+  const down = (async () => {
+    for (let first = true;; first = false) {
+      if (!listening) {
+        const data = await udp.recv(sock, { signal });
+        await writeAll(Deno.stdout, data, "standard output", signal);
+        idle?.touch();
+        continue;
+      }
+      const [data, from] = await udp.recvFrom(sock, {
+        signal,
+        timeout: first ? line.timeout : null,
+      });
+      idle?.touch();
+      if (line.echo) {
+        await udp.sendTo(sock, data, from, { signal });
+        continue;
+      }
+      if (peer === null) {
+        peer = from;
+        run.say(`datagrams from ${formatAddr(from)}`);
+        heard();
+      } else if (!sameAddr(peer, from)) {
+        // Without --keep-open only the first sender is heard, as nc -u -l.
+        if (!line.keepOpen) continue;
+        peer = from;
+      }
+      await writeAll(Deno.stdout, data, "standard output", signal);
+    }
+  })().catch(fail);
+  try {
+    await Promise.all([up, down]);
+  } finally {
+    idle?.dispose();
+  }
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  if (run.signal.aborted) throw run.signal.reason;
+  run.say(`nothing moved for ${formatDuration(line.idleTimeout!)}: closing`);
+}
+
+async function udpConnectCommand(run: Run): Promise<number> {
+  const { line } = run;
+  const sock = await udp.connect({
+    hostname: await resolveHost(line.hostname, line.family),
+    port: line.port,
+  }, {
+    signal: run.signal,
+    ...(line.timeout !== null ? { timeout: line.timeout } : {}),
+  });
+  try {
+    run.say(
+      `sending to ${formatAddr(sock.remoteAddr!)} from ${
+        formatAddr(sock.localAddr)
+      } (${sock.backend} backend)`,
+    );
+    await datagrams(run, sock);
+  } finally {
+    await udp.close(sock);
+  }
+  return 0;
+}
+
+async function udpListenCommand(run: Run): Promise<number> {
+  const { line } = run;
+  const sock = await udp.bind({
+    hostname: await resolveHost(line.hostname, line.family),
+    port: line.port,
+  });
+  try {
+    console.error(`listening on ${formatAddr(sock.localAddr)}`);
+    run.say(`using the ${sock.backend} backend`);
+    await datagrams(run, sock);
+  } finally {
+    await udp.close(sock);
+  }
+  return 0;
+}
+
 async function connectCommand(run: Run): Promise<number> {
+  if (run.line.transport === "udp") return udpConnectCommand(run);
   const sock = await connectStream(run, run.signal);
   try {
     await relay(run, sock, false);
@@ -246,6 +368,7 @@ async function connectCommand(run: Run): Promise<number> {
 
 async function listenCommand(run: Run): Promise<number> {
   const { line } = run;
+  if (line.transport === "udp") return udpListenCommand(run);
   const server = await listenStream(run);
   try {
     if (line.keepOpen && line.echo) return await echoServer(run, server);
