@@ -23,8 +23,10 @@ export const DEFAULT_RECV_BYTES = 65_536;
 export const DEFAULT_MAX_LINE_BYTES = 65_536;
 
 const MIN_CHUNK = 1_024;
-const INITIAL_CHUNK = 4_096;
+const INITIAL_CHUNK = 1_024;
 const MAX_CHUNK = 65_536;
+/** recv() reads up to this size through the reused buffer; larger ones into their own array. */
+const SMALL_READ = 4_096;
 /** Reads of at least this size are handed over without a copy. */
 const HANDOVER_BYTES = 65_536;
 const EMPTY = new Uint8Array(0);
@@ -276,6 +278,12 @@ class Core {
     this.reading = true;
     try {
       if (this.pending !== null) {
+        if (!(await this.fill(deadline, 0, "recv"))) return null;
+        return this.take(Math.min(max, this.end - this.start));
+      }
+      if (this.chunk <= SMALL_READ) {
+        // Small reads: read into the reused buffer and copy out what came,
+        // one allocation per recv rather than a target and a trimmed copy.
         if (!(await this.fill(deadline, 0, "recv"))) return null;
         return this.take(Math.min(max, this.end - this.start));
       }
@@ -1373,4 +1381,22 @@ export function connOf(sock: StreamSocket, action: string): Deno.Conn {
   const c = core(sock, action);
   if (c.closing !== null) throw closedError(`${action} on ${c.peer()}`);
   return c.conn;
+}
+
+/**
+ * A view of the bytes buffered and not yet received, valid until the next
+ * operation on the socket; empty when the socket cannot be read now. With
+ * {@linkcode consumeBuffered} it lets sibling modules (framing.ts) parse
+ * what is already buffered without a promise or a copy.
+ */
+export function peekBuffered(sock: StreamSocket): Uint8Array {
+  const c = core(sock, "peekBuffered");
+  if (c.reading || c.closing !== null || c.broken !== null) return EMPTY;
+  return c.buf.subarray(c.start, c.end);
+}
+
+/** Drops the first `n` bytes seen with {@linkcode peekBuffered}. */
+export function consumeBuffered(sock: StreamSocket, n: number): void {
+  const c = core(sock, "consumeBuffered");
+  c.start = Math.min(c.start + n, c.end);
 }
