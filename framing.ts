@@ -51,8 +51,10 @@
 import { formatAddr } from "./_addr.ts";
 import { show } from "./_errors.ts";
 import {
+  consumeBuffered,
   type Data,
   type IoOptions,
+  peekBuffered,
   recv,
   recvExact,
   recvUntil,
@@ -1239,14 +1241,61 @@ export interface RecvFrameOptions extends FrameOptions, IoOptions {}
  *
  * @tags allow-net
  */
-export async function recvFrame(
+export function recvFrame(
   sock: StreamSocket,
   options: RecvFrameOptions = {},
 ): Promise<Uint8Array | null> {
-  checkSock(sock, "recvFrame");
-  const { spec, maxBytes } = frameConfig(options, "recvFrame");
-  const action = () => `recvFrame from ${formatAddr(sock.remoteAddr)}`;
-  checkIo(options, action);
+  let config: Config;
+  try {
+    checkSock(sock, "recvFrame");
+    config = frameConfig(options, "recvFrame");
+    if (options.timeout !== undefined || options.signal !== undefined) {
+      checkIo(options, () => frameAction(sock));
+    }
+    // The fast path: a whole frame is buffered, so there is nothing to
+    // wait for and no promise to chain.
+    if (!frameStates.has(sock)) {
+      const view = peekBuffered(sock);
+      const size = config.spec.size;
+      if (view.length >= size) {
+        let length: number;
+        try {
+          length = readHeader(
+            config.spec,
+            view,
+            0,
+            config.maxBytes,
+            () => frameAction(sock),
+          );
+        } catch (err) {
+          consumeBuffered(sock, size);
+          throw broken(sock, err as Error);
+        }
+        const total = size + length;
+        if (view.length >= total) {
+          const payload = view.slice(size, total);
+          consumeBuffered(sock, total);
+          return Promise.resolve(payload);
+        }
+      }
+    }
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return recvFrameSlowly(sock, options, config);
+}
+
+function frameAction(sock: StreamSocket): string {
+  return `recvFrame from ${formatAddr(sock.remoteAddr)}`;
+}
+
+/** {@linkcode recvFrame} when the frame is not all buffered yet. */
+async function recvFrameSlowly(
+  sock: StreamSocket,
+  options: RecvFrameOptions,
+  { spec, maxBytes }: Config,
+): Promise<Uint8Array | null> {
+  const action = () => frameAction(sock);
   const state = frameStates.get(sock);
   if (state?.error) throw state.error;
 
