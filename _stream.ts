@@ -36,11 +36,11 @@ const decoder = new TextDecoder();
 
 function noop(): void {}
 
-function toBytes(data: unknown, action: string): Uint8Array {
+function toBytes(data: unknown, action: string, name = "data"): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (typeof data === "string") return encoder.encode(data);
   throw new TypeError(
-    `Cannot ${action} as data must be a Uint8Array or a string: current value is ${
+    `Cannot ${action} as ${name} must be a Uint8Array or a string: current value is ${
       show(data)
     }`,
   );
@@ -92,9 +92,11 @@ function indexOfBytes(
 ): number {
   const first = delim[0]!;
   const last = to - delim.length;
+  // Search only the filled part: the stale tail of a large buffer may be long.
+  const view = to === buf.length ? buf : buf.subarray(0, to);
   let i = from;
   while (i <= last) {
-    i = buf.indexOf(first, i);
+    i = view.indexOf(first, i);
     if (i < 0 || i > last) return -1;
     let j = 1;
     while (j < delim.length && buf[i + j] === delim[j]) j++;
@@ -338,6 +340,9 @@ class Core {
     options: IoOptions,
     op: string,
   ): Promise<number> {
+    // recvLine allows one byte more, for a "\r" before the "\n"; its
+    // messages name the limit the caller gave.
+    const limit = op === "recvLine" ? maxBytes - 1 : maxBytes;
     let scanned = 0; // bytes after `start` known not to begin the delimiter
     let deadline: Deadline | null = null;
     let waited = false;
@@ -374,11 +379,20 @@ class Core {
         deadline?.dispose();
       }
     }
+    this.overLimit(op, limit);
+  }
+
+  /**
+   * Marks the connection unusable after a line or record over its limit
+   * (the rest of the stream cannot be parsed any more) and throws.
+   */
+  overLimit(op: string, maxBytes: number): never {
+    const what = op === "recvLine" ? "line" : "record";
     this.broken = new Deno.errors.InvalidData(
-      `Cannot ${op} from ${this.peer()}: the connection is unusable since a message exceeded the limit of ${maxBytes} bytes`,
+      `Cannot ${op} from ${this.peer()}: the connection is unusable since a ${what} exceeded the limit of ${maxBytes} bytes`,
     );
     throw new Deno.errors.InvalidData(
-      `Cannot ${op} from ${this.peer()}: no delimiter within the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
+      `Cannot ${op} from ${this.peer()}: the ${what} exceeds the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
     );
   }
 
@@ -403,28 +417,21 @@ class Core {
   async recvLine(maxBytes: number, options: IoOptions): Promise<string | null> {
     // Allow one byte more for a "\r" before the "\n".
     const found = await this.scan(LF, maxBytes + 1, options, "recvLine");
-    let end = found;
+    let stop: number;
+    let next: number;
     if (found < 0) {
+      // End of stream: the unterminated rest is the last line, as it is.
       if (this.end === this.start) return null;
-      end = this.end;
-      if (end - this.start > maxBytes) {
-        throw new Deno.errors.InvalidData(
-          `Cannot recvLine from ${this.peer()}: the line exceeds the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
-        );
-      }
+      stop = next = this.end;
+    } else {
+      stop = found > this.start && this.buf[found - 1] === 0x0d
+        ? found - 1
+        : found;
+      next = found + 1;
     }
-    let stop = end;
-    if (stop > this.start && this.buf[stop - 1] === 0x0d) stop--;
-    if (stop - this.start > maxBytes) {
-      this.broken = new Deno.errors.InvalidData(
-        `Cannot recvLine from ${this.peer()}: the connection is unusable since a line exceeded the limit of ${maxBytes} bytes`,
-      );
-      throw new Deno.errors.InvalidData(
-        `Cannot recvLine from ${this.peer()}: the line exceeds the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
-      );
-    }
+    if (stop - this.start > maxBytes) this.overLimit("recvLine", maxBytes);
     const line = decoder.decode(this.buf.subarray(this.start, stop));
-    this.start = found < 0 ? end : end + 1;
+    this.start = next;
     return line;
   }
 
@@ -483,6 +490,9 @@ class Core {
       locked = true;
       if (this.closing !== null) throw closedError(`${op} to ${this.peer()}`);
       do {
+        // A deadline that fired as the last write finished stops the loop
+        // before it starts a write it would abandon at once.
+        if (deadline !== null && deadline.fired) await deadline.expired;
         const write = this.conn.write(data.subarray(sent));
         let n: number;
         try {
@@ -856,7 +866,7 @@ export function recvUntil(
 ): Promise<Uint8Array | null> {
   try {
     const c = core(sock, "recvUntil");
-    const delim = toBytes(delimiter, "recvUntil");
+    const delim = toBytes(delimiter, "recvUntil", "delimiter");
     if (delim.length === 0) {
       throw new TypeError(
         `Cannot recvUntil as delimiter must not be empty: current value is ${
@@ -1313,6 +1323,10 @@ export async function accept<A extends Deno.Addr>(
       ? await pending
       : await deadline.race(pending);
     s.pending = null;
+    if (s.closing !== null) {
+      // The connection came as the server closed; closeServer closes it.
+      throw closedError(where());
+    }
     return new StreamSocket(conn as Deno.Conn<A>);
   } catch (err) {
     if (deadline !== null && deadline.fired && s.pending === pending) {
@@ -1339,7 +1353,13 @@ function closeServer(s: ServerState): Promise<void> {
   s.closing = (async () => {
     if (pending !== null) {
       // A connection that arrived as we closed is closed too.
-      await pending.then((conn) => conn.close(), noop);
+      await pending.then((conn) => {
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+      }, noop);
     }
     await s.onClose?.();
   })();
