@@ -130,7 +130,9 @@ export function listen(options: ListenOptions | string = {}): TcpServer {
   const parsed = typeof options === "string"
     ? { ...parseAddr(options, "listen", "0.0.0.0"), reusePort: false }
     : listenOptions(options);
-  const where = `listen on ${formatAddr({ transport: "tcp", ...parsed })}`;
+  const where = `listen on ${
+    show(formatAddr({ transport: "tcp", ...parsed }))
+  }`;
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({
@@ -165,6 +167,15 @@ function listenOptions(options: ListenOptions): {
     "0.0.0.0",
   );
   const backlog = options.backlog;
+  if (
+    options.reusePort !== undefined && typeof options.reusePort !== "boolean"
+  ) {
+    throw new TypeError(
+      `Cannot listen as reusePort must be a boolean: current value is ${
+        show(options.reusePort)
+      }`,
+    );
+  }
   if (
     backlog !== undefined &&
     (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 0)
@@ -239,6 +250,13 @@ export async function connect(
     ? null
     : validateTimeout(options.timeout, where);
   validateSignal(options.signal, where);
+  if (options.noDelay !== undefined && typeof options.noDelay !== "boolean") {
+    throw new TypeError(
+      `Cannot ${where} as noDelay must be a boolean: current value is ${
+        show(options.noDelay)
+      }`,
+    );
+  }
   if (options.signal?.aborted) throw options.signal.reason;
   // Deno.connect takes a signal and cancels the attempt, so a timeout is an
   // abort whose reason we choose.
