@@ -1,0 +1,1555 @@
+// Copyright 2026 the socketkit authors. MIT license.
+
+import assert from "node:assert/strict";
+import * as tcp from "../tcp.ts";
+import { bytes, pseudoRandomBytes, sha256, tcpPair, text } from "./_util.ts";
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Reads until end of stream and returns everything, concatenated. */
+async function readToEnd(sock: tcp.TcpSocket): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let chunk; (chunk = await tcp.recv(sock)) !== null;) {
+    parts.push(chunk);
+    total += chunk.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Receives until `n` bytes have arrived, with `recv` only. */
+async function recvSome(sock: tcp.TcpSocket, n: number): Promise<string> {
+  let out = "";
+  const decoder = new TextDecoder();
+  let got = 0;
+  while (got < n) {
+    const chunk = await tcp.recv(sock);
+    if (chunk === null) break;
+    got += chunk.length;
+    out += decoder.decode(chunk, { stream: true });
+  }
+  return out + decoder.decode();
+}
+
+/** A port that nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = server.addr.port;
+  await tcp.close(server);
+  return port;
+}
+
+// ---- receiving ----
+
+Deno.test("recv() returns what is available, up to max", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "abc");
+  assert.equal(text(await tcp.recv(pair.peer, 1024)), "abc");
+  await tcp.sendAll(pair.client, "defgh");
+  assert.equal(text(await tcp.recv(pair.peer, 2)), "de");
+  assert.equal(text(await tcp.recv(pair.peer, 2)), "fg");
+  assert.equal(text(await tcp.recv(pair.peer, 100)), "h");
+});
+
+Deno.test("recv() returns null at end of stream, again and again", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "x");
+  await tcp.shutdown(pair.client);
+  assert.equal(text(await tcp.recv(pair.peer)), "x");
+  assert.equal(await tcp.recv(pair.peer), null);
+  assert.equal(await tcp.recv(pair.peer), null);
+  assert.equal(await tcp.recvLine(pair.peer), null);
+  assert.equal(await tcp.recvUntil(pair.peer, ";"), null);
+});
+
+Deno.test("recv() returns a buffer the caller owns", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "abcdef");
+  const first = await tcp.recvExact(pair.peer, 3);
+  first.fill(0);
+  assert.equal(text(await tcp.recvExact(pair.peer, 3)), "def");
+  await tcp.sendAll(pair.client, "ghi");
+  const second = await tcp.recv(pair.peer);
+  assert.equal(text(second), "ghi");
+  second!.fill(0x7a);
+  await tcp.sendAll(pair.client, "jkl");
+  assert.equal(text(await tcp.recv(pair.peer)), "jkl");
+});
+
+Deno.test("a 64 MiB transfer arrives with the same SHA-256", async () => {
+  const size = 64 * 1024 * 1024;
+  const data = pseudoRandomBytes(size, 42);
+  const expected = await sha256(data);
+  await using pair = await tcpPair();
+  const sending = (async () => {
+    await tcp.sendAll(pair.client, data);
+    await tcp.shutdown(pair.client);
+  })();
+  const received = new Uint8Array(size);
+  let at = 0;
+  for (let chunk; (chunk = await tcp.recv(pair.peer, 1 << 20)) !== null;) {
+    assert.ok(at + chunk.length <= size, "received more than was sent");
+    received.set(chunk, at);
+    at += chunk.length;
+  }
+  await sending;
+  assert.equal(at, size);
+  assert.equal(await sha256(received), expected);
+  assert.equal(pair.client.bytesWritten, size);
+  assert.equal(pair.peer.bytesRead, size);
+});
+
+Deno.test("recvExact() of 16 MiB arrives whole while the peer sends", async () => {
+  const size = 16 * 1024 * 1024;
+  const data = pseudoRandomBytes(size, 7);
+  await using pair = await tcpPair();
+  const sending = tcp.sendAll(pair.client, data);
+  const head = await tcp.recvExact(pair.peer, 3);
+  const rest = await tcp.recvExact(pair.peer, size - 3);
+  await sending;
+  assert.deepEqual(head, data.subarray(0, 3));
+  assert.equal(await sha256(rest), await sha256(data.subarray(3)));
+});
+
+Deno.test("recvExact() assembles bytes across chunk boundaries", async () => {
+  await using pair = await tcpPair();
+  const data = pseudoRandomBytes(30, 3);
+  const receiving = tcp.recvExact(pair.peer, 25);
+  for (let i = 0; i < 30; i += 4) {
+    await tcp.sendAll(pair.client, data.subarray(i, i + 4));
+    await delay(5);
+  }
+  assert.deepEqual(await receiving, data.subarray(0, 25));
+  assert.deepEqual(await tcp.recvExact(pair.peer, 5), data.subarray(25));
+});
+
+Deno.test("recvExact() rejects with UnexpectedEof when the peer closes early, keeping the bytes", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "12345");
+  await tcp.shutdown(pair.client);
+  await assert.rejects(
+    tcp.recvExact(pair.peer, 10),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.UnexpectedEof);
+      assert.match(err.message, /recvExact from 127\.0\.0\.1:\d+/);
+      assert.match(err.message, /ended after 5 of 10 bytes/);
+      return true;
+    },
+  );
+  assert.equal(text(await tcp.recv(pair.peer)), "12345");
+  assert.equal(await tcp.recv(pair.peer), null);
+  await assert.rejects(tcp.recvExact(pair.peer, 1), Deno.errors.UnexpectedEof);
+});
+
+Deno.test("recvExact() with n 0 resolves to no bytes at once", async () => {
+  await using pair = await tcpPair();
+  assert.deepEqual(await tcp.recvExact(pair.peer, 0), new Uint8Array(0));
+});
+
+Deno.test("recvLine() splits on LF and CRLF", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "one\ntwo\r\n\nthree\r\n\r\nfour\rfive\n");
+  assert.equal(await tcp.recvLine(pair.peer), "one");
+  assert.equal(await tcp.recvLine(pair.peer), "two");
+  assert.equal(await tcp.recvLine(pair.peer), "");
+  assert.equal(await tcp.recvLine(pair.peer), "three");
+  assert.equal(await tcp.recvLine(pair.peer), "");
+  assert.equal(await tcp.recvLine(pair.peer), "four\rfive");
+});
+
+Deno.test("recvLine() returns a last line without newline, then null", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "first\nlast");
+  await tcp.shutdown(pair.client);
+  assert.equal(await tcp.recvLine(pair.peer), "first");
+  assert.equal(await tcp.recvLine(pair.peer), "last");
+  assert.equal(await tcp.recvLine(pair.peer), null);
+});
+
+Deno.test("recvLine() keeps a lone carriage return at end of stream", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "a\r\nb\r");
+  await tcp.shutdown(pair.client);
+  assert.equal(await tcp.recvLine(pair.peer), "a");
+  assert.equal(await tcp.recvLine(pair.peer), "b\r");
+  assert.equal(await tcp.recvLine(pair.peer), null);
+});
+
+Deno.test("recvLine() finds lines that arrive a few bytes at a time", async () => {
+  await using pair = await tcpPair();
+  const receiving = (async () => {
+    const lines = [];
+    for (let line; (line = await tcp.recvLine(pair.peer)) !== null;) {
+      lines.push(line);
+    }
+    return lines;
+  })();
+  const message = "alpha\r\nbeta\n\ngamma\r\ndelta";
+  for (let i = 0; i < message.length; i += 3) {
+    await tcp.sendAll(pair.client, message.slice(i, i + 3));
+    await delay(2);
+  }
+  await tcp.shutdown(pair.client);
+  assert.deepEqual(await receiving, ["alpha", "beta", "", "gamma", "delta"]);
+});
+
+Deno.test("recvLine() decodes a UTF-8 character split across writes", async () => {
+  await using pair = await tcpPair();
+  const line = bytes("grüße, 世界 🦕\n");
+  const receiving = tcp.recvLine(pair.peer);
+  // Split inside "ü" (2 bytes), "世" (3 bytes) and "🦕" (4 bytes).
+  const cuts = [3, 12, 18, line.length];
+  let from = 0;
+  for (const cut of cuts) {
+    await tcp.sendAll(pair.client, line.subarray(from, cut));
+    from = cut;
+    await delay(10);
+  }
+  assert.equal(await receiving, "grüße, 世界 🦕");
+});
+
+Deno.test("recvLine() accepts a line of exactly maxBytes, CRLF included", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "abcd\r\nefgh\nijkl");
+  await tcp.shutdown(pair.client);
+  assert.equal(await tcp.recvLine(pair.peer, { maxBytes: 4 }), "abcd");
+  assert.equal(await tcp.recvLine(pair.peer, { maxBytes: 4 }), "efgh");
+  assert.equal(await tcp.recvLine(pair.peer, { maxBytes: 4 }), "ijkl");
+  assert.equal(await tcp.recvLine(pair.peer, { maxBytes: 4 }), null);
+});
+
+Deno.test("recvLine() rejects a line over maxBytes with InvalidData and the socket stays unusable", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "short\nthis line is too long\nnext\n");
+  assert.equal(await tcp.recvLine(pair.peer, { maxBytes: 8 }), "short");
+  await assert.rejects(
+    tcp.recvLine(pair.peer, { maxBytes: 8 }),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.InvalidData);
+      assert.match(err.message, /^Cannot recvLine from 127\.0\.0\.1:\d+: /);
+      assert.match(err.message, /limit of 8 bytes/);
+      return true;
+    },
+  );
+  for (const op of [tcp.recvLine(pair.peer), tcp.recv(pair.peer)]) {
+    await assert.rejects(op, (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.InvalidData);
+      assert.match(err.message, /unusable/);
+      return true;
+    });
+  }
+  // Sending still works, so a server can answer with an error.
+  await tcp.sendAll(pair.peer, "line too long\n");
+  assert.equal(await tcp.recvLine(pair.client), "line too long");
+});
+
+Deno.test("recvLine() rejects a long line that arrives in pieces before its newline comes", async () => {
+  await using pair = await tcpPair();
+  const receiving = tcp.recvLine(pair.peer, { maxBytes: 1000 });
+  const failed = assert.rejects(receiving, Deno.errors.InvalidData);
+  for (let i = 0; i < 10; i++) {
+    await tcp.sendAll(pair.client, "x".repeat(300));
+    await delay(2);
+  }
+  // No newline ever came: the limit alone ends the wait.
+  await failed;
+  await assert.rejects(tcp.recv(pair.peer), /unusable/);
+});
+
+Deno.test("recvLine() rejects an unterminated last line over maxBytes and the socket stays unusable", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "0123456789");
+  await tcp.shutdown(pair.client);
+  await assert.rejects(
+    tcp.recvLine(pair.peer, { maxBytes: 5 }),
+    Deno.errors.InvalidData,
+  );
+  await assert.rejects(tcp.recvLine(pair.peer), /unusable/);
+});
+
+Deno.test("recvLine() has a default limit of 64 KiB", async () => {
+  await using pair = await tcpPair();
+  const ok = "a".repeat(tcp.DEFAULT_MAX_LINE_BYTES);
+  const sending = tcp.sendAll(
+    pair.client,
+    `${ok}\n${"b".repeat(tcp.DEFAULT_MAX_LINE_BYTES + 1)}\n`,
+  );
+  assert.equal(await tcp.recvLine(pair.peer), ok);
+  await assert.rejects(tcp.recvLine(pair.peer), Deno.errors.InvalidData);
+  await sending;
+});
+
+Deno.test("recvLine() with maxBytes Infinity reads a line of 1 MiB", async () => {
+  await using pair = await tcpPair();
+  const long = "z".repeat(1 << 20);
+  const sending = tcp.sendAll(pair.client, `${long}\nend\n`);
+  assert.equal(await tcp.recvLine(pair.peer, { maxBytes: Infinity }), long);
+  assert.equal(await tcp.recvLine(pair.peer), "end");
+  await sending;
+});
+
+Deno.test("recvUntil() finds a multi-byte delimiter split across reads", async () => {
+  await using pair = await tcpPair();
+  const receiving = tcp.recvUntil(pair.peer, "\r\n\r\n");
+  await tcp.sendAll(pair.client, "head: 1\r\n\r");
+  await delay(20);
+  await tcp.sendAll(pair.client, "\n");
+  await delay(20);
+  await tcp.sendAll(pair.client, "body\r");
+  await delay(20);
+  await tcp.sendAll(pair.client, "\n\r\nrest");
+  assert.equal(text(await receiving), "head: 1");
+  assert.equal(text(await tcp.recvUntil(pair.peer, "\r\n\r\n")), "body");
+  await tcp.shutdown(pair.client);
+  await assert.rejects(
+    tcp.recvUntil(pair.peer, "\r\n\r\n"),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.UnexpectedEof);
+      assert.match(err.message, /ended after 4 bytes without the delimiter/);
+      return true;
+    },
+  );
+  assert.equal(text(await tcp.recv(pair.peer)), "rest");
+});
+
+Deno.test("recvUntil() accepts bytes as delimiter and returns empty records", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, new Uint8Array([1, 0, 0, 0, 0, 2, 3, 0, 0]));
+  const zero = new Uint8Array([0, 0]);
+  assert.deepEqual(await tcp.recvUntil(pair.peer, zero), new Uint8Array([1]));
+  assert.deepEqual(await tcp.recvUntil(pair.peer, zero), new Uint8Array([]));
+  assert.deepEqual(
+    await tcp.recvUntil(pair.peer, zero),
+    new Uint8Array([2, 3]),
+  );
+});
+
+Deno.test("recvUntil() rejects with InvalidData past maxBytes", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "abc;defghij;");
+  assert.equal(
+    text(await tcp.recvUntil(pair.peer, ";", { maxBytes: 3 })),
+    "abc",
+  );
+  await assert.rejects(
+    tcp.recvUntil(pair.peer, ";", { maxBytes: 3 }),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.InvalidData);
+      assert.match(err.message, /^Cannot recvUntil from 127\.0\.0\.1:\d+: /);
+      assert.match(err.message, /limit of 3 bytes/);
+      return true;
+    },
+  );
+  await assert.rejects(tcp.recv(pair.peer), /unusable/);
+});
+
+Deno.test("recv(), recvExact(), recvLine() and recvUntil() share one buffer in order", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "line\nABCDrecord;tail");
+  await tcp.shutdown(pair.client);
+  assert.equal(await tcp.recvLine(pair.peer), "line");
+  assert.equal(text(await tcp.recvExact(pair.peer, 2)), "AB");
+  assert.equal(text(await tcp.recv(pair.peer, 2)), "CD");
+  assert.equal(text(await tcp.recvUntil(pair.peer, ";")), "record");
+  assert.equal(text(await readToEnd(pair.peer)), "tail");
+});
+
+// ---- half-close ----
+
+Deno.test("shutdown() half-closes: the peer sees end of stream and can still answer", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "question");
+  await tcp.shutdown(pair.client, "write");
+  assert.equal(text(await readToEnd(pair.peer)), "question");
+  await tcp.sendAll(pair.peer, "answer");
+  await tcp.shutdown(pair.peer);
+  assert.equal(text(await readToEnd(pair.client)), "answer");
+});
+
+Deno.test("shutdown() waits for a queued sendAll before ending the stream", async () => {
+  await using pair = await tcpPair();
+  const data = pseudoRandomBytes(4 << 20, 9);
+  const sending = tcp.sendAll(pair.client, data);
+  const closing = tcp.shutdown(pair.client);
+  const received = await readToEnd(pair.peer);
+  await sending;
+  await closing;
+  assert.equal(received.length, data.length);
+  assert.equal(await sha256(received), await sha256(data));
+});
+
+Deno.test('shutdown() with "read" makes later receives return end of stream', async () => {
+  await using pair = await tcpPair();
+  await tcp.shutdown(pair.peer, "read");
+  assert.equal(await tcp.recv(pair.peer), null);
+  await tcp.sendAll(pair.peer, "still writing");
+  assert.equal(text(await tcp.recvExact(pair.client, 13)), "still writing");
+});
+
+Deno.test('shutdown() with "both" ends both directions', async () => {
+  await using pair = await tcpPair();
+  await tcp.shutdown(pair.client, "both");
+  assert.equal(await tcp.recv(pair.client), null);
+  assert.equal(await tcp.recv(pair.peer), null);
+});
+
+// ---- timeouts and aborts lose no data ----
+
+Deno.test("a timed-out recv() is followed by a recv() that returns every byte in order", async () => {
+  await using pair = await tcpPair();
+  await assert.rejects(
+    tcp.recv(pair.peer, 1024, { timeout: 30 }),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.TimedOut);
+      assert.match(
+        err.message,
+        /^Cannot recv from 127\.0\.0\.1:\d+: timed out after 30 ms$/,
+      );
+      return true;
+    },
+  );
+  await tcp.sendAll(pair.client, "abc");
+  await tcp.sendAll(pair.client, "def");
+  assert.equal(await recvSome(pair.peer, 6), "abcdef");
+});
+
+Deno.test("a timed-out recv() hands its bytes to recvExact(), recvLine() and recvUntil()", async () => {
+  await using pair = await tcpPair();
+  for (const next of ["exact", "line", "until"] as const) {
+    await assert.rejects(
+      tcp.recv(pair.peer, 4, { timeout: 20 }),
+      Deno.errors.TimedOut,
+    );
+    await tcp.sendAll(pair.client, "ab");
+    await delay(10);
+    await tcp.sendAll(pair.client, "cdef\n");
+    if (next === "exact") {
+      assert.equal(text(await tcp.recvExact(pair.peer, 7)), "abcdef\n");
+    } else if (next === "line") {
+      assert.equal(await tcp.recvLine(pair.peer), "abcdef");
+    } else {
+      assert.equal(text(await tcp.recvUntil(pair.peer, "ef\n")), "abcd");
+    }
+  }
+});
+
+Deno.test("recvExact() timing out mid-message loses nothing", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "12345");
+  await assert.rejects(
+    tcp.recvExact(pair.peer, 10, { timeout: 50 }),
+    Deno.errors.TimedOut,
+  );
+  await tcp.sendAll(pair.client, "67890abc");
+  assert.equal(text(await tcp.recvExact(pair.peer, 10)), "1234567890");
+  assert.equal(text(await tcp.recv(pair.peer)), "abc");
+});
+
+Deno.test("recvLine() timing out mid-line loses nothing", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "hel");
+  await assert.rejects(
+    tcp.recvLine(pair.peer, { timeout: 50 }),
+    Deno.errors.TimedOut,
+  );
+  await tcp.sendAll(pair.client, "lo\nworld\n");
+  assert.equal(await tcp.recvLine(pair.peer), "hello");
+  assert.equal(await tcp.recvLine(pair.peer), "world");
+});
+
+Deno.test("recvUntil() timing out mid-record loses nothing", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "ab|");
+  await assert.rejects(
+    tcp.recvUntil(pair.peer, "||", { timeout: 50 }),
+    Deno.errors.TimedOut,
+  );
+  await tcp.sendAll(pair.client, "|cd||");
+  assert.equal(text(await tcp.recvUntil(pair.peer, "||")), "ab");
+  assert.equal(text(await tcp.recvUntil(pair.peer, "||")), "cd");
+});
+
+Deno.test("receives with very short timeouts never lose or reorder bytes", async () => {
+  await using pair = await tcpPair();
+  const data = pseudoRandomBytes(200_000, 5);
+  const sending = (async () => {
+    for (let i = 0, k = 0; i < data.length; k++) {
+      const size = 1 + (k * 7919) % 9000;
+      await tcp.sendAll(pair.client, data.subarray(i, i + size));
+      i += size;
+      if (k % 5 === 0) await delay(1);
+    }
+    await tcp.shutdown(pair.client);
+  })();
+  const received = new Uint8Array(data.length);
+  let at = 0;
+  let timeouts = 0;
+  for (let k = 0;; k++) {
+    try {
+      const timeout = k % 3;
+      let chunk: Uint8Array | null;
+      if (k % 4 === 0 && data.length - at >= 100) {
+        chunk = await tcp.recvExact(pair.peer, 100, { timeout });
+      } else {
+        chunk = await tcp.recv(pair.peer, 1 + (k * 31) % 5000, { timeout });
+      }
+      if (chunk === null) break;
+      received.set(chunk, at);
+      at += chunk.length;
+    } catch (err) {
+      if (
+        !(err instanceof Deno.errors.TimedOut ||
+          err instanceof Deno.errors.WouldBlock)
+      ) {
+        throw err;
+      }
+      timeouts++;
+    }
+  }
+  await sending;
+  assert.equal(at, data.length);
+  assert.deepEqual(received, data);
+  assert.ok(timeouts > 0, "the test should have timed out at least once");
+});
+
+Deno.test("setTimeout() sets the default timeout and a per-call timeout overrides it", async () => {
+  await using pair = await tcpPair();
+  assert.equal(pair.peer.timeout, null);
+  tcp.setTimeout(pair.peer, 20);
+  assert.equal(pair.peer.timeout, 20);
+  await assert.rejects(tcp.recv(pair.peer), /timed out after 20 ms/);
+  await assert.rejects(tcp.recvLine(pair.peer), /timed out after 20 ms/);
+  await assert.rejects(
+    tcp.recvExact(pair.peer, 1, { timeout: 5 }),
+    /timed out after 5 ms/,
+  );
+  // null waits for ever, whatever the default.
+  const waiting = tcp.recv(pair.peer, 10, { timeout: null });
+  await delay(60);
+  await tcp.sendAll(pair.client, "late");
+  assert.equal(text(await waiting), "late");
+  tcp.setTimeout(pair.peer, null);
+  assert.equal(pair.peer.timeout, null);
+  const waitingAgain = tcp.recv(pair.peer);
+  await delay(40);
+  await tcp.sendAll(pair.client, "later");
+  assert.equal(text(await waitingAgain), "later");
+  // A per-call timeout applies when there is no default.
+  await assert.rejects(
+    tcp.recv(pair.peer, 10, { timeout: 10 }),
+    Deno.errors.TimedOut,
+  );
+});
+
+Deno.test("setBlocking(false) raises WouldBlock, then returns data that arrived", async () => {
+  await using pair = await tcpPair();
+  tcp.setBlocking(pair.peer, false);
+  assert.equal(pair.peer.timeout, 0);
+  await assert.rejects(
+    tcp.recv(pair.peer),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.WouldBlock);
+      assert.match(err.message, /^Cannot recv from 127\.0\.0\.1:\d+: /);
+      return true;
+    },
+  );
+  await tcp.sendAll(pair.client, "now");
+  let got: Uint8Array | null = null;
+  for (let i = 0; i < 200 && got === null; i++) {
+    try {
+      got = await tcp.recv(pair.peer);
+    } catch (err) {
+      assert.ok(err instanceof Deno.errors.WouldBlock);
+      await delay(5);
+    }
+  }
+  assert.equal(text(got), "now");
+  tcp.setBlocking(pair.peer, true);
+  assert.equal(pair.peer.timeout, null);
+});
+
+Deno.test("a non-blocking server raises WouldBlock on accept until a client comes", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  tcp.setBlocking(server, false);
+  assert.equal(server.timeout, 0);
+  await assert.rejects(tcp.accept(server), Deno.errors.WouldBlock);
+  await using client = await tcp.connect(server.addr);
+  let conn: tcp.TcpSocket | null = null;
+  for (let i = 0; i < 200 && conn === null; i++) {
+    try {
+      conn = await tcp.accept(server);
+    } catch (err) {
+      assert.ok(err instanceof Deno.errors.WouldBlock);
+      await delay(5);
+    }
+  }
+  assert.ok(conn !== null);
+  await using _conn = conn;
+  assert.equal(conn.remoteAddr.port, client.localAddr.port);
+});
+
+Deno.test("an accept timeout is followed by an accept that still gets the connection", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await assert.rejects(
+    tcp.accept(server, { timeout: 30 }),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.TimedOut);
+      assert.match(
+        err.message,
+        /^Cannot accept on 127\.0\.0\.1:\d+: timed out after 30 ms$/,
+      );
+      return true;
+    },
+  );
+  await using client = await tcp.connect(server.addr);
+  await using conn = await tcp.accept(server, { timeout: 5_000 });
+  assert.equal(conn.remoteAddr.port, client.localAddr.port);
+  await tcp.sendAll(client, "hi");
+  assert.equal(text(await tcp.recv(conn)), "hi");
+});
+
+Deno.test("a server timeout set by setTimeout() applies to accept", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  tcp.setTimeout(server, 20);
+  assert.equal(server.timeout, 20);
+  await assert.rejects(tcp.accept(server), /timed out after 20 ms/);
+});
+
+Deno.test("an already aborted signal rejects with its reason before any I/O", async () => {
+  await using pair = await tcpPair();
+  const reason = new Error("stop now");
+  const signal = AbortSignal.abort(reason);
+  await tcp.sendAll(pair.client, "kept");
+  assert.equal(text(await tcp.recvExact(pair.peer, 1)), "k");
+  const rejected = [
+    tcp.recv(pair.peer, 10, { signal }),
+    tcp.recvExact(pair.peer, 3, { signal }),
+    tcp.recvLine(pair.peer, { signal }),
+    tcp.recvUntil(pair.peer, "p", { signal }),
+    tcp.send(pair.client, "x", { signal }),
+    tcp.sendAll(pair.client, "x", { signal }),
+    tcp.accept(pair.server, { signal }),
+    tcp.connect(pair.server.addr, { signal }),
+  ];
+  for (const op of rejected) {
+    await assert.rejects(op, (err: unknown) => err === reason);
+  }
+  assert.equal(pair.client.bytesWritten, 4);
+  assert.equal(text(await tcp.recvExact(pair.peer, 3)), "ept");
+});
+
+Deno.test("an abort during a wait rejects with the reason and the data still arrives later", async () => {
+  await using pair = await tcpPair();
+  const controller = new AbortController();
+  const waiting = tcp.recv(pair.peer, 100, { signal: controller.signal });
+  await delay(10);
+  const reason = new DOMException("user gave up", "AbortError");
+  controller.abort(reason);
+  await assert.rejects(waiting, (err: unknown) => err === reason);
+  await tcp.sendAll(pair.client, "after abort");
+  assert.equal(await recvSome(pair.peer, 11), "after abort");
+});
+
+Deno.test("an abort during recvLine() leaves the partial line for the next call", async () => {
+  await using pair = await tcpPair();
+  const controller = new AbortController();
+  await tcp.sendAll(pair.client, "par");
+  const waiting = tcp.recvLine(pair.peer, { signal: controller.signal });
+  await delay(10);
+  controller.abort();
+  await assert.rejects(waiting, (err: unknown) => {
+    assert.ok(err instanceof DOMException);
+    assert.equal(err.name, "AbortError");
+    return true;
+  });
+  await tcp.sendAll(pair.client, "tial\n");
+  assert.equal(await tcp.recvLine(pair.peer), "partial");
+});
+
+Deno.test("an abort during accept leaves the connection for the next accept", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const controller = new AbortController();
+  const waiting = tcp.accept(server, { signal: controller.signal });
+  controller.abort(new Error("enough"));
+  await assert.rejects(waiting, /enough/);
+  await using client = await tcp.connect(server.addr);
+  await using conn = await tcp.accept(server);
+  assert.equal(conn.remoteAddr.port, client.localAddr.port);
+});
+
+Deno.test("AbortSignal.timeout() surfaces as its own TimeoutError", async () => {
+  await using pair = await tcpPair();
+  await assert.rejects(
+    tcp.recv(pair.peer, 10, { signal: AbortSignal.timeout(10) }),
+    (err: unknown) =>
+      err instanceof DOMException && err.name === "TimeoutError",
+  );
+});
+
+// ---- sending ----
+
+Deno.test("send() writes once and returns the count", async () => {
+  await using pair = await tcpPair();
+  const n = await tcp.send(pair.client, "hello");
+  assert.ok(n >= 1 && n <= 5);
+  assert.equal(await recvSome(pair.peer, n), "hello".slice(0, n));
+  assert.equal(await tcp.send(pair.client, new Uint8Array(0)), 0);
+  assert.equal(await tcp.send(pair.client, ""), 0);
+});
+
+Deno.test("sendAll() sends strings as UTF-8", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "héllo ✓");
+  assert.deepEqual(
+    await tcp.recvExact(pair.peer, 10),
+    bytes("héllo ✓"),
+  );
+});
+
+Deno.test("concurrent sendAll() calls never interleave their bytes", async () => {
+  await using pair = await tcpPair();
+  const size = 1 << 20;
+  const writers = 6;
+  const sending = Promise.all(
+    Array.from(
+      { length: writers },
+      (_, i) => tcp.sendAll(pair.client, new Uint8Array(size).fill(i + 1)),
+    ),
+  );
+  const received = await tcp.recvExact(pair.peer, size * writers);
+  await sending;
+  const seen: number[] = [];
+  for (let at = 0; at < received.length; at += size) {
+    const value = received[at]!;
+    const block = received.subarray(at, at + size);
+    assert.equal(block.indexOf(value === 1 ? 2 : 1), -1);
+    assert.ok(block.every((b) => b === value), `block at ${at} is mixed`);
+    seen.push(value);
+  }
+  // Queued writes go in call order.
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 6]);
+});
+
+Deno.test("a sendAll() that times out keeps later writes behind its bytes", async () => {
+  await using pair = await tcpPair();
+  // Fill the socket buffers: nobody reads, so the write must time out.
+  const big = new Uint8Array(64 << 20).fill(1);
+  await assert.rejects(
+    tcp.sendAll(pair.client, big, { timeout: 50 }),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.TimedOut);
+      assert.match(err.message, /^Cannot sendAll to 127\.0\.0\.1:\d+: /);
+      return true;
+    },
+  );
+  const after = tcp.sendAll(pair.client, new Uint8Array(1000).fill(2));
+  const closing = tcp.shutdown(pair.client);
+  // Read everything: a prefix of ones, then the 1000 twos, never mixed.
+  const received = await readToEnd(pair.peer);
+  await after;
+  await closing;
+  const firstTwo = received.indexOf(2);
+  assert.ok(firstTwo > 0, "some ones were sent first");
+  assert.equal(received.length - firstTwo, 1000);
+  assert.ok(received.subarray(0, firstTwo).every((b) => b === 1));
+  assert.ok(received.subarray(firstTwo).every((b) => b === 2));
+  assert.equal(pair.client.bytesWritten, received.length);
+});
+
+Deno.test("a sendAll() timing out while queued sends nothing", async () => {
+  await using pair = await tcpPair();
+  const big = new Uint8Array(32 << 20).fill(1);
+  const first = tcp.sendAll(pair.client, big);
+  await assert.rejects(
+    tcp.sendAll(pair.client, "queued", { timeout: 20 }),
+    Deno.errors.TimedOut,
+  );
+  const second = tcp.sendAll(pair.client, new Uint8Array([2, 2, 2]));
+  const reading = tcp.recvExact(pair.peer, big.length + 3);
+  await first;
+  await second;
+  const received = await reading;
+  assert.ok(received.subarray(0, big.length).every((b) => b === 1));
+  assert.deepEqual(received.subarray(big.length), new Uint8Array([2, 2, 2]));
+});
+
+Deno.test("byte counters count what was sent and received", async () => {
+  await using pair = await tcpPair();
+  assert.equal(pair.client.bytesWritten, 0);
+  assert.equal(pair.peer.bytesRead, 0);
+  await tcp.sendAll(pair.client, "0123456789");
+  await tcp.sendAll(pair.peer, "abc");
+  assert.equal(text(await tcp.recvExact(pair.peer, 10)), "0123456789");
+  assert.equal(text(await tcp.recvExact(pair.client, 3)), "abc");
+  assert.equal(pair.client.bytesWritten, 10);
+  assert.equal(pair.peer.bytesRead, 10);
+  assert.equal(pair.peer.bytesWritten, 3);
+  assert.equal(pair.client.bytesRead, 3);
+});
+
+// ---- concurrency ----
+
+Deno.test("a second receive while one is waiting rejects with Busy", async () => {
+  await using pair = await tcpPair();
+  const first = tcp.recv(pair.peer);
+  for (
+    const op of [
+      tcp.recv(pair.peer),
+      tcp.recvExact(pair.peer, 1),
+      tcp.recvLine(pair.peer),
+      tcp.recvUntil(pair.peer, "x"),
+    ]
+  ) {
+    await assert.rejects(op, (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.Busy);
+      assert.match(err.message, /another receive is in progress/);
+      return true;
+    });
+  }
+  await tcp.sendAll(pair.client, "one");
+  assert.equal(text(await first), "one");
+});
+
+Deno.test("a second accept while one is waiting rejects with Busy", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const first = tcp.accept(server);
+  await assert.rejects(tcp.accept(server), Deno.errors.Busy);
+  await using client = await tcp.connect(server.addr);
+  await using conn = await first;
+  assert.equal(conn.remoteAddr.port, client.localAddr.port);
+});
+
+Deno.test("200 concurrent clients are echoed through one server with every byte checked", async () => {
+  const clients = 200;
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const handlers: Promise<void>[] = [];
+    for (let i = 0; i < clients; i++) {
+      const conn = await tcp.accept(server);
+      handlers.push((async () => {
+        await using _conn = conn;
+        for (let chunk; (chunk = await tcp.recv(conn)) !== null;) {
+          await tcp.sendAll(conn, chunk);
+        }
+        await tcp.shutdown(conn);
+      })());
+    }
+    await Promise.all(handlers);
+  })();
+  const results = await Promise.all(
+    Array.from({ length: clients }, async (_, i) => {
+      const data = pseudoRandomBytes(1_000 + i * 97, i + 1);
+      await using client = await tcp.connect(server.addr);
+      const [, echoed] = await Promise.all([
+        tcp.sendAll(client, data).then(() => tcp.shutdown(client)),
+        readToEnd(client),
+      ]);
+      assert.deepEqual(echoed, data, `client ${i}`);
+      return echoed.length;
+    }),
+  );
+  await serving;
+  assert.equal(results.length, clients);
+  assert.equal(
+    results.reduce((a, b) => a + b, 0),
+    clients * 1_000 + 97 * (clients * (clients - 1)) / 2,
+  );
+});
+
+// ---- servers ----
+
+Deno.test("for await over a server accepts connections and stops when the server is closed", async () => {
+  const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const seen: number[] = [];
+  const looping = (async () => {
+    for await (const conn of server) {
+      await using _conn = conn;
+      const data = await tcp.recvExact(conn, 1);
+      seen.push(data[0]!);
+    }
+  })();
+  for (const value of [1, 2, 3]) {
+    await using client = await tcp.connect(server.addr);
+    await tcp.sendAll(client, new Uint8Array([value]));
+    await tcp.shutdown(client);
+    assert.equal(await tcp.recv(client), null);
+  }
+  await tcp.close(server);
+  await looping;
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.ok(server.closed);
+});
+
+Deno.test("closing a server with a pending accept frees the port at once", async () => {
+  const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = server.addr.port;
+  const pending = tcp.accept(server);
+  await tcp.close(server);
+  await assert.rejects(pending, (err: unknown) => {
+    assert.ok(err instanceof Deno.errors.BadResource);
+    assert.match(err.message, /closed/);
+    return true;
+  });
+  await using again = tcp.listen({ hostname: "127.0.0.1", port });
+  assert.equal(again.addr.port, port);
+});
+
+Deno.test("closing a server after a timed-out accept frees the port at once", async () => {
+  const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = server.addr.port;
+  await assert.rejects(
+    tcp.accept(server, { timeout: 10 }),
+    Deno.errors.TimedOut,
+  );
+  await tcp.close(server);
+  await using again = tcp.listen({ hostname: "127.0.0.1", port });
+  assert.equal(again.addr.port, port);
+});
+
+Deno.test('listen() takes a "host:port" string and reports its address', async () => {
+  await using server = tcp.listen("127.0.0.1:0");
+  assert.equal(server.addr.hostname, "127.0.0.1");
+  assert.ok(server.addr.port > 0);
+  assert.equal(server.addr.transport, "tcp");
+  assert.ok(server.listener.addr.port === server.addr.port);
+});
+
+// ---- connecting ----
+
+Deno.test('connect() takes an object, a "host:port" string and a timeout', async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = server.addr.port;
+  const targets = [
+    { port },
+    { hostname: "127.0.0.1", port },
+    `127.0.0.1:${port}`,
+    `localhost:${port}`,
+  ];
+  for (const target of targets) {
+    const accepted = tcp.accept(server);
+    await using client = await tcp.connect(target, { timeout: 5_000 });
+    await using conn = await accepted;
+    assert.equal(client.remoteAddr.port, port);
+    assert.equal(conn.remoteAddr.port, client.localAddr.port);
+  }
+});
+
+Deno.test("connect() times out when the server never answers", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  // A listener with a full accept queue drops new SYNs on Linux, so the
+  // connection attempt hangs until our timeout cancels it.
+  await using server = tcp.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    backlog: 0,
+  });
+  const queued: tcp.TcpSocket[] = [];
+  let err: unknown;
+  try {
+    for (let i = 0; i < 16 && err === undefined; i++) {
+      try {
+        queued.push(await tcp.connect(server.addr, { timeout: 200 }));
+      } catch (e) {
+        err = e;
+      }
+    }
+  } finally {
+    for (const sock of queued) await tcp.close(sock);
+  }
+  assert.ok(err instanceof Deno.errors.TimedOut, String(err));
+  assert.match(
+    err.message,
+    /^Cannot connect to "127\.0\.0\.1:\d+": timed out after 200 ms$/,
+  );
+});
+
+Deno.test("connect() to a closed port rejects with ConnectionRefused naming the address", async () => {
+  const port = await closedPort();
+  await assert.rejects(
+    tcp.connect({ hostname: "127.0.0.1", port }),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.ConnectionRefused);
+      assert.equal(
+        err.message,
+        `Cannot connect to "127.0.0.1:${port}": connection refused`,
+      );
+      assert.ok(err.cause instanceof Deno.errors.ConnectionRefused);
+      return true;
+    },
+  );
+});
+
+Deno.test("listen() on a taken port throws AddrInUse naming the address", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = server.addr.port;
+  assert.throws(
+    () => tcp.listen({ hostname: "127.0.0.1", port }),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.AddrInUse);
+      assert.match(
+        err.message,
+        new RegExp(
+          `^Cannot listen on "?127\\.0\\.0\\.1:${port}"?: address already in use$`,
+        ),
+      );
+      assert.ok(err.cause instanceof Deno.errors.AddrInUse);
+      return true;
+    },
+  );
+});
+
+Deno.test('IPv6 works on ::1, connecting by "[::1]:port"', async () => {
+  await using server = tcp.listen({ hostname: "::1", port: 0 });
+  assert.equal(server.addr.hostname, "::1");
+  const accepted = tcp.accept(server);
+  await using client = await tcp.connect(`[::1]:${server.addr.port}`);
+  await using conn = await accepted;
+  assert.equal(client.remoteAddr.hostname, "::1");
+  await tcp.sendAll(client, "over six\n");
+  assert.equal(await tcp.recvLine(conn), "over six");
+  await tcp.sendAll(conn, "back");
+  assert.equal(text(await tcp.recvExact(client, 4)), "back");
+  await tcp.close(client);
+  const port = server.addr.port;
+  await assert.rejects(
+    tcp.recvExact(conn, 1, { timeout: 5_000 }),
+    (err: unknown) =>
+      err instanceof Deno.errors.UnexpectedEof &&
+      err.message.startsWith(`Cannot recvExact from [::1]:`) &&
+      conn.localAddr.port === port,
+  );
+});
+
+Deno.test("connect() to a closed IPv6 port names the bracketed address", async () => {
+  const server = tcp.listen({ hostname: "::1", port: 0 });
+  const port = server.addr.port;
+  await tcp.close(server);
+  await assert.rejects(
+    tcp.connect(`[::1]:${port}`),
+    (err: unknown) =>
+      err instanceof Deno.errors.ConnectionRefused &&
+      err.message === `Cannot connect to "[::1]:${port}": connection refused`,
+  );
+});
+
+// ---- wrap and options ----
+
+Deno.test("wrap() adopts a raw Deno.Conn", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept();
+  await using sock = tcp.wrap(
+    await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+  );
+  using raw = await accepted;
+  assert.equal(sock.remoteAddr.port, listener.addr.port);
+  assert.equal(sock.conn.remoteAddr.port, listener.addr.port);
+  await raw.write(bytes("one\ntwo\n"));
+  assert.equal(await tcp.recvLine(sock), "one");
+  assert.equal(await tcp.recvLine(sock), "two");
+  await tcp.sendAll(sock, "back");
+  const buf = new Uint8Array(4);
+  let n = 0;
+  while (n < 4) n += (await raw.read(buf.subarray(n)))!;
+  assert.equal(text(buf), "back");
+});
+
+Deno.test("setNoDelay() and setKeepAlive() accept booleans only", async () => {
+  await using pair = await tcpPair();
+  tcp.setNoDelay(pair.client, false);
+  tcp.setNoDelay(pair.client);
+  tcp.setKeepAlive(pair.client, true);
+  tcp.setKeepAlive(pair.client, false);
+  assert.throws(
+    () => tcp.setNoDelay(pair.client, "yes" as unknown as boolean),
+    /^TypeError: Cannot setNoDelay as flag must be a boolean: current value is "yes"$/,
+  );
+  assert.throws(
+    () => tcp.setKeepAlive(pair.client, 1 as unknown as boolean),
+    /^TypeError: Cannot setKeepAlive as flag must be a boolean: current value is 1$/,
+  );
+  await tcp.close(pair.client);
+  assert.throws(() => tcp.setNoDelay(pair.client), Deno.errors.BadResource);
+});
+
+Deno.test("connect() with noDelay false still exchanges data", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = tcp.accept(server);
+  await using client = await tcp.connect(server.addr, { noDelay: false });
+  await using conn = await accepted;
+  await tcp.sendAll(client, "a");
+  await tcp.sendAll(client, "b");
+  assert.equal(text(await tcp.recvExact(conn, 2)), "ab");
+});
+
+// ---- closing ----
+
+Deno.test("await using closes sockets and servers", async () => {
+  let server: tcp.TcpServer;
+  let client: tcp.TcpSocket;
+  let conn: tcp.TcpSocket;
+  {
+    await using s = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    const accepted = tcp.accept(s);
+    await using c = await tcp.connect(s.addr);
+    await using p = await accepted;
+    server = s;
+    client = c;
+    conn = p;
+    assert.ok(!s.closed && !c.closed && !p.closed);
+  }
+  assert.ok(server.closed && client.closed && conn.closed);
+});
+
+Deno.test("close() is idempotent", async () => {
+  const pair = await tcpPair();
+  const first = tcp.close(pair.client);
+  const second = tcp.close(pair.client);
+  await first;
+  await second;
+  await tcp.close(pair.client);
+  await tcp.close(pair.server);
+  await tcp.close(pair.server);
+  await pair[Symbol.asyncDispose]();
+  assert.ok(pair.client.closed);
+});
+
+Deno.test("use after close rejects with BadResource saying the socket is closed", async () => {
+  const pair = await tcpPair();
+  await pair[Symbol.asyncDispose]();
+  const ops: [string, () => Promise<unknown>][] = [
+    ["recv", () => tcp.recv(pair.peer)],
+    ["recvExact", () => tcp.recvExact(pair.peer, 1)],
+    ["recvLine", () => tcp.recvLine(pair.peer)],
+    ["recvUntil", () => tcp.recvUntil(pair.peer, ";")],
+    ["send", () => tcp.send(pair.client, "x")],
+    ["sendAll", () => tcp.sendAll(pair.client, "x")],
+    ["shutdown", () => tcp.shutdown(pair.client)],
+    ["accept", () => tcp.accept(pair.server)],
+  ];
+  for (const [name, op] of ops) {
+    await assert.rejects(op(), (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.BadResource, name);
+      assert.match(
+        err.message,
+        new RegExp(`^Cannot ${name}\\b.*: the socket is closed$`),
+      );
+      return true;
+    });
+  }
+  assert.throws(() => tcp.setKeepAlive(pair.client), /closed/);
+});
+
+Deno.test("closing a socket rejects its waiting recv with BadResource", async () => {
+  await using pair = await tcpPair();
+  const waiting = tcp.recv(pair.peer);
+  const closed = assert.rejects(waiting, (err: unknown) => {
+    assert.ok(err instanceof Deno.errors.BadResource);
+    assert.match(err.message, /closed/);
+    return true;
+  });
+  await tcp.close(pair.peer);
+  await closed;
+});
+
+Deno.test("closing a socket with a timed-out read in flight settles it", async () => {
+  const pair = await tcpPair();
+  await assert.rejects(
+    tcp.recv(pair.peer, 10, { timeout: 10 }),
+    Deno.errors.TimedOut,
+  );
+  await assert.rejects(
+    tcp.recvLine(pair.client, { timeout: 10 }),
+    Deno.errors.TimedOut,
+  );
+  await pair[Symbol.asyncDispose]();
+});
+
+Deno.test("a peer that resets makes recv reject with the address in the message", async () => {
+  await using pair = await tcpPair();
+  // Unread data at close makes the kernel send a reset.
+  await tcp.sendAll(pair.peer, "unread");
+  await delay(10);
+  await tcp.close(pair.client);
+  await delay(10);
+  await tcp.sendAll(pair.peer, "x").catch(() => {});
+  const err = await tcp.recv(pair.peer).then(
+    (value) => value,
+    (err: unknown) => err,
+  );
+  // Either end of stream or a reset, depending on timing; never a bare error.
+  if (err instanceof Error) {
+    assert.ok(err instanceof Deno.errors.ConnectionReset, String(err));
+    assert.match(err.message, /^Cannot recv from 127\.0\.0\.1:\d+: /);
+  } else {
+    assert.equal(err, null);
+  }
+});
+
+// ---- bad arguments ----
+
+Deno.test("listen() rejects bad addresses before any I/O", () => {
+  const cases: [unknown, ErrorConstructor, RegExp][] = [
+    [
+      { port: -1 },
+      RangeError,
+      /port must be an integer from 0 to 65535: current value is -1$/,
+    ],
+    [{ port: 70000 }, RangeError, /current value is 70000$/],
+    [{ port: 1.5 }, RangeError, /current value is 1\.5$/],
+    [{ port: NaN }, RangeError, /current value is NaN$/],
+    [{ port: "x" }, TypeError, /port must be a number: current value is "x"$/],
+    [
+      { hostname: 5, port: 0 },
+      TypeError,
+      /hostname must be a string: current value is 5$/,
+    ],
+    [
+      { port: 0, backlog: -1 },
+      RangeError,
+      /backlog must be a non-negative integer: current value is -1$/,
+    ],
+    [
+      { port: 0, reusePort: "yes" },
+      TypeError,
+      /reusePort must be a boolean: current value is "yes"$/,
+    ],
+    [
+      "x",
+      TypeError,
+      /address must be "host:port" or "\[ipv6\]:port": current value is "x"$/,
+    ],
+    ["127.0.0.1:99999", RangeError, /current value is 99999$/],
+    [
+      null,
+      TypeError,
+      /options must be an object or a "host:port" string: current value is null$/,
+    ],
+    [42, TypeError, /current value is 42$/],
+  ];
+  for (const [options, Err, message] of cases) {
+    assert.throws(
+      () => tcp.listen(options as tcp.ListenOptions),
+      (err: unknown) => {
+        assert.ok(err instanceof Err, `${Deno.inspect(options)}: ${err}`);
+        assert.match((err as Error).message, /^Cannot listen as /);
+        assert.match((err as Error).message, message);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("connect() rejects bad addresses and options before any I/O", async () => {
+  const cases: [unknown, unknown, ErrorConstructor, RegExp][] = [
+    [
+      { port: -1 },
+      {},
+      RangeError,
+      /^Cannot connect as port must be an integer from 0 to 65535: current value is -1$/,
+    ],
+    [{ port: 70000 }, {}, RangeError, /current value is 70000$/],
+    [{ port: 1.5 }, {}, RangeError, /current value is 1\.5$/],
+    [
+      { port: "x" },
+      {},
+      TypeError,
+      /port must be a number: current value is "x"$/,
+    ],
+    [
+      "x",
+      {},
+      TypeError,
+      /address must be "host:port" or "\[ipv6\]:port": current value is "x"$/,
+    ],
+    ["127.0.0.1", {}, TypeError, /current value is "127\.0\.0\.1"$/],
+    ["127.0.0.1:", {}, TypeError, /current value is "127\.0\.0\.1:"$/],
+    ["::1:80", {}, TypeError, /current value is "::1:80"$/],
+    ["[::1]", {}, TypeError, /current value is "\[::1\]"$/],
+    ["[::1]:80x", {}, TypeError, /current value is "\[::1\]:80x"$/],
+    ["host:-1", {}, TypeError, /current value is "host:-1"$/],
+    ["host:65536", {}, RangeError, /current value is 65536$/],
+    [
+      undefined,
+      {},
+      TypeError,
+      /address must be a "host:port" string or a \{ hostname, port \} object: current value is undefined$/,
+    ],
+    [
+      { port: 1 },
+      null,
+      TypeError,
+      /options must be an object: current value is null$/,
+    ],
+    [
+      { port: 1 },
+      { timeout: -1 },
+      RangeError,
+      /timeout must be a number of milliseconds from 0 up: current value is -1$/,
+    ],
+    [{ port: 1 }, { timeout: NaN }, RangeError, /current value is NaN$/],
+    [
+      { port: 1 },
+      { timeout: "5" },
+      TypeError,
+      /timeout must be a number of milliseconds or null: current value is "5"$/,
+    ],
+    [
+      { port: 1 },
+      { signal: "stop" },
+      TypeError,
+      /signal must be an AbortSignal: current value is "stop"$/,
+    ],
+    [
+      { port: 1 },
+      { noDelay: "no" },
+      TypeError,
+      /noDelay must be a boolean: current value is "no"$/,
+    ],
+  ];
+  for (const [address, options, Err, message] of cases) {
+    await assert.rejects(
+      tcp.connect(address as string, options as tcp.ConnectOptions),
+      (err: unknown) => {
+        assert.ok(err instanceof Err, `${Deno.inspect(address)}: ${err}`);
+        assert.match((err as Error).message, /^Cannot connect/);
+        assert.match((err as Error).message, message);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("stream functions reject bad arguments before any I/O", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "intact");
+  const sock = pair.peer;
+  const cases: [() => Promise<unknown>, ErrorConstructor, RegExp][] = [
+    [
+      () => tcp.recv(sock, 0),
+      RangeError,
+      /^Cannot recv as max must be an integer from 1 up: current value is 0$/,
+    ],
+    [() => tcp.recv(sock, -1), RangeError, /current value is -1$/],
+    [() => tcp.recv(sock, 1.5), RangeError, /current value is 1\.5$/],
+    [() => tcp.recv(sock, NaN), RangeError, /current value is NaN$/],
+    [
+      () => tcp.recv(sock, "5" as unknown as number),
+      TypeError,
+      /max must be .*current value is "5"$/,
+    ],
+    [
+      () => tcp.recv(sock, 5, { timeout: -1 }),
+      RangeError,
+      /^Cannot recv from 127\.0\.0\.1:\d+ as timeout must be a number of milliseconds from 0 up: current value is -1$/,
+    ],
+    [
+      () => tcp.recv(sock, 5, { timeout: NaN }),
+      RangeError,
+      /timeout .*current value is NaN$/,
+    ],
+    [
+      () => tcp.recv(sock, 5, { timeout: "5" as unknown as number }),
+      TypeError,
+      /timeout must be a number of milliseconds or null: current value is "5"$/,
+    ],
+    [
+      () => tcp.recv(sock, 5, { signal: {} as AbortSignal }),
+      TypeError,
+      /signal must be an AbortSignal: current value is an object$/,
+    ],
+    [
+      () => tcp.recv(sock, 5, null as unknown as tcp.RecvOptions),
+      TypeError,
+      /options must be an object: current value is null$/,
+    ],
+    [
+      () => tcp.recvExact(sock, -1),
+      RangeError,
+      /^Cannot recvExact as n must be a non-negative integer: current value is -1$/,
+    ],
+    [() => tcp.recvExact(sock, 1.5), RangeError, /current value is 1\.5$/],
+    [
+      () => tcp.recvExact(sock, undefined as unknown as number),
+      TypeError,
+      /n must be .*current value is undefined$/,
+    ],
+    [() => tcp.recvExact(sock, 1, { timeout: -1 }), RangeError, /timeout/],
+    [
+      () => tcp.recvUntil(sock, ""),
+      TypeError,
+      /^Cannot recvUntil as delimiter must not be empty: current value is ""$/,
+    ],
+    [
+      () => tcp.recvUntil(sock, new Uint8Array(0)),
+      TypeError,
+      /delimiter must not be empty: current value is a Uint8Array of 0 bytes$/,
+    ],
+    [
+      () => tcp.recvUntil(sock, 5 as unknown as string),
+      TypeError,
+      /^Cannot recvUntil as delimiter must be a Uint8Array or a string: current value is 5$/,
+    ],
+    [
+      () => tcp.recvUntil(sock, ";", { maxBytes: -1 }),
+      RangeError,
+      /maxBytes must be a non-negative integer: current value is -1$/,
+    ],
+    [
+      () => tcp.recvUntil(sock, ";", { maxBytes: 1.5 }),
+      RangeError,
+      /current value is 1\.5$/,
+    ],
+    [
+      () => tcp.recvLine(sock, { maxBytes: -1 }),
+      RangeError,
+      /^Cannot recvLine as maxBytes must be a non-negative integer: current value is -1$/,
+    ],
+    [
+      () => tcp.recvLine(sock, { maxBytes: "9" as unknown as number }),
+      TypeError,
+      /current value is "9"$/,
+    ],
+    [
+      () => tcp.recvLine(sock, { timeout: -5 }),
+      RangeError,
+      /current value is -5$/,
+    ],
+    [
+      () => tcp.recvLine(sock, { signal: "x" as unknown as AbortSignal }),
+      TypeError,
+      /signal must be an AbortSignal: current value is "x"$/,
+    ],
+    [
+      () => tcp.send(sock, 5 as unknown as string),
+      TypeError,
+      /^Cannot send as data must be a Uint8Array or a string: current value is 5$/,
+    ],
+    [
+      () => tcp.send(sock, [1, 2] as unknown as Uint8Array),
+      TypeError,
+      /current value is an array$/,
+    ],
+    [
+      () => tcp.sendAll(sock, null as unknown as string),
+      TypeError,
+      /^Cannot sendAll as data must be a Uint8Array or a string: current value is null$/,
+    ],
+    [
+      () => tcp.sendAll(sock, new ArrayBuffer(4) as unknown as Uint8Array),
+      TypeError,
+      /current value is an object$/,
+    ],
+    [() => tcp.sendAll(sock, "x", { timeout: -1 }), RangeError, /timeout/],
+    [
+      () => tcp.sendAll(sock, "x", { signal: 1 as unknown as AbortSignal }),
+      TypeError,
+      /signal/,
+    ],
+    [
+      () => tcp.shutdown(sock, "up" as tcp.ShutdownHow),
+      TypeError,
+      /^Cannot shutdown as how must be "read", "write" or "both": current value is "up"$/,
+    ],
+    [
+      () => tcp.recv({} as tcp.TcpSocket),
+      TypeError,
+      /^Cannot recv as sock must be a StreamSocket from connect, accept or wrap: current value is an object$/,
+    ],
+    [
+      () => tcp.recvLine(null as unknown as tcp.TcpSocket),
+      TypeError,
+      /^Cannot recvLine as sock must be .*current value is null$/,
+    ],
+    [
+      () => tcp.sendAll(pair.server as unknown as tcp.TcpSocket, "x"),
+      TypeError,
+      /^Cannot sendAll as sock must be/,
+    ],
+    [
+      () => tcp.shutdown(undefined as unknown as tcp.TcpSocket),
+      TypeError,
+      /^Cannot shutdown as sock must be/,
+    ],
+    [
+      () => tcp.close("sock" as unknown as tcp.TcpSocket),
+      TypeError,
+      /^Cannot close as sock must be .*current value is "sock"$/,
+    ],
+    [
+      () => tcp.accept(sock as unknown as tcp.TcpServer),
+      TypeError,
+      /^Cannot accept as server must be a StreamServer from listen: current value is an object$/,
+    ],
+    [
+      () => tcp.accept(pair.server, { timeout: -1 }),
+      RangeError,
+      /^Cannot accept on 127\.0\.0\.1:\d+ as timeout/,
+    ],
+  ];
+  for (const [op, Err, message] of cases) {
+    await assert.rejects(op(), (err: unknown) => {
+      assert.ok(err instanceof Err, `${op}: ${err}`);
+      assert.match((err as Error).message, message, String(op));
+      return true;
+    });
+  }
+  // Nothing was read or written.
+  assert.equal(pair.peer.bytesWritten, 0);
+  assert.equal(text(await tcp.recvExact(sock, 6)), "intact");
+});
+
+Deno.test("setTimeout(), setBlocking() and wrap() reject bad arguments", async () => {
+  await using pair = await tcpPair();
+  const cases: [() => unknown, ErrorConstructor, RegExp][] = [
+    [
+      () => tcp.setTimeout(pair.peer, -1),
+      RangeError,
+      /^Cannot setTimeout as timeout must be a number of milliseconds from 0 up: current value is -1$/,
+    ],
+    [() => tcp.setTimeout(pair.peer, NaN), RangeError, /current value is NaN$/],
+    [
+      () => tcp.setTimeout(pair.peer, "5" as unknown as number),
+      TypeError,
+      /current value is "5"$/,
+    ],
+    [() => tcp.setTimeout(pair.server, -1), RangeError, /current value is -1$/],
+    [
+      () => tcp.setTimeout({} as tcp.TcpSocket, 1),
+      TypeError,
+      /^Cannot setTimeout as sock must be/,
+    ],
+    [
+      () => tcp.setBlocking(pair.peer, 0 as unknown as boolean),
+      TypeError,
+      /^Cannot setBlocking as flag must be a boolean: current value is 0$/,
+    ],
+    [
+      () => tcp.wrap({} as Deno.Conn),
+      TypeError,
+      /^Cannot wrap as conn must be a Deno\.Conn: current value is an object$/,
+    ],
+    [
+      () => tcp.wrap(null as unknown as Deno.Conn),
+      TypeError,
+      /current value is null$/,
+    ],
+  ];
+  for (const [op, Err, message] of cases) {
+    assert.throws(op, (err: unknown) => {
+      assert.ok(err instanceof Err, `${op}: ${err}`);
+      assert.match((err as Error).message, message);
+      return true;
+    });
+  }
+  assert.equal(pair.peer.timeout, null);
+  assert.equal(pair.server.timeout, null);
+});
