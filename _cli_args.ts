@@ -242,7 +242,7 @@ export function helpText(command?: CommandName): string {
 function parseArgsMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: unknown }).code;
-  const quoted = /'([^']+)'/.exec(err.message)?.[1];
+  const quoted = /'([^']+)'/.exec(err.message)?.[1]?.replace(" <value>", "");
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && quoted !== undefined) {
     return `unknown option ${JSON.stringify(quoted)}`;
   }

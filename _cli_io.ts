@@ -5,6 +5,16 @@
 
 import { ioError } from "./_errors.ts";
 
+/**
+ * {@linkcode ioError} for files and standard streams: Deno's file errors
+ * end in `(os error 2): open '/path'`, which the message already says.
+ */
+export function fsError(action: string, cause: unknown): Error {
+  const err = ioError(action, cause);
+  err.message = err.message.replace(/ \(os error \d+\)(?:: .*)?$/, "");
+  return err;
+}
+
 /** Ends a run when nothing moved for `--idle-timeout`. */
 export class IdleError extends Error {
   /** The idle time in milliseconds. */
@@ -82,7 +92,7 @@ export async function writeAll(
     }
   } catch (err) {
     if (signal?.aborted) throw err;
-    throw ioError(`write to ${what}`, err);
+    throw fsError(`write to ${what}`, err);
   }
 }
 
@@ -115,7 +125,7 @@ export class ChunkSource {
     try {
       n = await this.#reader.read(buf);
     } catch (err) {
-      throw ioError(`read ${this.#what}`, err);
+      throw fsError(`read ${this.#what}`, err);
     }
     return n === null ? null : buf.subarray(0, n);
   }

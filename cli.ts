@@ -53,13 +53,14 @@ import {
 import {
   ChunkSource,
   formatDuration,
+  fsError,
   IdleTimer,
   Interrupted,
   Progress,
   raceSignal,
   writeAll,
 } from "./_cli_io.ts";
-import { ioError, show } from "./_errors.ts";
+import { show } from "./_errors.ts";
 import {
   accept,
   close,
@@ -458,7 +459,7 @@ async function sendCommand(run: Run): Promise<number> {
       if (info.isFile) size = info.size;
     } catch (err) {
       file?.close();
-      throw ioError(`open ${what}`, err);
+      throw fsError(`open ${what}`, err);
     }
   }
   try {
@@ -551,7 +552,7 @@ async function recvCommand(run: Run): Promise<number> {
           truncate: true,
         });
       } catch (err) {
-        throw ioError(`open ${what}`, err);
+        throw fsError(`open ${what}`, err);
       }
     }
     const out = file ?? Deno.stdout;

@@ -1,0 +1,1096 @@
+// Copyright 2026 the socketkit authors. MIT license.
+//
+// cli.ts driven as a subprocess (`deno run -A cli.ts ...`) against
+// in-process servers and clients, Python, nc and socat, over loopback.
+
+import assert from "node:assert/strict";
+import {
+  ipVersion,
+  parseCommandLine,
+  parseDuration,
+  parsePorts,
+  UsageError,
+} from "../_cli_args.ts";
+import * as tcp from "../tcp.ts";
+import * as udp from "../udp.ts";
+import * as unix from "../unix.ts";
+import { bytes, pseudoRandomBytes, sha256, text } from "./_util.ts";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+const decoder = new TextDecoder();
+const windows = Deno.build.os === "windows";
+
+async function installed(command: string): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command("sh", {
+      args: ["-c", `command -v ${command}`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+const HAS_PYTHON = await installed("python3");
+const HAS_NC = await installed("nc");
+const HAS_SOCAT = await installed("socat");
+const HAS_IPV6 = (() => {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The outcome of a finished subprocess. */
+interface Finished {
+  code: number;
+  stdout: Uint8Array;
+  stderr: string;
+}
+
+/** A running subprocess with piped standard streams. */
+class Proc implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #stdout: Promise<Uint8Array>;
+  readonly #stderr: Promise<string>;
+  #errText = "";
+  #errWaiters: (() => void)[] = [];
+  #stdinClosed = false;
+  #exited = false;
+
+  constructor(command: string, args: string[], env?: Record<string, string>) {
+    const child = new Deno.Command(command, {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      ...(env !== undefined ? { env } : {}),
+    }).spawn();
+    this.child = child;
+    this.child.status.then(() => this.#exited = true);
+    this.#writer = this.child.stdin.getWriter();
+    this.#stdout = new Response(this.child.stdout).bytes();
+    this.#stderr = (async () => {
+      const reader = child.stderr.pipeThrough(new TextDecoderStream())
+        .getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        this.#errText += value;
+        for (const wake of this.#errWaiters.splice(0)) wake();
+      }
+      for (const wake of this.#errWaiters.splice(0)) wake();
+      return this.#errText;
+    })();
+  }
+
+  /** Writes to standard input. */
+  async write(data: string | Uint8Array): Promise<void> {
+    await this.#writer.write(typeof data === "string" ? bytes(data) : data);
+  }
+
+  /** Closes standard input (end of input for the tool). */
+  async closeStdin(): Promise<void> {
+    if (this.#stdinClosed) return;
+    this.#stdinClosed = true;
+    try {
+      await this.#writer.close();
+    } catch {
+      // The process is gone already.
+    }
+  }
+
+  /**
+   * Waits for a line of standard error that starts with `prefix` and
+   * returns the rest of it. Fails if the process ends first.
+   */
+  async waitForStderr(prefix: string): Promise<string> {
+    for (;;) {
+      const line = this.#errText.split("\n").find((l) => l.startsWith(prefix));
+      if (line !== undefined) return line.slice(prefix.length);
+      if (this.#exited && this.#errWaiters.length === 0) {
+        await this.#stderr;
+        const again = this.#errText.split("\n").find((l) =>
+          l.startsWith(prefix)
+        );
+        if (again !== undefined) return again.slice(prefix.length);
+        throw new Error(
+          `no "${prefix}" line; standard error: ${
+            JSON.stringify(this.#errText)
+          }`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        this.#errWaiters.push(resolve);
+        this.child.status.then(() => resolve());
+      });
+    }
+  }
+
+  /** The port of the first `listening on HOST:PORT` line. */
+  async listeningPort(): Promise<number> {
+    const addr = await this.waitForStderr("listening on ");
+    return Number(addr.slice(addr.lastIndexOf(":") + 1));
+  }
+
+  /** Sends a signal if the process still runs. */
+  kill(signal: Deno.Signal): void {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  }
+
+  /** Closes standard input, waits for the exit and collects the output. */
+  async finish(): Promise<Finished> {
+    await this.closeStdin();
+    const { code } = await this.child.status;
+    return { code, stdout: await this.#stdout, stderr: await this.#stderr };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#exited) this.kill("SIGKILL");
+    await this.finish();
+  }
+}
+
+/** Starts `deno run -A cli.ts ...args`. */
+function cli(...args: string[]): Proc {
+  return new Proc(Deno.execPath(), ["run", "-A", "--quiet", CLI, ...args]);
+}
+
+/** Runs the tool to its end with `input` on standard input. */
+async function runCli(
+  args: string[],
+  input: string | Uint8Array = "",
+): Promise<Finished> {
+  await using proc = cli(...args);
+  if (input.length > 0) await proc.write(input);
+  return await proc.finish();
+}
+
+/** A port where nothing listens (bound, then freed). */
+function closedPort(hostname = "127.0.0.1"): number {
+  const listener = Deno.listen({ hostname, port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+/** Reads a stream socket to its end. */
+async function readAll(sock: tcp.StreamSocket): Promise<string> {
+  let out = "";
+  for (;;) {
+    const data = await tcp.recv(sock, undefined, { timeout: 10_000 });
+    if (data === null) return out;
+    out += decoder.decode(data, { stream: true });
+  }
+}
+
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "skcli" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+function stderrLines(stderr: string): string[] {
+  return stderr.split("\n").filter((line) => line !== "");
+}
+
+// ---- arguments, in process ----
+
+Deno.test("parsePorts() reads lists and ranges, sorted and without repeats", () => {
+  assert.deepEqual(parsePorts("80,22,8000-8003,22"), [
+    22,
+    80,
+    8000,
+    8001,
+    8002,
+    8003,
+  ]);
+  assert.deepEqual(parsePorts("65535"), [65535]);
+  assert.equal(parsePorts("1-65535").length, 65535);
+  for (const bad of ["", "0", "70000", "80-70", "a", "1,,2", "1-2-3", "-5"]) {
+    assert.throws(() => parsePorts(bad), RangeError, bad);
+  }
+});
+
+Deno.test("parseDuration() takes seconds or a unit and rejects the rest", () => {
+  assert.equal(parseDuration("5", "--timeout"), 5_000);
+  assert.equal(parseDuration("0.5", "--timeout"), 500);
+  assert.equal(parseDuration("250ms", "--timeout"), 250);
+  assert.equal(parseDuration("2m", "--timeout"), 120_000);
+  for (const bad of ["0", "-1", "abc", "5x", "", "1e3"]) {
+    assert.throws(
+      () => parseDuration(bad, "--timeout"),
+      /^RangeError: --timeout must be a positive duration/,
+    );
+  }
+});
+
+Deno.test("parseCommandLine() fills in defaults and the optional host", () => {
+  const listen = parseCommandLine(["listen", "9000"]);
+  assert.ok(!("help" in listen));
+  assert.equal(listen.hostname, "0.0.0.0");
+  assert.equal(listen.port, 9000);
+  const listen6 = parseCommandLine(["listen", "-6", "0"]);
+  assert.ok(!("help" in listen6));
+  assert.equal(listen6.hostname, "::");
+  const recv = parseCommandLine(["recv", "[::1]", "0", "out.bin"]);
+  assert.ok(!("help" in recv));
+  assert.deepEqual([recv.hostname, recv.port, recv.file], [
+    "::1",
+    0,
+    "out.bin",
+  ]);
+  const scan = parseCommandLine(["scan", "-c", "7", "localhost", "22,80"]);
+  assert.ok(!("help" in scan));
+  assert.deepEqual([scan.ports, scan.concurrency, scan.timeout], [
+    [22, 80],
+    7,
+    1_000,
+  ]);
+  const unixSend = parseCommandLine(["send", "--unix", "/tmp/s", "-"]);
+  assert.ok(!("help" in unixSend));
+  assert.deepEqual([unixSend.transport, unixSend.path, unixSend.file], [
+    "unix",
+    "/tmp/s",
+    "-",
+  ]);
+  assert.throws(
+    () => parseCommandLine(["connect", "-k", "h", "1"]),
+    (err: unknown) =>
+      err instanceof UsageError && err.message === 'unknown option "-k"' &&
+      err.usage.startsWith("usage: socketkit connect"),
+  );
+  assert.equal(ipVersion("10.0.0.1"), 4);
+  assert.equal(ipVersion("fe80::1"), 6);
+  assert.equal(ipVersion("example.com"), 0);
+});
+
+// ---- help and usage errors ----
+
+Deno.test("--help prints the usage of the tool and of each command on standard output", async () => {
+  const runs = await Promise.all([
+    runCli(["--help"]),
+    ...["connect", "listen", "scan", "send", "recv"].map((command) =>
+      runCli([command, "--help"])
+    ),
+  ]);
+  const [tool, ...commands] = runs;
+  assert.equal(tool!.code, 0);
+  assert.equal(tool!.stderr, "");
+  assert.match(decoder.decode(tool!.stdout), /^socketkit: a netcat for Deno/);
+  for (
+    const [i, name] of ["connect", "listen", "scan", "send", "recv"].entries()
+  ) {
+    const run = commands[i]!;
+    assert.equal(run.code, 0, name);
+    assert.equal(run.stderr, "");
+    const help = decoder.decode(run.stdout);
+    assert.ok(help.startsWith(`usage: socketkit ${name} [options]`), help);
+    assert.match(help, /-h, --help/);
+    assert.doesNotMatch(help, /--progress/);
+  }
+});
+
+Deno.test("bad arguments print one error line and the usage, and exit 2", async () => {
+  const cases: [string[], string][] = [
+    [[], "error: no command given"],
+    [["frobnicate"], 'error: unknown command "frobnicate"'],
+    [["connect"], "error: connect takes HOST PORT: given none"],
+    [
+      ["connect", "127.0.0.1", "99999"],
+      'error: PORT must be an integer from 1 to 65535: current value is "99999"',
+    ],
+    [["connect", "--bogus", "h", "1"], 'error: unknown option "--bogus"'],
+    [["connect", "-w"], 'error: option "-w, --timeout" needs a value'],
+    [
+      ["connect", "-w", "soon", "h", "1"],
+      'error: --timeout must be a positive duration such as 5, 0.5, 500ms or 2m: current value is "soon"',
+    ],
+    [
+      ["connect", "-6", "127.0.0.1", "80"],
+      'error: -6 asks for IPv6 but HOST is an IPv4 address: current value is "127.0.0.1"',
+    ],
+    [["listen", "-4", "-6", "0"], "error: -4 and -6 cannot be used together"],
+    [
+      ["listen", "--udp", "--unix", "/tmp/x"],
+      "error: --udp and --unix cannot be used together",
+    ],
+    [["listen", "--echo=yes", "0"], 'error: option "--echo" takes no value'],
+    [
+      ["scan", "127.0.0.1", "80-70"],
+      'error: PORTS must be ports and ranges from 1 to 65535, such as 22,80,8000-8100: current value is "80-70"',
+    ],
+    [
+      ["scan", "-c", "0", "127.0.0.1", "80"],
+      'error: --concurrency must be an integer from 1 to 4096: current value is "0"',
+    ],
+    [
+      ["send", "127.0.0.1", "80"],
+      'error: send takes HOST PORT FILE: given "127.0.0.1" "80"',
+    ],
+    [
+      ["recv", "--unix", "/tmp/s"],
+      "error: recv --unix PATH takes FILE: given none",
+    ],
+    [
+      ["connect", "--unix", "/tmp/s", "h"],
+      'error: connect --unix PATH takes no arguments: given "h"',
+    ],
+    // Refused by the library before any I/O.
+    [
+      ["connect", "--unix", `/tmp/${"x".repeat(200)}`],
+      "error: Cannot connect as path",
+    ],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+  for (const [i, [args, expected]] of cases.entries()) {
+    const { code, stdout, stderr } = runs[i]!;
+    const lines = stderrLines(stderr);
+    assert.equal(code, 2, `${args.join(" ")}: ${stderr}`);
+    assert.equal(stdout.length, 0);
+    assert.ok(lines[0]!.startsWith(expected), `${lines[0]} <> ${expected}`);
+    assert.match(lines[1]!, /^(usage: socketkit|Run "socketkit)/, stderr);
+    assert.ok(!stderr.includes("    at "), "no stack trace");
+  }
+});
+
+// ---- connect ----
+
+Deno.test("connect sends standard input, half-closes at its end, and prints the reply", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli("connect", "127.0.0.1", `${server.addr.port}`);
+  await using conn = await tcp.accept(server, { timeout: 10_000 });
+  await proc.write("hello ");
+  await proc.write("world");
+  await proc.closeStdin();
+  // The peer sees the end of the stream only after standard input ended...
+  assert.equal(await readAll(conn), "hello world");
+  // ...and its reply still reaches standard output.
+  await tcp.sendAll(conn, "reply after EOF");
+  await tcp.close(conn);
+  const { code, stdout, stderr } = await proc.finish();
+  assert.equal(stderr, "");
+  assert.equal(text(stdout), "reply after EOF");
+  assert.equal(code, 0);
+});
+
+Deno.test("connect keeps sending standard input after the peer half-closes", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli("connect", "-v", "127.0.0.1", `${server.addr.port}`);
+  await using conn = await tcp.accept(server, { timeout: 10_000 });
+  await tcp.sendAll(conn, "banner\n");
+  await tcp.shutdown(conn, "write");
+  await proc.write("late input");
+  await proc.closeStdin();
+  assert.equal(await readAll(conn), "late input");
+  await tcp.close(conn);
+  const { code, stdout, stderr } = await proc.finish();
+  assert.equal(text(stdout), "banner\n");
+  assert.equal(
+    stderr,
+    `connected to 127.0.0.1:${server.addr.port}\n`,
+  );
+  assert.equal(code, 0);
+});
+
+Deno.test("connect to a closed port prints one line and exits 1", async () => {
+  const port = closedPort();
+  const { code, stdout, stderr } = await runCli([
+    "connect",
+    "127.0.0.1",
+    `${port}`,
+  ]);
+  assert.equal(code, 1);
+  assert.equal(stdout.length, 0);
+  assert.equal(
+    stderr,
+    `error: Cannot connect to "127.0.0.1:${port}": connection refused\n`,
+  );
+});
+
+Deno.test("connect with --idle-timeout quits when nothing moves", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const started = performance.now();
+  await using proc = cli(
+    "connect",
+    "-i",
+    "300ms",
+    "127.0.0.1",
+    `${server.addr.port}`,
+  );
+  await using conn = await tcp.accept(server, { timeout: 10_000 });
+  await tcp.sendAll(conn, "one");
+  // Standard input stays open; only the idle timer can end the run.
+  const { code } = await proc.child.status;
+  const elapsed = performance.now() - started;
+  const { stdout, stderr } = await proc.finish();
+  assert.equal(code, 0);
+  assert.equal(text(stdout), "one");
+  assert.equal(stderr, "");
+  assert.ok(elapsed >= 300, `${elapsed} ms`);
+  assert.equal(await tcp.recv(conn, undefined, { timeout: 5_000 }), null);
+});
+
+Deno.test("connect reports a reset connection in one line and exits 1", {
+  ignore: !HAS_PYTHON,
+}, async () => {
+  // A Python server that closes with SO_LINGER 0, which sends a reset.
+  await using py = new Proc("python3", [
+    "-c",
+    `import socket, struct, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr, flush=True)
+c, _ = s.accept()
+c.recv(100)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()`,
+  ]);
+  const port = await py.listeningPort();
+  await using proc = cli("connect", "127.0.0.1", `${port}`);
+  await proc.write("trigger");
+  const { code, stderr } = await proc.finish();
+  assert.equal(code, 1);
+  assert.match(
+    stderr,
+    new RegExp(
+      `^error: Cannot (recv from|sendAll to) 127\\.0\\.0\\.1:${port}: connection reset by peer\\n$`,
+    ),
+  );
+  assert.equal((await py.finish()).code, 0);
+});
+
+Deno.test("connect -6 talks to an IPv6 server", {
+  ignore: !HAS_IPV6,
+}, async () => {
+  await using server = tcp.listen({ hostname: "::1", port: 0 });
+  await using proc = cli("connect", "-6", "::1", `${server.addr.port}`);
+  await using conn = await tcp.accept(server, { timeout: 10_000 });
+  await proc.write("v6");
+  await proc.closeStdin();
+  assert.equal(await readAll(conn), "v6");
+  await tcp.sendAll(conn, "ok");
+  await tcp.close(conn);
+  const { code, stdout } = await proc.finish();
+  assert.equal(code, 0);
+  assert.equal(text(stdout), "ok");
+});
+
+Deno.test("connect --unix talks to a Unix socket with the same half-close", {
+  ignore: windows,
+}, async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    await using server = await unix.listen({ path });
+    await using proc = cli("connect", "--unix", path);
+    await using conn = await unix.accept(server, { timeout: 10_000 });
+    await proc.write("over unix");
+    await proc.closeStdin();
+    assert.equal(await readAll(conn), "over unix");
+    await unix.sendAll(conn, "answer");
+    await unix.close(conn);
+    const { code, stdout, stderr } = await proc.finish();
+    assert.equal(stderr, "");
+    assert.equal(text(stdout), "answer");
+    assert.equal(code, 0);
+  });
+});
+
+Deno.test("connect --udp sends each input chunk as a datagram and prints the replies", async () => {
+  await using server = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli(
+    "connect",
+    "--udp",
+    "--idle-timeout",
+    "1",
+    "127.0.0.1",
+    `${server.localAddr.port}`,
+  );
+  await proc.write("ping");
+  const [data, from] = await udp.recvFrom(server, { timeout: 10_000 });
+  assert.equal(text(data), "ping");
+  await udp.sendTo(server, "pong", from);
+  await proc.closeStdin();
+  const { code, stdout, stderr } = await proc.finish();
+  assert.equal(stderr, "");
+  assert.equal(text(stdout), "pong");
+  assert.equal(code, 0);
+});
+
+Deno.test("connect exits 130 on Ctrl-C without a message", {
+  ignore: windows,
+}, async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli("connect", "127.0.0.1", `${server.addr.port}`);
+  await using conn = await tcp.accept(server, { timeout: 10_000 });
+  // Connected: the tool listens for SIGINT since before it connected.
+  proc.kill("SIGINT");
+  const { code, stderr } = await proc.finish();
+  assert.equal(code, 130);
+  assert.equal(stderr, "");
+  assert.equal(await tcp.recv(conn, undefined, { timeout: 5_000 }), null);
+});
+
+// ---- listen ----
+
+Deno.test("listen prints its address on standard error and relays one connection", async () => {
+  await using proc = cli("listen", "127.0.0.1", "0");
+  const port = await proc.listeningPort();
+  assert.ok(port > 0);
+  await using client = await tcp.connect({ hostname: "127.0.0.1", port });
+  await tcp.sendAll(client, "ping");
+  await tcp.shutdown(client, "write");
+  await proc.write("pong");
+  await proc.closeStdin();
+  assert.equal(await readAll(client), "pong");
+  const { code, stdout, stderr } = await proc.finish();
+  assert.equal(text(stdout), "ping");
+  assert.equal(stderr, `listening on 127.0.0.1:${port}\n`);
+  assert.equal(code, 0);
+  // One connection only: the port is free again.
+  await assert.rejects(
+    tcp.connect({ hostname: "127.0.0.1", port }),
+    Deno.errors.ConnectionRefused,
+  );
+});
+
+Deno.test(
+  "listen --echo --keep-open answers every client at once until Ctrl-C",
+  {
+    ignore: windows,
+  },
+  async () => {
+    await using proc = cli("listen", "--echo", "-k", "127.0.0.1", "0");
+    const port = await proc.listeningPort();
+    const clients = await Promise.all(
+      [0, 1, 2].map(() => tcp.connect({ hostname: "127.0.0.1", port })),
+    );
+    try {
+      // All three are connected before any finishes: served concurrently.
+      for (const [i, client] of clients.entries()) {
+        await tcp.sendAll(client, `line ${i}\n`);
+      }
+      for (const [i, client] of clients.entries()) {
+        assert.equal(
+          await tcp.recvLine(client, { timeout: 10_000 }),
+          `line ${i}`,
+        );
+        await tcp.sendAll(client, "bye");
+        await tcp.shutdown(client, "write");
+        assert.equal(await readAll(client), "bye");
+      }
+    } finally {
+      await Promise.all(clients.map((c) => tcp.close(c)));
+    }
+    proc.kill("SIGINT");
+    const { code, stdout, stderr } = await proc.finish();
+    assert.equal(code, 130);
+    assert.equal(stdout.length, 0);
+    assert.equal(stderr, `listening on 127.0.0.1:${port}\n`);
+  },
+);
+
+Deno.test("listen --keep-open relays one client after another", {
+  ignore: windows,
+}, async () => {
+  await using proc = cli("listen", "-k", "-v", "127.0.0.1", "0");
+  const port = await proc.listeningPort();
+  await proc.write("to the first");
+  for (const name of ["first", "second"]) {
+    await using client = await tcp.connect({ hostname: "127.0.0.1", port });
+    if (name === "first") {
+      assert.equal(
+        text(await tcp.recvExact(client, 12, { timeout: 10_000 })),
+        "to the first",
+      );
+      await proc.closeStdin();
+    }
+    await tcp.sendAll(client, `from the ${name}\n`);
+    await tcp.shutdown(client, "write");
+    // Standard input has ended, so each connection is half-closed at once.
+    assert.equal(await readAll(client), "");
+  }
+  proc.kill("SIGINT");
+  const { code, stdout, stderr } = await proc.finish();
+  assert.equal(code, 130);
+  assert.equal(text(stdout), "from the first\nfrom the second\n");
+  const lines = stderrLines(stderr);
+  assert.equal(lines.length, 3);
+  assert.match(lines[1]!, /^connection from 127\.0\.0\.1:\d+$/);
+});
+
+Deno.test("listen --timeout gives up when nobody connects", async () => {
+  const { code, stdout, stderr } = await runCli([
+    "listen",
+    "--timeout",
+    "200ms",
+    "127.0.0.1",
+    "0",
+  ]);
+  assert.equal(code, 1);
+  assert.equal(stdout.length, 0);
+  assert.match(
+    stderr,
+    /^listening on 127\.0\.0\.1:(\d+)\nerror: Cannot accept on 127\.0\.0\.1:\1: timed out after 200 ms\n$/,
+  );
+});
+
+Deno.test("listen on a taken port prints one line and exits 1", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { code, stderr } = await runCli([
+    "listen",
+    "127.0.0.1",
+    `${taken.addr.port}`,
+  ]);
+  assert.equal(code, 1);
+  assert.match(
+    stderr,
+    new RegExp(
+      `^error: Cannot listen on "?127\\.0\\.0\\.1:${taken.addr.port}"?: address already in use\n$`,
+    ),
+  );
+});
+
+Deno.test("listen -6 listens on ::1", { ignore: !HAS_IPV6 }, async () => {
+  await using proc = cli("listen", "-6", "--echo", "::1", "0");
+  const addr = await proc.waitForStderr("listening on ");
+  assert.match(addr, /^\[::1\]:\d+$/);
+  const port = Number(addr.slice(addr.lastIndexOf(":") + 1));
+  await using client = await tcp.connect({ hostname: "::1", port });
+  await tcp.sendAll(client, "six");
+  await tcp.shutdown(client, "write");
+  assert.equal(await readAll(client), "six");
+  assert.equal((await proc.finish()).code, 0);
+});
+
+Deno.test("listen --unix relays a connection and removes its socket file", {
+  ignore: windows,
+}, async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/l.sock`;
+    await using proc = cli("listen", "--unix", path);
+    assert.equal(await proc.waitForStderr("listening on "), path);
+    await using client = await unix.connect(path);
+    await unix.sendAll(client, "hi there");
+    await unix.shutdown(client, "write");
+    await proc.write("back");
+    await proc.closeStdin();
+    assert.equal(await readAll(client), "back");
+    const { code, stdout } = await proc.finish();
+    assert.equal(code, 0);
+    assert.equal(text(stdout), "hi there");
+    assert.equal(await exists(path), false);
+  });
+});
+
+Deno.test("listen --unix removes its socket file on Ctrl-C", {
+  ignore: windows,
+}, async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/k.sock`;
+    await using proc = cli("listen", "--unix", path, "--keep-open", "--echo");
+    await proc.waitForStderr("listening on ");
+    assert.equal(await exists(path), true);
+    proc.kill("SIGINT");
+    const { code } = await proc.finish();
+    assert.equal(code, 130);
+    assert.equal(await exists(path), false);
+  });
+});
+
+Deno.test("listen --udp prints the first sender's datagrams and answers it", async () => {
+  await using proc = cli("listen", "--udp", "-i", "1", "127.0.0.1", "0");
+  const port = await proc.listeningPort();
+  await using client = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+  await using other = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+  // Standard input goes to the first sender once it is known.
+  await proc.write("reply");
+  await udp.sendTo(client, "hello", { hostname: "127.0.0.1", port });
+  const [answer, from] = await udp.recvFrom(client, { timeout: 10_000 });
+  assert.equal(text(answer), "reply");
+  assert.equal(from.port, port);
+  // Without --keep-open another sender is not heard.
+  await udp.sendTo(other, "ignored", { hostname: "127.0.0.1", port });
+  await udp.sendTo(client, " again", { hostname: "127.0.0.1", port });
+  await proc.closeStdin();
+  const { code, stdout, stderr } = await proc.finish();
+  assert.equal(code, 0);
+  assert.equal(text(stdout), "hello again");
+  assert.equal(stderr, `listening on 127.0.0.1:${port}\n`);
+});
+
+Deno.test("listen --udp --echo sends each datagram back to its sender", async () => {
+  await using proc = cli("listen", "-u", "--echo", "-i", "1", "127.0.0.1", "0");
+  const port = await proc.listeningPort();
+  await using a = await udp.connect({ hostname: "127.0.0.1", port });
+  await using b = await udp.connect({ hostname: "127.0.0.1", port });
+  await udp.send(a, "from a");
+  await udp.send(b, "from b");
+  assert.equal(text(await udp.recv(a, { timeout: 10_000 })), "from a");
+  assert.equal(text(await udp.recv(b, { timeout: 10_000 })), "from b");
+  const { code, stdout } = await proc.finish();
+  assert.equal(code, 0);
+  assert.equal(stdout.length, 0);
+});
+
+// ---- scan ----
+
+Deno.test("scan prints the open ports, sorted, and leaves out closed ones", async () => {
+  await using a = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using b = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = [closedPort(), closedPort()];
+  const open = [a.addr.port, b.addr.port].sort((x, y) => x - y);
+  const list = [open[1], closed[0], `${open[0]}-${open[0]}`, closed[1]].join(
+    ",",
+  );
+  const { code, stdout, stderr } = await runCli([
+    "scan",
+    "-v",
+    "-c",
+    "2",
+    "-w",
+    "2s",
+    "127.0.0.1",
+    list,
+  ]);
+  assert.equal(code, 0);
+  assert.equal(text(stdout), `${open[0]}\n${open[1]}\n`);
+  assert.match(stderr, /^2 of 4 ports open on 127\.0\.0\.1 in [\d.]+ m?s\n$/);
+});
+
+Deno.test("scan exits 1 when no port is open", async () => {
+  const closed = [closedPort(), closedPort()];
+  const { code, stdout, stderr } = await runCli([
+    "scan",
+    "127.0.0.1",
+    closed.join(","),
+  ]);
+  assert.equal(code, 1);
+  assert.equal(stdout.length, 0);
+  assert.equal(stderr, "none of the 2 ports is open on 127.0.0.1\n");
+});
+
+// ---- send and recv ----
+
+const SUMMARY_REGEXP =
+  /^(sent|received) (\d+) bytes \([\d.]+ [KMG]?i?B\) (to|from) (\S+) in [\d.]+ m?s, [\d.]+ [KMG]?i?B\/s$/;
+
+Deno.test("send and recv move a file, with progress lines and summaries", async () => {
+  await inTempDir(async (dir) => {
+    const data = pseudoRandomBytes(3 * 1024 * 1024 + 17, 7);
+    await Deno.writeFile(`${dir}/in.bin`, data);
+    await using receiver = cli(
+      "recv",
+      "--progress",
+      "127.0.0.1",
+      "0",
+      `${dir}/out.bin`,
+    );
+    const port = await receiver.listeningPort();
+    const sender = await runCli([
+      "send",
+      "--progress",
+      "127.0.0.1",
+      `${port}`,
+      `${dir}/in.bin`,
+    ]);
+    const received = await receiver.finish();
+    assert.equal(sender.code, 0, sender.stderr);
+    assert.equal(received.code, 0, received.stderr);
+    assert.equal(
+      await sha256(await Deno.readFile(`${dir}/out.bin`)),
+      await sha256(data),
+    );
+    // Progress: redrawn in place with "\r", percent when the size is known.
+    const sent = sender.stderr.split(/\r|\n/).filter((l) => l !== "");
+    assert.match(sent[0]!, /^sent [\d.]+ [KMG]?i?B of 3\.0 MiB \(\d+%\), /);
+    assert.ok(sender.stderr.includes("(100%)"), sender.stderr);
+    const sentSummary = SUMMARY_REGEXP.exec(sent.at(-1)!.replace("\x1b[K", ""));
+    assert.ok(sentSummary, sender.stderr);
+    assert.equal(sentSummary[2], `${data.length}`);
+    assert.equal(sentSummary[4], `127.0.0.1:${port}`);
+    const got = received.stderr.split(/\r|\n/).filter((l) => l !== "");
+    assert.equal(got[0], `listening on 127.0.0.1:${port}`);
+    assert.match(got[1]!, /^received [\d.]+ [KMG]?i?B, [\d.]+ [KMG]?i?B\/s/);
+    const gotSummary = SUMMARY_REGEXP.exec(got.at(-1)!.replace("\x1b[K", ""));
+    assert.ok(gotSummary, received.stderr);
+    assert.equal(gotSummary[2], `${data.length}`);
+  });
+});
+
+Deno.test("send prints only the summary when standard error is not a terminal, and the peer's answer on standard output", async () => {
+  await inTempDir(async (dir) => {
+    const data = pseudoRandomBytes(200_000, 3);
+    await Deno.writeFile(`${dir}/in.bin`, data);
+    await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = server.addr.port;
+    const serving = (async () => {
+      await using conn = await tcp.accept(server, { timeout: 10_000 });
+      const got = await tcp.recvExact(conn, data.length, { timeout: 10_000 });
+      assert.equal(await tcp.recv(conn, undefined, { timeout: 10_000 }), null);
+      await tcp.sendAll(conn, `thanks for ${got.length} bytes\n`);
+      return await sha256(got);
+    })();
+    const { code, stdout, stderr } = await runCli([
+      "send",
+      "127.0.0.1",
+      `${port}`,
+      `${dir}/in.bin`,
+    ]);
+    assert.equal(await serving, await sha256(data));
+    assert.equal(code, 0);
+    assert.equal(text(stdout), "thanks for 200000 bytes\n");
+    assert.ok(!stderr.includes("\r"));
+    const lines = stderrLines(stderr);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, SUMMARY_REGEXP);
+    assert.ok(
+      lines[0]!.startsWith(
+        `sent 200000 bytes (195.3 KiB) to 127.0.0.1:${port} in `,
+      ),
+    );
+  });
+});
+
+Deno.test("send - reads standard input and recv - writes standard output", async () => {
+  await using receiver = cli("recv", "127.0.0.1", "0", "-");
+  const port = await receiver.listeningPort();
+  const sender = await runCli(
+    ["send", "127.0.0.1", `${port}`, "-"],
+    "piped through\n",
+  );
+  const received = await receiver.finish();
+  assert.equal(sender.code, 0);
+  assert.equal(received.code, 0);
+  assert.equal(text(received.stdout), "piped through\n");
+  assert.match(stderrLines(sender.stderr)[0]!, /^sent 14 bytes \(14 B\) to /);
+  assert.match(
+    stderrLines(received.stderr)[1]!,
+    /^received 14 bytes \(14 B\) from /,
+  );
+});
+
+Deno.test("send and recv over --unix", { ignore: windows }, async () => {
+  await inTempDir(async (dir) => {
+    const data = pseudoRandomBytes(100_000, 11);
+    await Deno.writeFile(`${dir}/in.bin`, data);
+    const path = `${dir}/f.sock`;
+    await using receiver = cli("recv", "--unix", path, `${dir}/out.bin`);
+    assert.equal(await receiver.waitForStderr("listening on "), path);
+    const sender = await runCli(["send", "--unix", path, `${dir}/in.bin`]);
+    const received = await receiver.finish();
+    assert.equal(sender.code, 0, sender.stderr);
+    assert.equal(received.code, 0, received.stderr);
+    assert.ok(
+      stderrLines(sender.stderr)[0]!.startsWith(
+        `sent 100000 bytes (97.7 KiB) to ${path} in `,
+      ),
+    );
+    assert.equal(
+      await sha256(await Deno.readFile(`${dir}/out.bin`)),
+      await sha256(data),
+    );
+    assert.equal(await exists(path), false);
+  });
+});
+
+Deno.test("send of a missing file prints one line and exits 1 before connecting", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await inTempDir(async (dir) => {
+    const { code, stdout, stderr } = await runCli([
+      "send",
+      "127.0.0.1",
+      `${server.addr.port}`,
+      `${dir}/nope.bin`,
+    ]);
+    assert.equal(code, 1);
+    assert.equal(stdout.length, 0);
+    assert.equal(
+      stderr,
+      `error: Cannot open "${dir}/nope.bin": no such file or directory\n`,
+    );
+  });
+  // Nobody connected.
+  await assert.rejects(
+    tcp.accept(server, { timeout: 50 }),
+    Deno.errors.TimedOut,
+  );
+});
+
+Deno.test("send to a closed port prints one line and exits 1", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/f.txt`, "x");
+    const port = closedPort();
+    const { code, stderr } = await runCli([
+      "send",
+      "127.0.0.1",
+      `${port}`,
+      `${dir}/f.txt`,
+    ]);
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      `error: Cannot connect to "127.0.0.1:${port}": connection refused\n`,
+    );
+  });
+});
+
+Deno.test("recv with --idle-timeout fails when the sender stalls", async () => {
+  await inTempDir(async (dir) => {
+    await using receiver = cli(
+      "recv",
+      "-i",
+      "300ms",
+      "127.0.0.1",
+      "0",
+      `${dir}/out.bin`,
+    );
+    const port = await receiver.listeningPort();
+    await using client = await tcp.connect({ hostname: "127.0.0.1", port });
+    await tcp.sendAll(client, "partial");
+    const { code, stderr } = await receiver.finish();
+    assert.equal(code, 1);
+    const lines = stderrLines(stderr);
+    assert.equal(lines.length, 2);
+    assert.match(
+      lines[1]!,
+      /^error: Cannot recv ".*out\.bin" from 127\.0\.0\.1:\d+: nothing moved for 300 ms$/,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/out.bin`), "partial");
+  });
+});
+
+// ---- real peers ----
+
+Deno.test(
+  "connect works against a Python server",
+  { ignore: !HAS_PYTHON },
+  async () => {
+    await using py = new Proc("python3", [
+      "-c",
+      `import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr, flush=True)
+c, _ = s.accept()
+data = b""
+while True:
+    d = c.recv(1024)
+    if not d:
+        break
+    data += d
+c.sendall(b"python got " + data)
+c.close()`,
+    ]);
+    const port = await py.listeningPort();
+    const { code, stdout, stderr } = await runCli(
+      ["connect", "127.0.0.1", `${port}`],
+      "hello from deno",
+    );
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    assert.equal(text(stdout), "python got hello from deno");
+    assert.equal((await py.finish()).code, 0);
+  },
+);
+
+Deno.test(
+  "recv takes a file from a Python client",
+  { ignore: !HAS_PYTHON },
+  async () => {
+    await inTempDir(async (dir) => {
+      const data = pseudoRandomBytes(500_000, 5);
+      await Deno.writeFile(`${dir}/in.bin`, data);
+      await using receiver = cli("recv", "127.0.0.1", "0", `${dir}/out.bin`);
+      const port = await receiver.listeningPort();
+      const py = await runPython(`import socket
+s = socket.create_connection(("127.0.0.1", ${port}))
+s.sendall(open(${JSON.stringify(`${dir}/in.bin`)}, "rb").read())
+s.close()`);
+      assert.equal(py.code, 0, py.stderr);
+      const { code, stderr } = await receiver.finish();
+      assert.equal(code, 0, stderr);
+      assert.equal(
+        await sha256(await Deno.readFile(`${dir}/out.bin`)),
+        await sha256(data),
+      );
+    });
+  },
+);
+
+async function runPython(script: string): Promise<Finished> {
+  await using py = new Proc("python3", ["-c", script]);
+  return await py.finish();
+}
+
+Deno.test("listen works with an nc client", { ignore: !HAS_NC }, async () => {
+  await using proc = cli("listen", "127.0.0.1", "0");
+  const port = await proc.listeningPort();
+  await proc.write("answer from deno\n");
+  await proc.closeStdin();
+  // -N: shut down the socket after the end of input, as our connect does.
+  await using nc = new Proc("nc", ["-N", "127.0.0.1", `${port}`]);
+  await nc.write("hello from nc\n");
+  const ncDone = await nc.finish();
+  const { code, stdout } = await proc.finish();
+  assert.equal(ncDone.code, 0, ncDone.stderr);
+  assert.equal(text(ncDone.stdout), "answer from deno\n");
+  assert.equal(code, 0);
+  assert.equal(text(stdout), "hello from nc\n");
+});
+
+Deno.test(
+  "listen --echo works with a socat client",
+  { ignore: !HAS_SOCAT },
+  async () => {
+    await using proc = cli("listen", "--echo", "127.0.0.1", "0");
+    const port = await proc.listeningPort();
+    await using socat = new Proc("socat", ["-", `TCP:127.0.0.1:${port}`]);
+    await socat.write("echo me\n");
+    const done = await socat.finish();
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(text(done.stdout), "echo me\n");
+    assert.equal((await proc.finish()).code, 0);
+  },
+);
+
+Deno.test(
+  "listen --udp works with an nc -u client",
+  { ignore: !HAS_NC },
+  async () => {
+    await using proc = cli("listen", "-u", "-i", "1", "127.0.0.1", "0");
+    const port = await proc.listeningPort();
+    await proc.write("udp answer\n");
+    await using nc = new Proc("nc", ["-u", "-w", "1", "127.0.0.1", `${port}`]);
+    await nc.write("udp hello\n");
+    const ncDone = await nc.finish();
+    const { code, stdout } = await proc.finish();
+    assert.equal(text(ncDone.stdout), "udp answer\n");
+    assert.equal(code, 0);
+    assert.equal(text(stdout), "udp hello\n");
+  },
+);
