@@ -198,7 +198,8 @@ export interface Server<A extends Deno.Addr = Deno.Addr>
   /**
    * Resolves once the server has shut down: nothing listens any more (the
    * port or path can be bound again at once) and every connection is
-   * closed.
+   * closed. A handler still running when its socket was closed at the
+   * shutdown deadline is not waited for (its socket calls reject).
    */
   readonly finished: Promise<void>;
   /**
