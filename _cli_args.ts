@@ -131,7 +131,8 @@ copies standard input to it and it to standard output until both are done.
 
 Options:
   -k, --keep-open              accept connections until Ctrl-C: one at a time,
-                               or all at once with --echo
+                               each ending when the client ends its side, or
+                               all at once with --echo
       --echo                   answer each client with what it sent
   -u, --udp                    use UDP: datagrams from the first sender go to
                                standard output (from every sender with -k) and

@@ -169,13 +169,16 @@ async function acceptOne(
 /**
  * Moves bytes both ways until both directions are done: `input` (or, with
  * `echo`, what the peer sent) to the socket, half-closing it at the end of
- * the input; the socket to standard output. Resolves to true when it ended
- * because nothing moved for --idle-timeout.
+ * the input; the socket to standard output. With `untilPeerEnds`, the end
+ * of the peer's stream ends it all, and a read of standard input in flight
+ * is kept for the next connection. Resolves to true when it ended because
+ * nothing moved for --idle-timeout.
  */
 async function relay(
   run: Run,
   sock: StreamSocket,
   echo: boolean,
+  untilPeerEnds = false,
 ): Promise<boolean> {
   const stop = new AbortController();
   const idle = run.line.idleTimeout === null
@@ -218,6 +221,7 @@ async function relay(
       idle?.touch();
     }
     if (echo) await halfClose();
+    else if (untilPeerEnds) stop.abort();
   })().catch(fail);
   try {
     await Promise.all([up, down]);
@@ -380,7 +384,7 @@ async function listenCommand(run: Run): Promise<number> {
       // One connection only: stop listening at once, as nc does.
       if (!line.keepOpen) await close(server);
       try {
-        await relay(run, sock, line.echo);
+        await relay(run, sock, line.echo, line.keepOpen);
       } catch (err) {
         // With --keep-open, one client's failure ends only that client.
         if (!line.keepOpen || isLocalFailure(err, run.signal)) throw err;

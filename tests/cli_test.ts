@@ -483,6 +483,24 @@ c.close()`,
   assert.equal((await py.finish()).code, 0);
 });
 
+Deno.test("connect -4 resolves a host name to an IPv4 address", async () => {
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli(
+    "connect",
+    "-4",
+    "-v",
+    "localhost",
+    `${server.addr.port}`,
+  );
+  await using conn = await tcp.accept(server, { timeout: 10_000 });
+  await proc.closeStdin();
+  assert.equal(await readAll(conn), "");
+  await tcp.close(conn);
+  const { code, stderr } = await proc.finish();
+  assert.equal(code, 0);
+  assert.equal(stderr, `connected to 127.0.0.1:${server.addr.port}\n`);
+});
+
 Deno.test("connect -6 talks to an IPv6 server", {
   ignore: !HAS_IPV6,
 }, async () => {
@@ -613,33 +631,80 @@ Deno.test(
   },
 );
 
-Deno.test("listen --keep-open relays one client after another", {
-  ignore: windows,
-}, async () => {
-  await using proc = cli("listen", "-k", "-v", "127.0.0.1", "0");
-  const port = await proc.listeningPort();
-  await proc.write("to the first");
-  for (const name of ["first", "second"]) {
-    await using client = await tcp.connect({ hostname: "127.0.0.1", port });
-    if (name === "first") {
+Deno.test(
+  "listen --keep-open relays one client after another, each until it ends its side",
+  {
+    ignore: windows,
+  },
+  async () => {
+    await using proc = cli("listen", "-k", "-v", "127.0.0.1", "0");
+    const port = await proc.listeningPort();
+    for (const name of ["first", "second"]) {
+      await using client = await tcp.connect({ hostname: "127.0.0.1", port });
+      const greeting = `to the ${name}`;
+      await proc.write(greeting);
       assert.equal(
-        text(await tcp.recvExact(client, 12, { timeout: 10_000 })),
-        "to the first",
+        text(await tcp.recvExact(client, greeting.length, { timeout: 10_000 })),
+        greeting,
       );
-      await proc.closeStdin();
+      await tcp.sendAll(client, `from the ${name}\n`);
+      await tcp.shutdown(client, "write");
+      // Standard input is still open: the client's end ends the connection.
+      assert.equal(await readAll(client), "");
     }
-    await tcp.sendAll(client, `from the ${name}\n`);
-    await tcp.shutdown(client, "write");
-    // Standard input has ended, so each connection is half-closed at once.
-    assert.equal(await readAll(client), "");
-  }
-  proc.kill("SIGINT");
-  const { code, stdout, stderr } = await proc.finish();
-  assert.equal(code, 130);
-  assert.equal(text(stdout), "from the first\nfrom the second\n");
-  const lines = stderrLines(stderr);
-  assert.equal(lines.length, 3);
-  assert.match(lines[1]!, /^connection from 127\.0\.0\.1:\d+$/);
+    await proc.closeStdin();
+    {
+      // Standard input has ended, so the next client is half-closed at once.
+      await using client = await tcp.connect({ hostname: "127.0.0.1", port });
+      assert.equal(
+        await tcp.recv(client, undefined, { timeout: 10_000 }),
+        null,
+      );
+      await tcp.sendAll(client, "from the third\n");
+      await tcp.shutdown(client, "write");
+      assert.equal(await readAll(client), "");
+    }
+    proc.kill("SIGINT");
+    const { code, stdout, stderr } = await proc.finish();
+    assert.equal(code, 130);
+    assert.equal(
+      text(stdout),
+      "from the first\nfrom the second\nfrom the third\n",
+    );
+    const lines = stderrLines(stderr);
+    assert.equal(lines.length, 4, stderr);
+    assert.match(lines[1]!, /^connection from 127\.0\.0\.1:\d+$/);
+  },
+);
+
+Deno.test("connect --timeout gives up on a server that does not answer", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  // A full accept queue: Linux drops the next SYN, so connecting hangs.
+  await using server = tcp.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    backlog: 0,
+  });
+  await using _filler = await tcp.connect(server.addr, { timeout: 5_000 });
+  const port = server.addr.port;
+  const connect = await runCli([
+    "connect",
+    "-w",
+    "300ms",
+    "127.0.0.1",
+    `${port}`,
+  ]);
+  assert.equal(connect.code, 1);
+  assert.equal(
+    connect.stderr,
+    `error: Cannot connect to "127.0.0.1:${port}": timed out after 300 ms\n`,
+  );
+  // scan counts such a port as not open.
+  const scan = await runCli(["scan", "-w", "200ms", "127.0.0.1", `${port}`]);
+  assert.equal(scan.code, 1);
+  assert.equal(scan.stdout.length, 0);
+  assert.equal(scan.stderr, `port ${port} is not open on 127.0.0.1\n`);
 });
 
 Deno.test("listen --timeout gives up when nobody connects", async () => {
@@ -719,6 +784,15 @@ Deno.test("listen --unix removes its socket file on Ctrl-C", {
     assert.equal(code, 130);
     assert.equal(await exists(path), false);
   });
+});
+
+Deno.test("listen exits 143 on SIGTERM", { ignore: windows }, async () => {
+  await using proc = cli("listen", "127.0.0.1", "0");
+  const port = await proc.listeningPort();
+  proc.kill("SIGTERM");
+  const { code, stderr } = await proc.finish();
+  assert.equal(code, 143);
+  assert.equal(stderr, `listening on 127.0.0.1:${port}\n`);
 });
 
 Deno.test("listen --udp prints the first sender's datagrams and answers it", async () => {
