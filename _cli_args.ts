@@ -90,8 +90,8 @@ export const MAIN_HELP =
   `${PROGRAM}: a netcat for Deno, built on @socketkit/socket.
 
 Usage:
-  ${PROGRAM} connect [options] HOST PORT      standard input to a server, its answer to standard output
-  ${PROGRAM} listen [options] [HOST] PORT     the same with a client that connects here
+  ${PROGRAM} connect [options] HOST PORT      pipe standard input and output through a socket
+  ${PROGRAM} listen [options] [HOST] PORT     the same, with a client that connects here
   ${PROGRAM} scan [options] HOST PORTS        print the ports that accept a connection
   ${PROGRAM} send [options] HOST PORT FILE    send a file, with progress
   ${PROGRAM} recv [options] [HOST] PORT FILE  receive a file, with progress
@@ -100,7 +100,8 @@ Transports: TCP by default, --udp for UDP, --unix PATH for a Unix socket.
 Standard output carries only data; messages go to standard error.
 Run "${PROGRAM} COMMAND --help" for a command's options.
 
-Exit status: 0 done, 1 network or file error, 2 bad arguments, 130 interrupted.`;
+Exit status: 0 done, 1 network or file error (or no open port for scan),
+2 bad arguments, 130 interrupted.`;
 
 const COMMON_HELP = `  -4, -6                       use IPv4 or IPv6 only
   -v, --verbose                say on standard error what happens

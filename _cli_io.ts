@@ -5,14 +5,23 @@
 
 import { ioError } from "./_errors.ts";
 
+const LOCAL = Symbol("local");
+
 /**
- * {@linkcode ioError} for files and standard streams: Deno's file errors
- * end in `(os error 2): open '/path'`, which the message already says.
+ * {@linkcode ioError} for files and standard streams, marked for
+ * {@linkcode isLocal}. Deno's file errors end in `(os error 2): open
+ * '/path'`, which the message already says, so that is dropped.
  */
 export function fsError(action: string, cause: unknown): Error {
   const err = ioError(action, cause);
   err.message = err.message.replace(/ \(os error \d+\)(?:: .*)?$/, "");
+  Object.defineProperty(err, LOCAL, { value: true });
   return err;
+}
+
+/** Whether an error came from a file or a standard stream, not a socket. */
+export function isLocal(err: unknown): boolean {
+  return typeof err === "object" && err !== null && LOCAL in err;
 }
 
 /** Ends a run when nothing moved for `--idle-timeout`. */

@@ -56,6 +56,7 @@ import {
   fsError,
   IdleTimer,
   Interrupted,
+  isLocal,
   Progress,
   raceSignal,
   writeAll,
@@ -105,29 +106,25 @@ function liveProgress(line: CommandLine): boolean {
 async function resolveHost(
   hostname: string,
   family: 0 | 4 | 6,
-  always = false,
 ): Promise<string> {
-  if (ipVersion(hostname) !== 0 || (family === 0 && !always)) return hostname;
+  if (family === 0 || ipVersion(hostname) !== 0) return hostname;
   try {
     return (await lookup(hostname, { family })).address;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     throw new Deno.errors.NotFound(
-      `Cannot resolve ${show(hostname)}${
-        family === 0 ? "" : ` to an IPv${family} address`
-      }: ${typeof code === "string" ? code : message(err)}`,
+      `Cannot resolve ${show(hostname)} to an IPv${family} address: ${
+        typeof code === "string" ? code : message(err)
+      }`,
       { cause: err },
     );
   }
 }
 
-async function connectStream(
-  run: Run,
-  signal: AbortSignal,
-): Promise<StreamSocket> {
+async function connectStream(run: Run): Promise<StreamSocket> {
   const { line } = run;
   const options = {
-    signal,
+    signal: run.signal,
     ...(line.timeout !== null ? { timeout: line.timeout } : {}),
   };
   const sock = line.transport === "unix"
@@ -362,7 +359,7 @@ async function udpListenCommand(run: Run): Promise<number> {
 
 async function connectCommand(run: Run): Promise<number> {
   if (run.line.transport === "udp") return udpConnectCommand(run);
-  const sock = await connectStream(run, run.signal);
+  const sock = await connectStream(run);
   try {
     await relay(run, sock, false);
   } finally {
@@ -387,7 +384,7 @@ async function listenCommand(run: Run): Promise<number> {
         await relay(run, sock, line.echo, line.keepOpen);
       } catch (err) {
         // With --keep-open, one client's failure ends only that client.
-        if (!line.keepOpen || isLocalFailure(err, run.signal)) throw err;
+        if (!line.keepOpen || run.signal.aborted || isLocal(err)) throw err;
         console.error(`error: ${message(err)}`);
       } finally {
         await close(sock);
@@ -397,12 +394,6 @@ async function listenCommand(run: Run): Promise<number> {
     await close(server);
   }
   return 0;
-}
-
-/** Whether an error ends the whole tool rather than one connection. */
-function isLocalFailure(err: unknown, signal: AbortSignal): boolean {
-  return signal.aborted || message(err).includes("standard output") ||
-    message(err).includes("standard input");
 }
 
 /** listen --keep-open --echo: every client at once, until Ctrl-C. */
@@ -468,7 +459,7 @@ async function sendCommand(run: Run): Promise<number> {
   }
   try {
     const source = file === null ? run.stdin : new ChunkSource(file, what);
-    const sock = await connectStream(run, run.signal);
+    const sock = await connectStream(run);
     const peer = formatAddr(sock.remoteAddr);
     const idle = line.idleTimeout === null
       ? null

@@ -558,6 +558,33 @@ Deno.test("connect --udp sends each input chunk as a datagram and prints the rep
   assert.equal(code, 0);
 });
 
+Deno.test("connect --udp works without --unstable-net, on the node:dgram backend", async () => {
+  await using server = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+  // As `deno run -A jsr:@socketkit/socket/cli`: no project config, no flag.
+  await using proc = new Proc(Deno.execPath(), [
+    "run",
+    "-A",
+    "--quiet",
+    "--no-config",
+    CLI,
+    "connect",
+    "-u",
+    "-v",
+    "-i",
+    "1",
+    "127.0.0.1",
+    `${server.localAddr.port}`,
+  ]);
+  await proc.write("via node");
+  const [data, from] = await udp.recvFrom(server, { timeout: 10_000 });
+  assert.equal(text(data), "via node");
+  await udp.sendTo(server, "back", from);
+  const { code, stdout, stderr } = await proc.finish();
+  assert.equal(code, 0, stderr);
+  assert.equal(text(stdout), "back");
+  assert.match(stderrLines(stderr)[0]!, /\(node backend\)$/);
+});
+
 Deno.test("connect exits 130 on Ctrl-C without a message", {
   ignore: windows,
 }, async () => {
