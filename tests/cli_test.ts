@@ -691,6 +691,15 @@ Deno.test(
       await tcp.shutdown(client, "write");
       assert.equal(await readAll(client), "");
     }
+    {
+      // Clients are served one after another: once a fourth one is served,
+      // the third is done with.
+      await using client = await tcp.connect({ hostname: "127.0.0.1", port });
+      assert.equal(
+        await tcp.recv(client, undefined, { timeout: 10_000 }),
+        null,
+      );
+    }
     proc.kill("SIGINT");
     const { code, stdout, stderr } = await proc.finish();
     assert.equal(code, 130);
@@ -699,7 +708,7 @@ Deno.test(
       "from the first\nfrom the second\nfrom the third\n",
     );
     const lines = stderrLines(stderr);
-    assert.equal(lines.length, 4, stderr);
+    assert.equal(lines.length, 5, stderr);
     assert.match(lines[1]!, /^connection from 127\.0\.0\.1:\d+$/);
   },
 );
