@@ -414,6 +414,17 @@ class Core {
     return out;
   }
 
+  /** Takes a whole line already buffered and within the limit; null if there is none. */
+  bufferedLine(maxBytes: number): string | null {
+    const nl = this.buf.indexOf(0x0a, this.start);
+    if (nl < 0 || nl >= this.end) return null;
+    const stop = nl > this.start && this.buf[nl - 1] === 0x0d ? nl - 1 : nl;
+    if (stop - this.start > maxBytes) return null;
+    const line = decoder.decode(this.buf.subarray(this.start, stop));
+    this.start = nl + 1;
+    return line;
+  }
+
   async recvLine(maxBytes: number, options: IoOptions): Promise<string | null> {
     // Allow one byte more for a "\r" before the "\n".
     const found = await this.scan(LF, maxBytes + 1, options, "recvLine");
@@ -936,6 +947,9 @@ export function recvLine(
     checkOptions(options, () => `recvLine from ${c.peer()}`);
     const maxBytes = checkMaxBytes(options, "recvLine");
     c.checkReadable("recvLine");
+    // Fast path: a whole line is buffered, so no async machinery is needed.
+    const line = c.bufferedLine(maxBytes);
+    if (line !== null) return Promise.resolve(line);
     return c.recvLine(maxBytes, options);
   } catch (err) {
     return Promise.reject(err);
