@@ -92,6 +92,8 @@ async function* inputLines(): AsyncGenerator<string> {
       const nl = pending.indexOf("\n");
       if (nl < 0) {
         if (pending !== "") yield pending;
+        // End of input at a prompt: finish its line.
+        else if (prompt !== null) await Deno.stdout.write(encoder.encode("\n"));
         return;
       }
       yield pending.slice(0, nl).replace(/\r$/, "");

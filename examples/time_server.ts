@@ -34,7 +34,6 @@ try {
   console.error(`error: ${err instanceof Error ? err.message : err}`);
   Deno.exit(1);
 }
-console.log(`listening on ${formatAddr(server.addr)}`);
 
 const open = new Set<tcp.TcpSocket>();
 const handlers = new Set<Promise<void>>();
@@ -67,6 +66,8 @@ function onInterrupt(): void {
   for (const conn of open) tcp.close(conn);
 }
 Deno.addSignalListener("SIGINT", onInterrupt);
+// Ready: Ctrl-C is handled from here on.
+console.log(`listening on ${formatAddr(server.addr)}`);
 
 for await (const conn of server) {
   if (stopping) {
