@@ -429,7 +429,7 @@ Deno.test("time_client prints what a server sends over several writes, with a fi
 // ---- both servers: Ctrl-C, addresses, arguments ----
 
 for (const name of ["tcp_server.ts", "time_server.ts"]) {
-  Deno.test(`${name} exits 0 on Ctrl-C with a client connected and frees its port`, async () => {
+  Deno.test(`${name} exits 0 on Ctrl-C, closes its connections and frees its port`, async () => {
     const server = await startExample(name, NET, ["--port", "0"]);
     const port = portOf(server.listening);
     await using sock = await tcp.connect({ hostname: "127.0.0.1", port });
