@@ -46,6 +46,7 @@ export {
   DEFAULT_RECV_BYTES,
   recv,
   recvExact,
+  recvInto,
   recvLine,
   recvUntil,
   send,

@@ -69,6 +69,7 @@ export {
   DEFAULT_RECV_BYTES,
   recv,
   recvExact,
+  recvInto,
   recvLine,
   recvUntil,
   send,
