@@ -727,7 +727,8 @@ function core(sock: unknown, action: string): Core {
  *
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = listener.accept();
- * await using sock = tcp.wrap(await Deno.connect(listener.addr));
+ * const { port } = listener.addr;
+ * await using sock = tcp.wrap(await Deno.connect({ hostname: "127.0.0.1", port }));
  * using raw = await accepted;
  * await raw.write(new TextEncoder().encode("hello\n"));
  * assert.equal(await tcp.recvLine(sock), "hello");
@@ -1175,7 +1176,7 @@ export type ShutdownHow = "read" | "write" | "both";
  * await tcp.shutdown(client, "write");
  * assert.equal(await tcp.recvExact(peer, 8).then((b) => b.length), 8);
  * assert.equal(await tcp.recv(peer), null);
- * await tcp.sendAll(peer, "answer");
+ * await tcp.sendAll(peer, "answer\n");
  * assert.equal(await tcp.recvLine(client), "answer");
  * ```
  *

@@ -198,9 +198,11 @@ function listenOptions(options: ListenOptions): {
 /** Options for {@linkcode connect}. */
 export interface ConnectOptions extends IoOptions {
   /**
-   * Sets `TCP_NODELAY` on the new connection (Deno's default is on).
+   * Sets (`true`) or clears (`false`) `TCP_NODELAY` on the new connection.
+   * Left out, the system default stays: Nagle's algorithm on, as Deno
+   * leaves it.
    *
-   * @default {true}
+   * @default {undefined}
    */
   noDelay?: boolean;
 }
@@ -293,7 +295,7 @@ export async function connect(
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
-  if (options.noDelay === false) conn.setNoDelay(false);
+  if (options.noDelay !== undefined) conn.setNoDelay(options.noDelay);
   return wrapConn(conn);
 }
 
@@ -347,8 +349,8 @@ function tcpConnOf(
 }
 
 /**
- * Sets or clears `TCP_NODELAY`. On (Deno's default) sends small writes at
- * once; off lets Nagle's algorithm batch them.
+ * Sets or clears `TCP_NODELAY`. On sends small writes at once; off (the
+ * system default, which Deno keeps) lets Nagle's algorithm batch them.
  *
  * @param sock A TCP socket.
  * @param flag Whether to disable Nagle's algorithm.
