@@ -207,7 +207,9 @@ class Core {
     try {
       n = deadline === null ? await pending : await deadline.race(pending);
     } catch (err) {
-      if (deadline !== null && deadline.fired && this.pending === pending) {
+      if (
+        deadline !== null && deadline.caused(err) && this.pending === pending
+      ) {
         pending.catch(noop);
         throw err;
       }
@@ -545,7 +547,7 @@ class Core {
         try {
           n = deadline === null ? await write : await deadline.race(write);
         } catch (err) {
-          if (deadline !== null && deadline.fired) {
+          if (deadline !== null && deadline.caused(err)) {
             // The write goes on; keep the lock until it settles so no later
             // write can overtake its bytes.
             this.pendingWrite = write.then(
@@ -1449,7 +1451,7 @@ export async function accept<A extends Deno.Addr>(
     }
     return new StreamSocket(conn as Deno.Conn<A>);
   } catch (err) {
-    if (deadline !== null && deadline.fired && s.pending === pending) {
+    if (deadline !== null && deadline.caused(err) && s.pending === pending) {
       pending.catch(noop);
       throw err;
     }

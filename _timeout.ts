@@ -72,6 +72,7 @@ export class Deadline {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #fired = false;
+  #error: unknown = undefined;
 
   constructor(
     ms: number | null,
@@ -83,15 +84,14 @@ export class Deadline {
         this.#timer = setTimeout(() => {
           this.#fired = true;
           this.dispose();
-          reject(
-            ms === 0
-              ? new Deno.errors.WouldBlock(
-                `Cannot ${action()}: it would block and the socket is non-blocking`,
-              )
-              : new Deno.errors.TimedOut(
-                `Cannot ${action()}: timed out after ${ms} ms`,
-              ),
-          );
+          this.#error = ms === 0
+            ? new Deno.errors.WouldBlock(
+              `Cannot ${action()}: it would block and the socket is non-blocking`,
+            )
+            : new Deno.errors.TimedOut(
+              `Cannot ${action()}: timed out after ${ms} ms`,
+            );
+          reject(this.#error);
         }, ms);
       }
       if (signal !== undefined) {
@@ -99,7 +99,8 @@ export class Deadline {
         this.#onAbort = () => {
           this.#fired = true;
           this.dispose();
-          reject(signal.reason);
+          this.#error = signal.reason;
+          reject(this.#error);
         };
         signal.addEventListener("abort", this.#onAbort, { once: true });
       }
@@ -110,6 +111,15 @@ export class Deadline {
   /** Whether the time ran out or the signal aborted. */
   get fired(): boolean {
     return this.#fired;
+  }
+
+  /**
+   * Whether `err`, caught from {@linkcode Deadline.race}, is this deadline's
+   * own rejection rather than the operation's failure (which may have come
+   * in the same turn as the timer).
+   */
+  caused(err: unknown): boolean {
+    return this.#fired && err === this.#error;
   }
 
   /** Resolves as `promise` does, unless the deadline comes first. */

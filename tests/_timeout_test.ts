@@ -199,3 +199,18 @@ Deno.test("deadlineFor() throws an already aborted signal's reason and bad timeo
     /^TypeError: Cannot recv as signal must be an AbortSignal/,
   );
 });
+
+Deno.test("Deadline.caused() tells its own rejection from the operation's", async () => {
+  const deadline = new Deadline(5, undefined, () => "recv");
+  const failure = new Error("reset");
+  assert.equal(deadline.caused(failure), false);
+  const err = await deadline.race(never).catch((e: unknown) => e);
+  assert.ok(err instanceof Deno.errors.TimedOut);
+  assert.equal(deadline.caused(err), true);
+  assert.equal(deadline.caused(failure), false);
+  const controller = new AbortController();
+  const aborting = new Deadline(null, controller.signal, () => "recv");
+  controller.abort("why");
+  assert.equal(aborting.caused("why"), true);
+  assert.equal(aborting.caused(err), false);
+});
