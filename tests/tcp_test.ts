@@ -1564,3 +1564,70 @@ Deno.test("setTimeout(), setBlocking() and wrap() reject bad arguments", async (
   assert.equal(pair.peer.timeout, null);
   assert.equal(pair.server.timeout, null);
 });
+
+Deno.test("closing a socket rejects its blocked sendAll with BadResource", async () => {
+  await using pair = await tcpPair();
+  // Nobody reads, so the write blocks once the socket buffers are full.
+  const sending = tcp.sendAll(pair.client, new Uint8Array(64 << 20));
+  const failed = assert.rejects(sending, (err: unknown) => {
+    assert.ok(err instanceof Deno.errors.BadResource, String(err));
+    assert.match(
+      err.message,
+      /^Cannot sendAll to 127\.0\.0\.1:\d+: the socket is closed$/,
+    );
+    return true;
+  });
+  await delay(20);
+  await tcp.close(pair.client);
+  await failed;
+});
+
+Deno.test("closing a socket with a timed-out sendAll in flight settles it", async () => {
+  const pair = await tcpPair();
+  await assert.rejects(
+    tcp.sendAll(pair.client, new Uint8Array(64 << 20), { timeout: 20 }),
+    Deno.errors.TimedOut,
+  );
+  const queued = tcp.sendAll(pair.client, "after");
+  await tcp.close(pair.client);
+  await assert.rejects(queued, Deno.errors.BadResource);
+  await pair[Symbol.asyncDispose]();
+});
+
+Deno.test('sendAll() after shutdown("write") rejects with BrokenPipe naming the peer', async () => {
+  await using pair = await tcpPair();
+  await tcp.shutdown(pair.client);
+  await assert.rejects(
+    tcp.sendAll(pair.client, "too late"),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.BrokenPipe, String(err));
+      assert.match(err.message, /^Cannot sendAll to 127\.0\.0\.1:\d+: /);
+      assert.ok(err.cause instanceof Deno.errors.BrokenPipe);
+      return true;
+    },
+  );
+  assert.equal(await tcp.recv(pair.peer), null);
+});
+
+Deno.test("an accept that completes as its server closes never returns a closed socket", async () => {
+  for (let i = 0; i < 20; i++) {
+    const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    const accepting = tcp.accept(server).then(
+      (sock) => sock,
+      (err: unknown) => err,
+    );
+    const client = await tcp.connect(server.addr);
+    await tcp.close(server);
+    const result = await accepting;
+    if (result instanceof tcp.StreamSocket) {
+      // Delivered before the close: it must work.
+      assert.equal(result.closed, false);
+      await tcp.sendAll(client, "x");
+      assert.equal(text(await tcp.recvExact(result, 1)), "x");
+      await tcp.close(result);
+    } else {
+      assert.ok(result instanceof Deno.errors.BadResource, String(result));
+    }
+    await tcp.close(client);
+  }
+});
