@@ -397,6 +397,12 @@ class Core {
         }
         const buffered = this.end - this.start;
         if (buffered - delim.length + 1 > maxBytes) break;
+        // A line that fills its limit and the extra byte with something
+        // other than "\r" is too long already: fail now, not at the newline.
+        if (
+          op === "recvLine" && buffered === maxBytes &&
+          this.buf[this.end - 1] !== 0x0d
+        ) break;
         scanned = Math.max(0, buffered - delim.length + 1);
         if (this.eof || this.readShut) return -1;
         if (!waited) {
