@@ -275,6 +275,24 @@ Deno.test("recvLine() rejects a long line that arrives in pieces before its newl
   await assert.rejects(tcp.recv(pair.peer), /unusable/);
 });
 
+Deno.test("recvLine() rejects a line one byte over maxBytes without waiting for its newline", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "123456789");
+  await assert.rejects(
+    tcp.recvLine(pair.peer, { maxBytes: 8, timeout: 5_000 }),
+    Deno.errors.InvalidData,
+  );
+});
+
+Deno.test("recvLine() waits for the newline after maxBytes and a carriage return", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "12345678\r");
+  const receiving = tcp.recvLine(pair.peer, { maxBytes: 8 });
+  await delay(20);
+  await tcp.sendAll(pair.client, "\n");
+  assert.equal(await receiving, "12345678");
+});
+
 Deno.test("recvLine() rejects an unterminated last line over maxBytes and the socket stays unusable", async () => {
   await using pair = await tcpPair();
   await tcp.sendAll(pair.client, "0123456789");
