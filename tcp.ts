@@ -70,6 +70,8 @@ export type {
   ShutdownHow,
 } from "./_stream.ts";
 export type { AddressInput } from "./_addr.ts";
+export { readable, writable } from "./_stream_web.ts";
+export type { ReadableOptions } from "./_stream_web.ts";
 
 /** A connected TCP socket. */
 export type TcpSocket = StreamSocket<Deno.NetAddr>;

@@ -90,6 +90,8 @@ export type {
   SendOptions,
   ShutdownHow,
 } from "./_stream.ts";
+export { readable, writable } from "./_stream_web.ts";
+export type { ReadableOptions } from "./_stream_web.ts";
 import { close as closeStream } from "./_stream.ts";
 
 /** A connected Unix stream socket. */
