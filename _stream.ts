@@ -4,6 +4,7 @@
 
 import { formatAddr } from "./_addr.ts";
 import { closedError, ioError, show } from "./_errors.ts";
+import { Lock } from "./_lock.ts";
 import {
   type Deadline,
   deadlineFor,
@@ -106,12 +107,6 @@ function indexOfBytes(
   return -1;
 }
 
-/** A waiter for the write lock; `cancelled` when its deadline fired. */
-interface Waiter {
-  resolve: () => void;
-  cancelled: boolean;
-}
-
 /**
  * The state behind a {@linkcode StreamSocket}: read buffer, the read and
  * write in flight, timeout and counters.
@@ -136,8 +131,7 @@ class Core {
   bytesRead = 0;
   bytesWritten = 0;
   closing: Promise<void> | null = null;
-  writing = false;
-  writeWaiters: Waiter[] = [];
+  readonly writeLock = new Lock();
   pendingWrite: Promise<unknown> | null = null;
 
   constructor(conn: Deno.Conn) {
@@ -496,35 +490,6 @@ class Core {
     if (this.closing !== null) throw closedError(`${op} to ${this.peer()}`);
   }
 
-  /** Takes the write lock, waiting behind earlier writers. */
-  async lock(deadline: Deadline | null): Promise<void> {
-    const waiter: Waiter = { resolve: noop, cancelled: false };
-    const turn = new Promise<void>((resolve) => waiter.resolve = resolve);
-    this.writeWaiters.push(waiter);
-    try {
-      await (deadline === null ? turn : deadline.race(turn));
-    } catch (err) {
-      waiter.cancelled = true;
-      // The turn may have come in the same tick as the deadline.
-      turn.then(() => this.unlock());
-      throw err;
-    }
-  }
-
-  unlock(): void {
-    for (;;) {
-      const next = this.writeWaiters.shift();
-      if (next === undefined) {
-        this.writing = false;
-        return;
-      }
-      if (!next.cancelled) {
-        next.resolve();
-        return;
-      }
-    }
-  }
-
   /** Writes `data`: once when `all` is false, else until every byte is written. */
   async write(
     data: Uint8Array,
@@ -540,8 +505,8 @@ class Core {
     let locked = false;
     let sent = 0;
     try {
-      if (this.writing) await this.lock(deadline);
-      else this.writing = true;
+      const wait = this.writeLock.acquire(deadline);
+      if (wait !== null) await wait;
       locked = true;
       if (this.closing !== null) throw closedError(`${op} to ${this.peer()}`);
       do {
@@ -580,10 +545,10 @@ class Core {
         if (pendingWrite !== null) {
           pendingWrite.then(() => {
             if (this.pendingWrite === pendingWrite) this.pendingWrite = null;
-            this.unlock();
+            this.writeLock.release();
           });
         } else {
-          this.unlock();
+          this.writeLock.release();
         }
       }
     }
@@ -592,15 +557,15 @@ class Core {
   async shutdown(how: "read" | "write" | "both"): Promise<void> {
     if (how !== "write") this.readShut = true;
     if (how === "read") return;
-    if (this.writing) await this.lock(null);
-    else this.writing = true;
+    const wait = this.writeLock.acquire(null);
+    if (wait !== null) await wait;
     try {
       await this.conn.closeWrite();
     } catch (err) {
       if (this.closing !== null) throw closedError(`shutdown ${this.peer()}`);
       throw ioError(`shutdown ${this.peer()}`, err);
     } finally {
-      this.unlock();
+      this.writeLock.release();
     }
   }
 

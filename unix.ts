@@ -48,6 +48,7 @@
 
 import { formatAddr } from "./_addr.ts";
 import { closedError, ioError, show } from "./_errors.ts";
+import { Lock } from "./_lock.ts";
 import {
   type Data,
   setTimeout as setStreamTimeout,
@@ -56,7 +57,6 @@ import {
   wrap as wrapConn,
 } from "./_stream.ts";
 import {
-  type Deadline,
   deadlineFor,
   type IoOptions,
   validateSignal,
@@ -541,12 +541,6 @@ type ListenDatagram = (options: {
   path: string;
 }) => DatagramConn;
 
-/** A waiter for the send lock; `cancelled` when its deadline fired. */
-interface Waiter {
-  resolve: () => void;
-  cancelled: boolean;
-}
-
 /** The state behind a {@linkcode UnixDatagramSocket}. */
 class DatagramState {
   readonly conn: DatagramConn;
@@ -561,8 +555,7 @@ class DatagramState {
   receiving = false;
   // Deno refuses two operations at once on one Unix datagram socket, so
   // sends take turns, and a receive starts only between sends.
-  busy = false;
-  waiters: Waiter[] = [];
+  readonly lock = new Lock();
   pendingSend: Promise<unknown> | null = null;
   closing: Promise<void> | null = null;
   bytesRead = 0;
@@ -586,49 +579,19 @@ class DatagramState {
     return display(this.path);
   }
 
-  async lock(deadline: Deadline | null): Promise<void> {
-    if (!this.busy) {
-      this.busy = true;
-      return;
-    }
-    const waiter: Waiter = { resolve: noop, cancelled: false };
-    const turn = new Promise<void>((resolve) => waiter.resolve = resolve);
-    this.waiters.push(waiter);
-    try {
-      await (deadline === null ? turn : deadline.race(turn));
-    } catch (err) {
-      waiter.cancelled = true;
-      turn.then(() => this.unlock());
-      throw err;
-    }
-  }
-
-  unlock(): void {
-    for (;;) {
-      const next = this.waiters.shift();
-      if (next === undefined) {
-        this.busy = false;
-        return;
-      }
-      if (!next.cancelled) {
-        next.resolve();
-        return;
-      }
-    }
-  }
-
   async recvFrom(options: IoOptions): Promise<[Uint8Array, Deno.UnixAddr]> {
     const action = () => `recvFrom on ${this.where()}`;
     const deadline = deadlineFor(options, this.timeout, action);
     this.receiving = true;
     try {
       if (this.pending === null) {
-        await this.lock(deadline);
+        const wait = this.lock.acquire(deadline);
+        if (wait !== null) await wait;
         try {
           if (this.closing !== null) throw closedError(action());
           this.pending = this.conn.receive(this.buf);
         } finally {
-          this.unlock();
+          this.lock.release();
         }
       }
       const pending = this.pending;
@@ -669,7 +632,8 @@ class DatagramState {
     const deadline = deadlineFor({}, this.timeout, action);
     let locked = false;
     try {
-      await this.lock(deadline);
+      const wait = this.lock.acquire(deadline);
+      if (wait !== null) await wait;
       locked = true;
       if (this.closing !== null) throw closedError(action());
       if (this.pending !== null) {
@@ -707,10 +671,10 @@ class DatagramState {
         if (pendingSend !== null) {
           pendingSend.then(() => {
             if (this.pendingSend === pendingSend) this.pendingSend = null;
-            this.unlock();
+            this.lock.release();
           });
         } else {
-          this.unlock();
+          this.lock.release();
         }
       }
     }

@@ -1,0 +1,77 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// A first-come, first-served lock whose waits honour a Deadline. Internal.
+
+import type { Deadline } from "./_timeout.ts";
+
+/** A waiter for the lock; `cancelled` once its deadline fired. */
+interface Waiter {
+  resolve: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * A FIFO mutex. A free lock is taken synchronously, so the common case costs
+ * no promise and no async step:
+ *
+ * ```ts
+ * const wait = lock.acquire(deadline);
+ * if (wait !== null) await wait;
+ * try { ... } finally { lock.release(); }
+ * ```
+ *
+ * A waiter whose deadline fires leaves the queue; if its turn came in the
+ * same tick as the deadline, the lock it was handed is passed on at once.
+ */
+export class Lock {
+  #held = false;
+  #waiters: Waiter[] = [];
+
+  /** Whether someone holds the lock. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /**
+   * Takes the lock: at once, returning `null`, when it is free; otherwise
+   * returns a promise that resolves when it is the caller's turn, or rejects
+   * as `deadline` does if that comes first (the caller then does not hold
+   * the lock).
+   */
+  acquire(deadline: Deadline | null): Promise<void> | null {
+    if (!this.#held) {
+      this.#held = true;
+      return null;
+    }
+    return this.#wait(deadline);
+  }
+
+  async #wait(deadline: Deadline | null): Promise<void> {
+    let resolve!: () => void;
+    const turn = new Promise<void>((r) => resolve = r);
+    const waiter: Waiter = { resolve, cancelled: false };
+    this.#waiters.push(waiter);
+    try {
+      await (deadline === null ? turn : deadline.race(turn));
+    } catch (err) {
+      waiter.cancelled = true;
+      // The turn may have come in the same tick as the deadline.
+      turn.then(() => this.release());
+      throw err;
+    }
+  }
+
+  /** Gives the lock to the next waiter still waiting, or frees it. */
+  release(): void {
+    for (;;) {
+      const next = this.#waiters.shift();
+      if (next === undefined) {
+        this.#held = false;
+        return;
+      }
+      if (!next.cancelled) {
+        next.resolve();
+        return;
+      }
+    }
+  }
+}
