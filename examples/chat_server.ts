@@ -32,6 +32,7 @@ import { recvFrame } from "../framing.ts";
 import { serve, type Server } from "../server.ts";
 import * as tcp from "../tcp.ts";
 import { parseExampleArgs } from "./_args.ts";
+import { errorMessage, exitWithError, onCtrlC } from "./_common.ts";
 
 /** The tutorial's header: 64 bytes of decimal digits and spaces. */
 const HEADER = { kind: "text", width: 64 } as const;
@@ -61,9 +62,7 @@ try {
     onListen: (addr) => console.log(`listening on ${formatAddr(addr)}`),
     onError: (err, sock) => {
       const who = sock === null ? "accept" : formatAddr(sock.remoteAddr);
-      console.error(
-        `[ERROR] ${who}: ${err instanceof Error ? err.message : err}`,
-      );
+      console.error(`[ERROR] ${who}: ${errorMessage(err)}`);
     },
   }, async (sock, { signal }) => {
     const addr = formatAddr(sock.remoteAddr);
@@ -89,18 +88,11 @@ try {
     }
   });
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  exitWithError(err);
 }
 
-let stopping = false;
-function onInterrupt(): void {
-  if (stopping) Deno.exit(130); // A second Ctrl-C: do not wait.
-  stopping = true;
-  console.error("stopping");
-  server.shutdown();
-}
-Deno.addSignalListener("SIGINT", onInterrupt);
+// Ctrl-C shuts the server down gracefully.
+const ctrlC = onCtrlC(() => server.shutdown());
 await server.finished;
-Deno.removeSignalListener("SIGINT", onInterrupt);
+ctrlC.dispose();
 console.error("stopped");

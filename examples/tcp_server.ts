@@ -25,6 +25,13 @@
 import * as tcp from "../tcp.ts";
 import { formatAddr } from "../_addr.ts";
 import { parseExampleArgs } from "./_args.ts";
+import {
+  echoTimestamped,
+  errorMessage,
+  exitWithError,
+  onCtrlC,
+  serveConnections,
+} from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -32,94 +39,29 @@ const args = parseExampleArgs({
   addr: "listen",
 });
 
-const encoder = new TextEncoder();
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
-
-/** The local time as Python's `time.ctime()`: `Sat Nov 21 05:21:01 2026`. */
-function ctime(date = new Date()): string {
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${DAYS[date.getDay()]} ${MONTHS[date.getMonth()]} ${
-    String(date.getDate()).padStart(2, " ")
-  } ${two(date.getHours())}:${two(date.getMinutes())}:${
-    two(date.getSeconds())
-  } ${date.getFullYear()}`;
-}
-
 let server: tcp.TcpServer;
 try {
   server = tcp.listen({ hostname: args.hostname, port: args.port });
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  exitWithError(err);
 }
 
-const open = new Set<tcp.TcpSocket>();
-const handlers = new Set<Promise<void>>();
-let stopping = false;
-
-async function serve(conn: tcp.TcpSocket): Promise<void> {
+/** Serves one client: each piece of data comes back with the time in front. */
+async function serve(conn: tcp.TcpSocket, signal: AbortSignal): Promise<void> {
   const peer = formatAddr(conn.remoteAddr);
   console.error(`connected from ${peer}`);
   try {
-    for (;;) {
-      const data = await tcp.recv(conn, 1024);
-      if (data === null) break;
-      const prefix = encoder.encode(`[${ctime()}] `);
-      const reply = new Uint8Array(prefix.length + data.length);
-      reply.set(prefix);
-      reply.set(data, prefix.length);
-      await tcp.sendAll(conn, reply);
-    }
+    await echoTimestamped(conn);
     console.error(`disconnected ${peer}`);
   } catch (err) {
     // A reset by the peer, or our own close on Ctrl-C.
-    if (!stopping) {
-      console.error(
-        `dropped ${peer}: ${err instanceof Error ? err.message : err}`,
-      );
-    }
-  } finally {
-    open.delete(conn);
-    await tcp.close(conn);
+    if (!signal.aborted) console.error(`dropped ${peer}: ${errorMessage(err)}`);
   }
 }
 
-function onInterrupt(): void {
-  if (stopping) Deno.exit(130); // A second Ctrl-C: do not wait.
-  stopping = true;
-  console.error("stopping");
-  tcp.close(server);
-  for (const conn of open) tcp.close(conn);
-}
-Deno.addSignalListener("SIGINT", onInterrupt);
-// Ready: Ctrl-C is handled from here on.
+// Ctrl-C closes the server and every connection; ready once it is handled.
+const ctrlC = onCtrlC();
 console.log(`listening on ${formatAddr(server.addr)}`);
-
-for await (const conn of server) {
-  if (stopping) {
-    await tcp.close(conn);
-    break;
-  }
-  open.add(conn);
-  const handler = serve(conn);
-  handlers.add(handler);
-  handler.finally(() => handlers.delete(handler));
-}
-await tcp.close(server);
-await Promise.all(handlers);
-Deno.removeSignalListener("SIGINT", onInterrupt);
+await serveConnections(server, serve, ctrlC.signal);
+ctrlC.dispose();
 console.error("stopped");

@@ -20,6 +20,12 @@
 import * as tcp from "../tcp.ts";
 import { formatAddr } from "../_addr.ts";
 import { parseExampleArgs } from "./_args.ts";
+import {
+  errorMessage,
+  exitWithError,
+  onCtrlC,
+  serveConnections,
+} from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -31,15 +37,11 @@ let server: tcp.TcpServer;
 try {
   server = tcp.listen({ hostname: args.hostname, port: args.port });
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  exitWithError(err);
 }
 
-const open = new Set<tcp.TcpSocket>();
-const handlers = new Set<Promise<void>>();
-let stopping = false;
-
-async function tell(conn: tcp.TcpSocket): Promise<void> {
+/** Tells one client the time; the connection closes when this returns. */
+async function tell(conn: tcp.TcpSocket, signal: AbortSignal): Promise<void> {
   const peer = formatAddr(conn.remoteAddr);
   console.error(`client ${peer} connected`);
   try {
@@ -47,39 +49,13 @@ async function tell(conn: tcp.TcpSocket): Promise<void> {
       timeout: 10_000,
     });
   } catch (err) {
-    if (!stopping) {
-      console.error(
-        `dropped ${peer}: ${err instanceof Error ? err.message : err}`,
-      );
-    }
-  } finally {
-    open.delete(conn);
-    await tcp.close(conn);
+    if (!signal.aborted) console.error(`dropped ${peer}: ${errorMessage(err)}`);
   }
 }
 
-function onInterrupt(): void {
-  if (stopping) Deno.exit(130); // A second Ctrl-C: do not wait.
-  stopping = true;
-  console.error("stopping");
-  tcp.close(server);
-  for (const conn of open) tcp.close(conn);
-}
-Deno.addSignalListener("SIGINT", onInterrupt);
-// Ready: Ctrl-C is handled from here on.
+// Ctrl-C closes the server and every connection; ready once it is handled.
+const ctrlC = onCtrlC();
 console.log(`listening on ${formatAddr(server.addr)}`);
-
-for await (const conn of server) {
-  if (stopping) {
-    await tcp.close(conn);
-    break;
-  }
-  open.add(conn);
-  const handler = tell(conn);
-  handlers.add(handler);
-  handler.finally(() => handlers.delete(handler));
-}
-await tcp.close(server);
-await Promise.all(handlers);
-Deno.removeSignalListener("SIGINT", onInterrupt);
+await serveConnections(server, tell, ctrlC.signal);
+ctrlC.dispose();
 console.error("stopped");

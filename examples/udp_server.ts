@@ -27,6 +27,12 @@
 import * as udp from "../udp.ts";
 import { formatAddr } from "../_addr.ts";
 import { parseExampleArgs } from "./_args.ts";
+import {
+  errorMessage,
+  exitWithError,
+  onCtrlC,
+  timestamped,
+} from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -34,47 +40,15 @@ const args = parseExampleArgs({
   addr: "listen",
 });
 
-const encoder = new TextEncoder();
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
-
-/** The local time as Python's `time.ctime()`: `Sat Nov 21 05:21:01 2026`. */
-function ctime(date = new Date()): string {
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${DAYS[date.getDay()]} ${MONTHS[date.getMonth()]} ${
-    String(date.getDate()).padStart(2, " ")
-  } ${two(date.getHours())}:${two(date.getMinutes())}:${
-    two(date.getSeconds())
-  } ${date.getFullYear()}`;
-}
-
 let sock: udp.UdpSocket;
 try {
   sock = await udp.bind({ hostname: args.hostname, port: args.port });
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  exitWithError(err);
 }
 
-function onInterrupt(): void {
-  if (sock.closed) Deno.exit(130); // A second Ctrl-C: do not wait.
-  console.error("stopping");
-  udp.close(sock);
-}
-Deno.addSignalListener("SIGINT", onInterrupt);
+// Ctrl-C closes the socket; ready once it is handled.
+const ctrlC = onCtrlC(() => udp.close(sock));
 console.log(`listening on ${formatAddr(sock.localAddr)}`);
 console.error(
   `using the ${sock.backend} backend (${
@@ -84,25 +58,17 @@ console.error(
 
 // The loop ends when Ctrl-C closes the socket.
 for await (const [data, from] of sock) {
-  const prefix = encoder.encode(`[${ctime()}] `);
-  const reply = new Uint8Array(prefix.length + data.length);
-  reply.set(prefix);
-  reply.set(data, prefix.length);
   try {
-    await udp.sendTo(sock, reply, from);
+    await udp.sendTo(sock, timestamped(data), from);
     console.error(
       `received ${data.length} bytes from and returned to ${formatAddr(from)}`,
     );
   } catch (err) {
     // A reply too large for one datagram, or a closed socket on Ctrl-C.
     if (sock.closed) break;
-    console.error(
-      `cannot answer ${formatAddr(from)}: ${
-        err instanceof Error ? err.message : err
-      }`,
-    );
+    console.error(`cannot answer ${formatAddr(from)}: ${errorMessage(err)}`);
   }
 }
 await udp.close(sock);
-Deno.removeSignalListener("SIGINT", onInterrupt);
+ctrlC.dispose();
 console.error("stopped");

@@ -30,6 +30,13 @@
 import * as unix from "../unix.ts";
 import { formatAddr } from "../_addr.ts";
 import { parseExampleArgs } from "./_args.ts";
+import {
+  echoTimestamped,
+  errorMessage,
+  exitWithError,
+  onCtrlC,
+  serveConnections,
+} from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -50,97 +57,38 @@ if (args.values.mode !== undefined) {
   mode = parseInt(args.values.mode, 8);
 }
 
-const encoder = new TextEncoder();
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
-
-/** The local time as Python's `time.ctime()`: `Sat Nov 21 05:21:01 2026`. */
-function ctime(date = new Date()): string {
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${DAYS[date.getDay()]} ${MONTHS[date.getMonth()]} ${
-    String(date.getDate()).padStart(2, " ")
-  } ${two(date.getHours())}:${two(date.getMinutes())}:${
-    two(date.getSeconds())
-  } ${date.getFullYear()}`;
-}
-
 let server: unix.UnixServer;
 try {
   server = await unix.listen(
     mode === undefined ? { path: args.path! } : { path: args.path!, mode },
   );
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  exitWithError(err);
 }
-console.log(`listening on ${formatAddr(server.addr)}`);
 
-const open = new Set<unix.UnixSocket>();
-const handlers = new Set<Promise<void>>();
-let stopping = false;
 let clients = 0;
 
-async function serve(conn: unix.UnixSocket): Promise<void> {
+/** Serves one client: each piece of data comes back with the time in front. */
+async function serve(
+  conn: unix.UnixSocket,
+  signal: AbortSignal,
+): Promise<void> {
   // Unix clients rarely bind a name, so number them.
   const peer = `client ${++clients}`;
   console.error(`connected: ${peer}`);
   try {
-    for (;;) {
-      const data = await unix.recv(conn, 1024);
-      if (data === null) break;
-      const prefix = encoder.encode(`[${ctime()}] `);
-      const reply = new Uint8Array(prefix.length + data.length);
-      reply.set(prefix);
-      reply.set(data, prefix.length);
-      await unix.sendAll(conn, reply);
-    }
+    await echoTimestamped(conn);
     console.error(`disconnected: ${peer}`);
   } catch (err) {
     // A reset by the peer, or our own close on Ctrl-C.
-    if (!stopping) {
-      console.error(
-        `dropped ${peer}: ${err instanceof Error ? err.message : err}`,
-      );
-    }
-  } finally {
-    open.delete(conn);
-    await unix.close(conn);
+    if (!signal.aborted) console.error(`dropped ${peer}: ${errorMessage(err)}`);
   }
 }
 
-function onInterrupt(): void {
-  if (stopping) Deno.exit(130); // A second Ctrl-C: do not wait.
-  stopping = true;
-  console.error("stopping");
-  unix.close(server);
-  for (const conn of open) unix.close(conn);
-}
-Deno.addSignalListener("SIGINT", onInterrupt);
-
-for await (const conn of server) {
-  if (stopping) {
-    await unix.close(conn);
-    break;
-  }
-  open.add(conn);
-  const handler = serve(conn);
-  handlers.add(handler);
-  handler.finally(() => handlers.delete(handler));
-}
-await unix.close(server); // also removes the socket file
-await Promise.all(handlers);
-Deno.removeSignalListener("SIGINT", onInterrupt);
+// Ctrl-C closes the server (which removes the socket file) and every
+// connection; ready once it is handled.
+const ctrlC = onCtrlC();
+console.log(`listening on ${formatAddr(server.addr)}`);
+await serveConnections(server, serve, ctrlC.signal);
+ctrlC.dispose();
 console.error("stopped");
