@@ -26,6 +26,7 @@
 import { sendFrame } from "../framing.ts";
 import * as tcp from "../tcp.ts";
 import { parseExampleArgs } from "./_args.ts";
+import { errorMessage, exitWithError } from "./_common.ts";
 
 const HEADER = { kind: "text", width: 64 } as const;
 const DISCONNECT_MESSAGE = "!DISCONNECT";
@@ -51,8 +52,7 @@ let sock: tcp.TcpSocket;
 try {
   sock = await tcp.connect({ hostname: args.hostname, port: args.port });
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  exitWithError(err);
 }
 
 try {
@@ -61,7 +61,7 @@ try {
     console.log(decoder.decode(await tcp.recvExact(sock, REPLY_BYTES)));
   }
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
+  console.error(`error: ${errorMessage(err)}`);
   Deno.exitCode = 1;
 } finally {
   await tcp.close(sock);

@@ -1,5 +1,4 @@
 // Copyright 2026 the socketkit authors. MIT license.
-// deno-lint-ignore-file no-console
 
 /**
  * The tutorial's time client: connects, prints everything the server sends
@@ -17,6 +16,7 @@
 
 import * as tcp from "../tcp.ts";
 import { parseExampleArgs } from "./_args.ts";
+import { exitWithError } from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -39,6 +39,5 @@ try {
   // End the output with a newline even if the server did not.
   if (last !== 0x0a) await Deno.stdout.write(new Uint8Array([0x0a]));
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  exitWithError(err);
 }

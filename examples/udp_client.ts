@@ -26,6 +26,7 @@
 
 import * as udp from "../udp.ts";
 import { parseExampleArgs } from "./_args.ts";
+import { errorMessage, exitWithError, inputLines } from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -47,38 +48,7 @@ if (!(timeout >= 1)) {
   );
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** The lines of standard input, one at a time, with a prompt on a terminal. */
-async function* inputLines(): AsyncGenerator<string> {
-  const prompt = Deno.stdin.isTerminal() ? encoder.encode("> ") : null;
-  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream())
-    .getReader();
-  let pending = "";
-  let done = false;
-  try {
-    for (;;) {
-      if (prompt !== null && !pending.includes("\n")) {
-        await Deno.stdout.write(prompt);
-      }
-      while (!done && !pending.includes("\n")) {
-        const chunk = await reader.read();
-        if (chunk.done) done = true;
-        else pending += chunk.value;
-      }
-      const nl = pending.indexOf("\n");
-      if (nl < 0) {
-        if (pending !== "") yield pending;
-        return;
-      }
-      yield pending.slice(0, nl).replace(/\r$/, "");
-      pending = pending.slice(nl + 1);
-    }
-  } finally {
-    await reader.cancel();
-  }
-}
 
 /** Drops replies that came after their timeout, so they are not taken for the next one. */
 async function discardLateReplies(sock: udp.UdpSocket): Promise<void> {
@@ -97,8 +67,7 @@ let sock: udp.UdpSocket;
 try {
   sock = await udp.connect({ hostname: args.hostname, port: args.port });
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  exitWithError(err);
 }
 
 const lines: AsyncIterable<string> | Iterable<string> =
@@ -120,7 +89,7 @@ try {
     }
   }
 } catch (err) {
-  console.error(`error: ${err instanceof Error ? err.message : err}`);
+  console.error(`error: ${errorMessage(err)}`);
   Deno.exitCode = 1;
 } finally {
   await udp.close(sock);
