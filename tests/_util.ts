@@ -1,6 +1,7 @@
 // Copyright 2026 the socketkit authors. MIT license.
 // Shared test helpers. Not a test file.
 
+import assert from "node:assert/strict";
 import * as tcp from "../tcp.ts";
 
 /** A connected loopback TCP pair and its server; `await using` closes all three. */
@@ -159,4 +160,103 @@ export async function startExample(
       await stop();
     },
   };
+}
+
+/** `[Sat Nov 21 05:21:01 2026] `, as Python's `'[%s] ' % ctime()` (unanchored). */
+export const CTIME_PREFIX_REGEXP =
+  /\[(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}\] /;
+
+/** One buffer with the bytes of every part, in order. */
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Whether `sh` finds the command `name` (python3, nc, ...). */
+export function hasCommand(name: string): boolean {
+  try {
+    return new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** What a finished subprocess returned. */
+export interface Output {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command to its end, feeding it `input` (standard input is closed
+ * at once without it), killed after 30 s. Python prints UTF-8 and Deno no
+ * colours.
+ */
+export async function run(
+  command: string,
+  args: string[],
+  input?: string,
+): Promise<Output> {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: input === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { PYTHONIOENCODING: "utf-8", NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }, 30_000);
+  try {
+    if (input !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(input));
+      await writer.close();
+    }
+    const out = await child.output();
+    const decoder = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `examples/<name>` to its end with `deno run --quiet <flags> … <args>`, as {@linkcode run}. */
+export function runExample(
+  name: string,
+  flags: string[],
+  args: string[],
+  input?: string,
+): Promise<Output> {
+  const script = new URL(`../examples/${name}`, import.meta.url).pathname;
+  return run(
+    Deno.execPath(),
+    ["run", "--quiet", ...flags, script, ...args],
+    input,
+  );
+}
+
+/** The port of a `listening on HOST:PORT` address. */
+export function portOf(listening: string): number {
+  const port = Number(listening.slice(listening.lastIndexOf(":") + 1));
+  assert.ok(Number.isInteger(port) && port > 0, listening);
+  return port;
 }

@@ -5,24 +5,21 @@
 import assert from "node:assert/strict";
 import { encodeFrame, recvFrame, sendFrame } from "../framing.ts";
 import * as tcp from "../tcp.ts";
-import { type RunningExample, startExample } from "./_util.ts";
+import {
+  concat,
+  hasCommand,
+  type Output,
+  portOf,
+  run,
+  runExample,
+  type RunningExample,
+  startExample,
+} from "./_util.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NET = ["--allow-net"];
 const HEADER = { kind: "text", width: 64 } as const;
-
-function hasCommand(name: string): boolean {
-  try {
-    return new Deno.Command("sh", {
-      args: ["-c", `command -v ${name}`],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 const HAS_PYTHON = hasCommand("python3");
 
@@ -106,44 +103,8 @@ def start():
 start()
 `;
 
-interface Output {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to its end (killed after 30 s). */
-async function run(command: string, args: string[]): Promise<Output> {
-  const child = new Deno.Command(command, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { PYTHONIOENCODING: "utf-8", NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }, 30_000);
-  try {
-    const out = await child.output();
-    return {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function runClient(args: string[]): Promise<Output> {
-  const script = new URL("../examples/chat_client.ts", import.meta.url)
-    .pathname;
-  return run(Deno.execPath(), ["run", "--quiet", ...NET, script, ...args]);
+  return runExample("chat_client.ts", NET, args);
 }
 
 async function runPython(source: string, args: string[]): Promise<Output> {
@@ -208,12 +169,6 @@ async function startPythonServer(): Promise<PythonServer> {
   return { port, stop, [Symbol.asyncDispose]: async () => void await stop() };
 }
 
-function portOf(listening: string): number {
-  const port = Number(listening.slice(listening.lastIndexOf(":") + 1));
-  assert.ok(Number.isInteger(port) && port > 0, listening);
-  return port;
-}
-
 /** Reads the server's stdout until a line matches; returns the lines read. */
 async function readUntil(
   server: RunningExample,
@@ -246,13 +201,7 @@ async function recordClient(
     }
     // Anything more the client sends is recorded too.
     for (let more; (more = await tcp.recv(sock)) !== null;) parts.push(more);
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concat(parts);
   })();
   const output = await runIt(listener.addr.port);
   return { bytes: await serving, output };

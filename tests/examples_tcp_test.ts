@@ -4,30 +4,22 @@
 
 import assert from "node:assert/strict";
 import * as tcp from "../tcp.ts";
-import { startExample } from "./_util.ts";
+import {
+  concat,
+  CTIME_PREFIX_REGEXP,
+  hasCommand,
+  portOf,
+  run,
+  runExample,
+  startExample,
+} from "./_util.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NET = ["--allow-net"];
-/** `[Sat Nov 21 05:21:01 2026] `, as Python's `'[%s] ' % ctime()`. */
-const CTIME_PREFIX_REGEXP =
-  /\[(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}\] /;
 const CTIME_PREFIX_GLOBAL_REGEXP = new RegExp(CTIME_PREFIX_REGEXP.source, "g");
 const REPLY_REGEXP = new RegExp(`^${CTIME_PREFIX_REGEXP.source}(.*)$`, "s");
 const TIME_REGEXP =
   /^Current time is (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\n$/;
-
-function hasCommand(name: string): boolean {
-  try {
-    return new Deno.Command("sh", {
-      args: ["-c", `command -v ${name}`],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 function hasIpv6Loopback(): boolean {
   try {
@@ -41,70 +33,6 @@ function hasIpv6Loopback(): boolean {
 const HAS_PYTHON = hasCommand("python3");
 const HAS_NC = hasCommand("nc");
 const HAS_IPV6 = hasIpv6Loopback();
-
-interface Output {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to its end (killed after 30 s), feeding it `input`. */
-async function run(
-  command: string,
-  args: string[],
-  input?: string,
-): Promise<Output> {
-  const child = new Deno.Command(command, {
-    args,
-    stdin: input === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { PYTHONIOENCODING: "utf-8", NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }, 30_000);
-  try {
-    if (input !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(encoder.encode(input));
-      await writer.close();
-    }
-    const out = await child.output();
-    return {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Runs examples/<name> with `--allow-net`. */
-function runExample(
-  name: string,
-  args: string[],
-  input?: string,
-): Promise<Output> {
-  const script = new URL(`../examples/${name}`, import.meta.url).pathname;
-  return run(
-    Deno.execPath(),
-    ["run", "--quiet", ...NET, script, ...args],
-    input,
-  );
-}
-
-/** The port of a `listening on HOST:PORT` address. */
-function portOf(listening: string): number {
-  const port = Number(listening.slice(listening.lastIndexOf(":") + 1));
-  assert.ok(Number.isInteger(port) && port > 0, listening);
-  return port;
-}
 
 /** Lines of output without the final empty one. */
 function linesOf(output: string): string[] {
@@ -142,16 +70,6 @@ async function readUntil(
   return received;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 // ---- the echo pair ----
 
 Deno.test("tcp_client sends each --message value and prints each ctime-prefixed reply", async () => {
@@ -160,7 +78,7 @@ Deno.test("tcp_client sends each --message value and prints each ctime-prefixed 
     "0",
   ]);
   assert.match(server.listening, /^127\.0\.0\.1:\d+$/);
-  const out = await runExample("tcp_client.ts", [
+  const out = await runExample("tcp_client.ts", NET, [
     "--port",
     String(portOf(server.listening)),
     "--message",
@@ -186,6 +104,7 @@ Deno.test("tcp_client sends each line of piped standard input, without a prompt"
   ]);
   const out = await runExample(
     "tcp_client.ts",
+    NET,
     ["--port", String(portOf(server.listening))],
     "one\ntwo\r\nthree",
   );
@@ -207,13 +126,14 @@ Deno.test("tcp_client stops at the line exit and sends nothing after it", async 
   const port = String(portOf(server.listening));
   const piped = await runExample(
     "tcp_client.ts",
+    NET,
     ["--port", port],
     "first\nexit\nnever\n",
   );
   assert.equal(piped.code, 0);
   assert.equal(linesOf(piped.stdout).length, 1, piped.stdout);
   assertReply(linesOf(piped.stdout)[0], "first");
-  const messages = await runExample("tcp_client.ts", [
+  const messages = await runExample("tcp_client.ts", NET, [
     "--port",
     port,
     "--message",
@@ -300,7 +220,7 @@ Deno.test("tcp_server serves several tcp_client processes at once", async () => 
   const port = String(portOf(server.listening));
   const outs = await Promise.all(
     Array.from({ length: 4 }, (_, i) =>
-      runExample("tcp_client.ts", [
+      runExample("tcp_client.ts", NET, [
         "--port",
         port,
         "--message",
@@ -334,7 +254,7 @@ Deno.test("tcp_client prints a reply that arrives in several pieces as one reply
     await tcp.sendAll(conn, "done\n");
     assert.equal(await tcp.recv(conn), null);
   })();
-  const out = await runExample("tcp_client.ts", [
+  const out = await runExample("tcp_client.ts", NET, [
     "--port",
     String(listener.addr.port),
     "--message",
@@ -360,7 +280,7 @@ Deno.test("tcp_client reports a server that closes before replying and exits 1",
     await using conn = await tcp.accept(listener);
     assert.equal(await tcp.recvLine(conn), "hello");
   })();
-  const out = await runExample("tcp_client.ts", [
+  const out = await runExample("tcp_client.ts", NET, [
     "--port",
     String(listener.addr.port),
     "--message",
@@ -382,7 +302,7 @@ Deno.test("time_client prints the Current time line that time_server sends", asy
     "0",
   ]);
   const before = Date.now();
-  const out = await runExample("time_client.ts", [
+  const out = await runExample("time_client.ts", NET, [
     "--port",
     String(portOf(server.listening)),
   ]);
@@ -417,7 +337,7 @@ Deno.test("time_client prints what a server sends over several writes, with a fi
     await new Promise((resolve) => setTimeout(resolve, 50));
     await tcp.sendAll(conn, "time is whenever");
   })();
-  const out = await runExample("time_client.ts", [
+  const out = await runExample("time_client.ts", NET, [
     "--port",
     String(listener.addr.port),
   ]);
@@ -506,7 +426,7 @@ Deno.test({
       "0",
     ]);
     assert.match(server.listening, /^\[::1\]:\d+$/);
-    const out = await runExample("tcp_client.ts", [
+    const out = await runExample("tcp_client.ts", NET, [
       "--hostname",
       "::1",
       "--port",
@@ -529,7 +449,7 @@ Deno.test("time_server and time_client talk over IPv6 loopback", {
     "0",
   ]);
   assert.match(server.listening, /^\[::1\]:\d+$/);
-  const out = await runExample("time_client.ts", [
+  const out = await runExample("time_client.ts", NET, [
     "--hostname",
     "::1",
     "--port",
@@ -578,7 +498,7 @@ const BAD_ARGS: [string, string[], string][] = [
 
 for (const [name, args, message] of BAD_ARGS) {
   Deno.test(`${name} ${args.join(" ")} exits 2 with a one-line error and the usage`, async () => {
-    const out = await runExample(name, args);
+    const out = await runExample(name, NET, args);
     assert.equal(out.code, 2);
     assert.equal(out.stdout, "");
     const lines = linesOf(out.stderr);
@@ -594,7 +514,10 @@ for (const [name, args, message] of BAD_ARGS) {
 Deno.test("servers exit 1 with a one-line error when the port is taken", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   for (const name of ["tcp_server.ts", "time_server.ts"]) {
-    const out = await runExample(name, ["--port", String(taken.addr.port)]);
+    const out = await runExample(name, NET, [
+      "--port",
+      String(taken.addr.port),
+    ]);
     assert.equal(out.code, 1);
     assert.equal(out.stdout, "");
     assert.equal(linesOf(out.stderr).length, 1, out.stderr);
@@ -614,7 +537,7 @@ Deno.test("clients exit 1 with a one-line error when the connection is refused",
   const port = closed.addr.port;
   closed.close();
   for (const name of ["tcp_client.ts", "time_client.ts"]) {
-    const out = await runExample(name, ["--port", String(port)]);
+    const out = await runExample(name, NET, ["--port", String(port)]);
     assert.equal(out.code, 1);
     assert.equal(out.stdout, "");
     assert.equal(linesOf(out.stderr).length, 1, out.stderr);
@@ -627,7 +550,7 @@ Deno.test("clients exit 1 with a one-line error when the connection is refused",
 
 Deno.test("examples print their usage and exit 0 on --help", async () => {
   for (const name of ["tcp_server.ts", "tcp_client.ts", "time_server.ts"]) {
-    const out = await runExample(name, ["--help"]);
+    const out = await runExample(name, NET, ["--help"]);
     assert.equal(out.code, 0);
     assert.ok(
       out.stdout.startsWith(`usage: deno run --allow-net examples/${name}`),

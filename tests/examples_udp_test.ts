@@ -4,15 +4,17 @@
 
 import assert from "node:assert/strict";
 import * as udp from "../udp.ts";
-import { startExample } from "./_util.ts";
+import {
+  CTIME_PREFIX_REGEXP,
+  hasCommand,
+  type Output,
+  run,
+  runExample,
+  startExample,
+} from "./_util.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-/** `[Sat Nov 21 05:21:01 2026] `, as Python's `'[%s] ' % ctime()`. */
-const CTIME_PREFIX =
-  /\[(?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}\] /
-    .source;
-const REPLY_REGEXP = new RegExp(`^${CTIME_PREFIX}(.*)$`, "s");
+const REPLY_REGEXP = new RegExp(`^${CTIME_PREFIX_REGEXP.source}(.*)$`, "s");
 
 /**
  * How each server run gets its backend. With `--no-config` the project's
@@ -24,68 +26,14 @@ const SERVER_FLAGS = {
   "deno (project config, --unstable-net)": ["--allow-net"],
 } as const;
 
-const HAS_PYTHON = (() => {
-  try {
-    return new Deno.Command("python3", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-
-interface Output {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to its end (killed after 30 s), feeding it `input`. */
-async function run(
-  command: string,
-  args: string[],
-  input?: string,
-): Promise<Output> {
-  const child = new Deno.Command(command, {
-    args,
-    stdin: input === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { PYTHONIOENCODING: "utf-8", NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }, 30_000);
-  try {
-    if (input !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(encoder.encode(input));
-      await writer.close();
-    }
-    const out = await child.output();
-    return {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const CLIENT = new URL("../examples/udp_client.ts", import.meta.url).pathname;
+const HAS_PYTHON = hasCommand("python3");
 
 /** Runs examples/udp_client.ts with --allow-net only (no config, so the node backend). */
 function runClient(args: string[], input?: string): Promise<Output> {
-  return run(
-    Deno.execPath(),
-    ["run", "--quiet", "--no-config", "--allow-net", CLIENT, ...args],
+  return runExample(
+    "udp_client.ts",
+    ["--no-config", "--allow-net"],
+    args,
     input,
   );
 }

@@ -3,12 +3,16 @@
 
 import assert from "node:assert/strict";
 import * as unix from "../unix.ts";
-import { startExample } from "./_util.ts";
+import {
+  CTIME_PREFIX_REGEXP,
+  type Output,
+  runExample,
+  startExample,
+} from "./_util.ts";
 
 const ignore = Deno.build.os === "windows";
 const decoder = new TextDecoder();
-const REPLY_REGEXP =
-  /^\[(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}\] /;
+const REPLY_REGEXP = new RegExp(`^${CTIME_PREFIX_REGEXP.source}`);
 
 /** The scoped flags the examples' headers document for one socket path. */
 function flagsFor(path: string): string[] {
@@ -19,28 +23,12 @@ function flagsFor(path: string): string[] {
   ];
 }
 
-async function runClient(
+function runClient(
   flags: string[],
   args: string[],
   stdin = "",
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = new URL("../examples/unix_client.ts", import.meta.url)
-    .pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, script, ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
+): Promise<Output> {
+  return runExample("unix_client.ts", flags, args, stdin);
 }
 
 Deno.test({
