@@ -9,9 +9,9 @@ import {
   type Deadline,
   deadlineFor,
   type IoOptions,
-  validateSignal,
   validateTimeout,
 } from "./_timeout.ts";
+import { checkCount, checkOptions, toBytes } from "./_validate.ts";
 
 export type { IoOptions } from "./_timeout.ts";
 
@@ -32,57 +32,9 @@ const SMALL_READ = 4_096;
 const HANDOVER_BYTES = 65_536;
 const EMPTY = new Uint8Array(0);
 const LF = new Uint8Array([0x0a]);
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function noop(): void {}
-
-function toBytes(data: unknown, action: string, name = "data"): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (typeof data === "string") return encoder.encode(data);
-  throw new TypeError(
-    `Cannot ${action} as ${name} must be a Uint8Array or a string: current value is ${
-      show(data)
-    }`,
-  );
-}
-
-function checkOptions(options: unknown, action: () => string): IoOptions {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Cannot ${action()} as options must be an object: current value is ${
-        show(options)
-      }`,
-    );
-  }
-  const { timeout, signal } = options as IoOptions;
-  if (timeout !== undefined) validateTimeout(timeout, action());
-  if (signal !== undefined) {
-    validateSignal(signal, action());
-    if (signal.aborted) throw signal.reason;
-  }
-  return options as IoOptions;
-}
-
-function checkCount(
-  value: unknown,
-  name: string,
-  action: string,
-  min: number,
-): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    const rule = min === 0
-      ? "a non-negative integer"
-      : `an integer from ${min} up`;
-    const Err = typeof value === "number" ? RangeError : TypeError;
-    throw new Err(
-      `Cannot ${action} as ${name} must be ${rule}: current value is ${
-        show(value)
-      }`,
-    );
-  }
-  return value;
-}
 
 /** Finds `delim` in `buf[from, to)`; -1 if absent. No per-byte JS loop over the data. */
 function indexOfBytes(

@@ -61,7 +61,7 @@ import {
   sendAll,
   StreamSocket,
 } from "./_stream.ts";
-import { validateSignal, validateTimeout } from "./_timeout.ts";
+import { checkOptions, toBytes } from "./_validate.ts";
 
 export type { Data, IoOptions, StreamSocket } from "./_stream.ts";
 
@@ -169,7 +169,6 @@ export interface DelimitedOptions {
 
 // ---- internals ----
 
-const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 const TEXT_HEADER_REGEXP = /^ *(\d+) *$/;
 const MAX_TEXT_WIDTH = 1024;
@@ -301,16 +300,6 @@ function frameConfig(options: FrameOptions, action: string): Config {
     spec: headerSpec(header, action),
     maxBytes: checkMaxBytes(maxBytes, DEFAULT_MAX_FRAME_BYTES, action),
   };
-}
-
-function toBytes(data: unknown, name: string, action: string): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (typeof data === "string") return encoder.encode(data);
-  throw new TypeError(
-    `Cannot ${action} as ${name} must be a Uint8Array or a string: current value is ${
-      show(data)
-    }`,
-  );
 }
 
 /** Writes the header for `length` at `out[0, spec.size)`. */
@@ -445,7 +434,7 @@ function encodeWith(
 
 function delimiterOf(value: unknown, action: string): Uint8Array {
   if (value === undefined) return LF;
-  const delim = toBytes(value, "delimiter", action);
+  const delim = toBytes(value, action, "delimiter");
   if (delim.length === 0) {
     throw new TypeError(
       `Cannot ${action} as delimiter must not be empty: current value is ${
@@ -553,7 +542,7 @@ export function encodeFrame(
   const config = frameConfig(options, "encodeFrame");
   return encodeWith(
     config,
-    toBytes(payload, "payload", "encodeFrame"),
+    toBytes(payload, "encodeFrame", "payload"),
     "encodeFrame",
   );
 }
@@ -744,7 +733,7 @@ export function encodeDelimited(
     "encodeDelimited",
   );
   return delimit(
-    toBytes(message, "message", "encodeDelimited"),
+    toBytes(message, "encodeDelimited", "message"),
     delim,
     maxBytes,
     "encodeDelimited",
@@ -974,7 +963,7 @@ export class FrameEncoderStream extends TransformStream<Data, Uint8Array> {
         controller.enqueue(
           encodeWith(
             config,
-            toBytes(chunk, "chunk", "encode frame"),
+            toBytes(chunk, "encode frame", "chunk"),
             "encode frame",
           ),
         );
@@ -1055,7 +1044,7 @@ export class DelimitedEncoderStream extends TransformStream<Data, Uint8Array> {
       transform(chunk, controller) {
         controller.enqueue(
           delimit(
-            toBytes(chunk, "chunk", "encode message"),
+            toBytes(chunk, "encode message", "chunk"),
             delim,
             maxBytes,
             "encode message",
@@ -1133,16 +1122,6 @@ function checkSock(sock: unknown, action: string): StreamSocket {
   return sock;
 }
 
-/** Validates timeout and signal with this module's action, before any I/O. */
-function checkIo(options: IoOptions, action: () => string): void {
-  if (options.timeout !== undefined) validateTimeout(options.timeout, action());
-  const signal = options.signal;
-  if (signal !== undefined) {
-    validateSignal(signal, action());
-    if (signal.aborted) throw signal.reason;
-  }
-}
-
 /** Options for {@linkcode sendFrame}. */
 export interface SendFrameOptions extends FrameOptions, IoOptions {}
 
@@ -1187,7 +1166,7 @@ export function sendFrame(
     const config = frameConfig(options, "sendFrame");
     const frame = encodeWith(
       config,
-      toBytes(payload, "payload", "sendFrame"),
+      toBytes(payload, "sendFrame", "payload"),
       "sendFrame",
     );
     return sendAll(sock, frame, options);
@@ -1250,7 +1229,7 @@ export function recvFrame(
     checkSock(sock, "recvFrame");
     config = frameConfig(options, "recvFrame");
     if (options.timeout !== undefined || options.signal !== undefined) {
-      checkIo(options, () => frameAction(sock));
+      checkOptions(options, () => frameAction(sock));
     }
     // The fast path: a whole frame is buffered, so there is nothing to
     // wait for and no promise to chain.
@@ -1423,7 +1402,7 @@ export function sendDelimited(
       "sendDelimited",
     );
     const bytes = delimit(
-      toBytes(message, "message", "sendDelimited"),
+      toBytes(message, "sendDelimited", "message"),
       delim,
       maxBytes,
       "sendDelimited",
@@ -1485,7 +1464,10 @@ export function recvDelimited(
       DEFAULT_MAX_MESSAGE_BYTES,
       "recvDelimited",
     );
-    checkIo(options, () => `recvDelimited from ${formatAddr(sock.remoteAddr)}`);
+    checkOptions(
+      options,
+      () => `recvDelimited from ${formatAddr(sock.remoteAddr)}`,
+    );
     const io: {
       maxBytes: number;
       timeout?: number | null;

@@ -40,7 +40,6 @@ import {
   type Deadline,
   deadlineFor,
   type IoOptions,
-  validateSignal,
   validateTimeout,
 } from "./_timeout.ts";
 import {
@@ -52,6 +51,7 @@ import {
   type UdpBackend,
 } from "./_udp_deno.ts";
 import { NodeBackend } from "./_udp_node.ts";
+import { checkOptions, toBytes } from "./_validate.ts";
 
 export type { AddressInput } from "./_addr.ts";
 export type { IoOptions } from "./_timeout.ts";
@@ -67,36 +67,7 @@ export type Data = Uint8Array | string;
 /** Which implementation a socket uses: `Deno.listenDatagram` or `node:dgram`. */
 export type Backend = "deno" | "node";
 
-const encoder = new TextEncoder();
-
 function noop(): void {}
-
-function toBytes(data: unknown, action: string): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (typeof data === "string") return encoder.encode(data);
-  throw new TypeError(
-    `Cannot ${action} as data must be a Uint8Array or a string: current value is ${
-      show(data)
-    }`,
-  );
-}
-
-function checkOptions(options: unknown, action: () => string): IoOptions {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Cannot ${action()} as options must be an object: current value is ${
-        show(options)
-      }`,
-    );
-  }
-  const { timeout, signal } = options as IoOptions;
-  if (timeout !== undefined) validateTimeout(timeout, action());
-  if (signal !== undefined) {
-    validateSignal(signal, action());
-    if (signal.aborted) throw signal.reason;
-  }
-  return options as IoOptions;
-}
 
 function checkFlag(flag: unknown, name: string, action: string): boolean {
   if (typeof flag !== "boolean") {

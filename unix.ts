@@ -49,6 +49,7 @@
 import { formatAddr } from "./_addr.ts";
 import { closedError, ioError, show } from "./_errors.ts";
 import { Lock } from "./_lock.ts";
+import { checkOptions, toBytes } from "./_validate.ts";
 import {
   type Data,
   setTimeout as setStreamTimeout,
@@ -56,12 +57,7 @@ import {
   type StreamSocket,
   wrap as wrapConn,
 } from "./_stream.ts";
-import {
-  deadlineFor,
-  type IoOptions,
-  validateSignal,
-  validateTimeout,
-} from "./_timeout.ts";
+import { deadlineFor, type IoOptions, validateTimeout } from "./_timeout.ts";
 
 export {
   accept,
@@ -195,21 +191,6 @@ function checkMode(mode: unknown, path: string, action: string): void {
       } with a mode: an abstract name has no file to set permission bits on`,
     );
   }
-}
-
-function checkIoOptions(options: unknown, action: string): IoOptions {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Cannot ${action} as options must be an object: current value is ${
-        show(options)
-      }`,
-    );
-  }
-  const { timeout, signal } = options as IoOptions;
-  if (timeout !== undefined) validateTimeout(timeout, action);
-  validateSignal(signal, action);
-  if (signal?.aborted) throw signal.reason;
-  return options as IoOptions;
 }
 
 // ---- socket files ----
@@ -506,7 +487,7 @@ export async function connect(
   }
   checkPath(path, "connect");
   const where = `connect to ${display(path)}`;
-  checkIoOptions(options, where);
+  checkOptions(options, () => where);
   const deadline = deadlineFor(options, null, () => where);
   const attempt = Deno.connect({ transport: "unix", path });
   try {
@@ -971,16 +952,7 @@ export async function sendTo(
   path: string | Deno.UnixAddr,
 ): Promise<number> {
   const state = datagramState(sock, "sendTo");
-  let bytes: Uint8Array;
-  if (data instanceof Uint8Array) bytes = data;
-  else if (typeof data === "string") bytes = encoder.encode(data);
-  else {
-    throw new TypeError(
-      `Cannot sendTo as data must be a Uint8Array or a string: current value is ${
-        show(data)
-      }`,
-    );
-  }
+  const bytes = toBytes(data, "sendTo");
   let to: unknown = path;
   if (path !== null && typeof path === "object" && "path" in path) {
     to = path.path;
@@ -1045,7 +1017,7 @@ export async function recvFrom(
 ): Promise<[Uint8Array, Deno.UnixAddr]> {
   const state = datagramState(sock, "recvFrom");
   const where = `recvFrom on ${state.where()}`;
-  checkIoOptions(options, where);
+  checkOptions(options, () => where);
   if (state.closing !== null) throw closedError(where);
   if (state.receiving) {
     throw new Deno.errors.Busy(
