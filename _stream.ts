@@ -4,6 +4,7 @@
 
 import { formatAddr } from "./_addr.ts";
 import { closedError, ioError, show } from "./_errors.ts";
+import { indexOfBytes } from "./_bytes.ts";
 import { Lock } from "./_lock.ts";
 import {
   type Deadline,
@@ -35,29 +36,6 @@ const LF = new Uint8Array([0x0a]);
 const decoder = new TextDecoder();
 
 function noop(): void {}
-
-/** Finds `delim` in `buf[from, to)`; -1 if absent. No per-byte JS loop over the data. */
-function indexOfBytes(
-  buf: Uint8Array,
-  delim: Uint8Array,
-  from: number,
-  to: number,
-): number {
-  const first = delim[0]!;
-  const last = to - delim.length;
-  // Search only the filled part: the stale tail of a large buffer may be long.
-  const view = to === buf.length ? buf : buf.subarray(0, to);
-  let i = from;
-  while (i <= last) {
-    i = view.indexOf(first, i);
-    if (i < 0 || i > last) return -1;
-    let j = 1;
-    while (j < delim.length && buf[i + j] === delim[j]) j++;
-    if (j === delim.length) return i;
-    i++;
-  }
-  return -1;
-}
 
 /**
  * The state behind a {@linkcode StreamSocket}: read buffer, the read and

@@ -61,6 +61,7 @@ import {
   sendAll,
   StreamSocket,
 } from "./_stream.ts";
+import { indexOfBytes } from "./_bytes.ts";
 import { checkOptions, toBytes } from "./_validate.ts";
 
 export type { Data, IoOptions, StreamSocket } from "./_stream.ts";
@@ -446,27 +447,6 @@ function delimiterOf(value: unknown, action: string): Uint8Array {
 }
 
 const LF = new Uint8Array([0x0a]);
-
-/** Finds `delim` in `buf[from, to)`; -1 if absent. No per-byte JS loop over the data. */
-function indexOfBytes(
-  buf: Uint8Array,
-  delim: Uint8Array,
-  from: number,
-  to: number,
-): number {
-  const first = delim[0]!;
-  const last = to - delim.length;
-  let i = from;
-  while (i <= last) {
-    i = buf.indexOf(first, i);
-    if (i < 0 || i > last) return -1;
-    let j = 1;
-    while (j < delim.length && buf[i + j] === delim[j]) j++;
-    if (j === delim.length) return i;
-    i++;
-  }
-  return -1;
-}
 
 function noDelimiter(action: string, maxBytes: number): Error {
   return new Deno.errors.InvalidData(
