@@ -61,6 +61,25 @@ async function runPython(
   }
 }
 
+/**
+ * Runs one of the tutorials' interactive Python clients against `port`,
+ * typing each of `inputs` on its own line, and asserts it exits 0; returns
+ * what it printed after each `prompt`, trimmed, without the empty ones.
+ */
+async function pythonClientReplies(
+  script: string,
+  port: number,
+  inputs: string[],
+  prompt: string,
+): Promise<string[]> {
+  const out = await runPython(script, [String(port)], inputs.join("\n") + "\n");
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout.split(prompt).map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** The prompt of seed 000's Python echo clients. */
+const ECHO_PROMPT = "请输入要发送的消息 (输入 'exit' 退出): ";
+
 /** A Python server running until stopped; its first line is its port. */
 interface PythonServer extends AsyncDisposable {
   port: number;
@@ -853,14 +872,12 @@ Deno.test({
     await using server = await tcpServer();
     const log: string[] = [];
     const serving = tcpEchoServer(server, log);
-    const out = await runPython(
+    const replies = await pythonClientReplies(
       PY_TCP_ECHO_CLIENT,
-      [String(portOf(server))],
-      ECHO_INPUTS.join("\n") + "\n",
+      portOf(server),
+      ECHO_INPUTS,
+      ECHO_PROMPT,
     );
-    assert.equal(out.code, 0, out.stderr);
-    const replies = out.stdout.split("请输入要发送的消息 (输入 'exit' 退出): ")
-      .map((s) => s.trim()).filter((s) => s !== "");
     assert.deepEqual(replies, ECHO_REPLIES);
     await eventually(() => log.length === 4);
     await server.close();
@@ -901,14 +918,12 @@ Deno.test({
     await using server = await udpServer();
     const log: string[] = [];
     const serving = udpEchoServer(server, log);
-    const out = await runPython(
+    const replies = await pythonClientReplies(
       PY_UDP_ECHO_CLIENT,
-      [String(portOf(server))],
-      ECHO_INPUTS.join("\n") + "\n",
+      portOf(server),
+      ECHO_INPUTS,
+      ECHO_PROMPT,
     );
-    assert.equal(out.code, 0, out.stderr);
-    const replies = out.stdout.split("请输入要发送的消息 (输入 'exit' 退出): ")
-      .map((s) => s.trim()).filter((s) => s !== "");
     assert.deepEqual(replies, ECHO_REPLIES);
     await server.close();
     await serving;
@@ -951,13 +966,12 @@ Deno.test({
   async fn() {
     await using server = await tcpServer();
     const serving = ctimeServer(server, []);
-    const out = await runPython(
+    const lines = await pythonClientReplies(
       PY_CTIME_CLIENT,
-      [String(portOf(server))],
-      CTIME_INPUTS.join("\n") + "\n",
+      portOf(server),
+      CTIME_INPUTS,
+      "> ",
     );
-    assert.equal(out.code, 0, out.stderr);
-    const lines = out.stdout.split("> ").map((s) => s.trim()).filter(Boolean);
     assert.equal(lines.length, 2);
     assert.match(lines[0]!, CTIME_REPLY);
     assert.ok(lines[0]!.endsWith("] Python编程"));
@@ -997,13 +1011,12 @@ Deno.test({
   async fn() {
     await using server = await udpServer();
     const serving = udpCtimeServer(server, []);
-    const out = await runPython(
+    const lines = await pythonClientReplies(
       PY_UDP_CTIME_CLIENT,
-      [String(portOf(server))],
-      CTIME_INPUTS.join("\n") + "\n",
+      portOf(server),
+      CTIME_INPUTS,
+      "> ",
     );
-    assert.equal(out.code, 0, out.stderr);
-    const lines = out.stdout.split("> ").map((s) => s.trim()).filter(Boolean);
     assert.equal(lines.length, 2);
     assert.ok(lines[1]!.endsWith("] second"));
     await server.close();
