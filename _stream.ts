@@ -2,6 +2,7 @@
 // The stream primitives, shared by TCP and Unix stream sockets.
 // tcp.ts and unix.ts re-export what they need from here.
 
+import { Buffer } from "node:buffer";
 import { formatAddr } from "./_addr.ts";
 import { closedError, ioError, show } from "./_errors.ts";
 import { indexOfBytes } from "./_bytes.ts";
@@ -52,6 +53,11 @@ class Core {
   // The read in flight, owned by the handle until someone takes its bytes.
   pending: Promise<number | null> | null = null;
   pendingTarget: Uint8Array = EMPTY;
+  filledView: Uint8Array = EMPTY;
+  filledOf: Uint8Array = EMPTY;
+  // A Buffer view of `textOf` (the buffer), for decode().
+  text: Buffer = Buffer.alloc(0);
+  textOf: Uint8Array = EMPTY;
   chunk = INITIAL_CHUNK;
   eof = false;
   readShut = false;
@@ -381,14 +387,39 @@ class Core {
     return out;
   }
 
+  /** `buf[0, end)`, kept across calls: many lines are taken between two reads. */
+  filled(): Uint8Array {
+    const view = this.filledView;
+    if (this.filledOf === this.buf && view.length === this.end) return view;
+    this.filledOf = this.buf;
+    return this.filledView = this.buf.subarray(0, this.end);
+  }
+
+  /**
+   * Decodes `buf[from, to)` as UTF-8, exactly as `TextDecoder` does. A Node
+   * `Buffer` view decodes in place, about twice as fast for short lines (no
+   * view per call, no shared-memory check); it differs from `TextDecoder`
+   * only in keeping a leading byte order mark, so that case goes to
+   * `TextDecoder`, which drops it.
+   */
+  decode(from: number, to: number): string {
+    const buf = this.buf;
+    if (buf[from] === 0xef) return decoder.decode(buf.subarray(from, to));
+    if (this.textOf !== buf) {
+      this.textOf = buf;
+      this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+    }
+    return this.text.toString("utf8", from, to);
+  }
+
   /** Takes a whole line already buffered and within the limit; null if there is none. */
   bufferedLine(maxBytes: number): string | null {
     // Search only the filled part, not the stale tail of the buffer.
-    const nl = this.buf.subarray(0, this.end).indexOf(0x0a, this.start);
+    const nl = this.filled().indexOf(0x0a, this.start);
     if (nl < 0) return null;
     const stop = nl > this.start && this.buf[nl - 1] === 0x0d ? nl - 1 : nl;
     if (stop - this.start > maxBytes) return null;
-    const line = decoder.decode(this.buf.subarray(this.start, stop));
+    const line = this.decode(this.start, stop);
     this.start = nl + 1;
     return line;
   }
@@ -409,7 +440,7 @@ class Core {
       next = found + 1;
     }
     if (stop - this.start > maxBytes) this.overLimit("recvLine", maxBytes);
-    const line = decoder.decode(this.buf.subarray(this.start, stop));
+    const line = this.decode(this.start, stop);
     this.start = next;
     return line;
   }
