@@ -221,7 +221,9 @@ class Core implements ReceiveOwner {
       this.pending = null;
       return datagram;
     } catch (err) {
-      if (deadline !== null && deadline.fired && this.pending === pending) {
+      if (
+        deadline !== null && deadline.caused(err) && this.pending === pending
+      ) {
         pending.catch(noop);
         throw err;
       }
@@ -256,7 +258,7 @@ class Core implements ReceiveOwner {
     try {
       return deadline === null ? await sending : await deadline.race(sending);
     } catch (err) {
-      if (deadline !== null && deadline.fired) {
+      if (deadline !== null && deadline.caused(err)) {
         sending.catch(noop);
         throw err;
       }
@@ -711,7 +713,7 @@ async function resolve(
       : await deadline.race(lookingUp);
     return canonicalIp(found.address) ?? found.address;
   } catch (err) {
-    if (deadline !== null && deadline.fired) {
+    if (deadline !== null && deadline.caused(err)) {
       lookingUp.catch(noop);
       throw err;
     }

@@ -496,7 +496,7 @@ export async function connect(
       : await deadline.race(attempt);
     return wrapConn(conn);
   } catch (err) {
-    if (deadline !== null && deadline.fired) {
+    if (deadline !== null && deadline.caused(err)) {
       // Deno cannot cancel it: close the connection if it is made after all.
       attempt.then((conn) => conn.close(), noop);
       throw err;
@@ -582,7 +582,9 @@ class DatagramState {
           ? await pending
           : await deadline.race(pending);
       } catch (err) {
-        if (deadline !== null && deadline.fired && this.pending === pending) {
+        if (
+          deadline !== null && deadline.caused(err) && this.pending === pending
+        ) {
           pending.catch(noop);
           throw err;
         }
@@ -628,7 +630,7 @@ class DatagramState {
         this.bytesWritten += n;
         return n;
       } catch (err) {
-        if (deadline !== null && deadline.fired) {
+        if (deadline !== null && deadline.caused(err)) {
           // The send goes on; later operations wait for it.
           this.pendingSend = send.then((n) => {
             this.bytesWritten += n;
