@@ -7,43 +7,13 @@ import type { Case } from "./_harness.ts";
 import { recvFrame, sendFrame } from "../framing.ts";
 import { serve } from "../server.ts";
 import * as tcp from "../tcp.ts";
+import { kitTcpPair, rawTcpPair, readFull, writeAll } from "./_pairs.ts";
 
 const PAYLOAD_BYTES = 64;
 const FRAMES = 50_000;
 const ECHO_CONNECTIONS = 64;
 const ECHO_ROUND_TRIPS = 300; // per connection
 const READ_BUFFER = 64 * 1024;
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  for (let n = 0; n < data.length;) n += await conn.write(data.subarray(n));
-}
-
-/** Reads until `buf` is full; false at end of stream. */
-async function readFull(conn: Deno.Conn, buf: Uint8Array): Promise<boolean> {
-  for (let n = 0; n < buf.length;) {
-    const got = await conn.read(buf.subarray(n));
-    if (got === null) return false;
-    n += got;
-  }
-  return true;
-}
-
-async function rawPair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const accepted = listener.accept();
-  const client = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: listener.addr.port,
-  });
-  return [client, await accepted];
-}
-
-async function kitPair(): Promise<[tcp.TcpSocket, tcp.TcpSocket]> {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
-  const accepted = tcp.accept(server);
-  const client = await tcp.connect(server.addr);
-  return [client, await accepted];
-}
 
 function payloadOf(i: number): Uint8Array {
   const p = new Uint8Array(PAYLOAD_BYTES);
@@ -60,7 +30,7 @@ function payloadOf(i: number): Uint8Array {
  * of a 64 KiB buffer and copies each payload out for its user.
  */
 async function framesRaw(): Promise<number> {
-  const [client, peer] = await rawPair();
+  const [client, peer] = await rawTcpPair();
   const payload = payloadOf(1);
   const sending = (async () => {
     for (let i = 0; i < FRAMES; i++) {
@@ -111,7 +81,7 @@ async function framesRaw(): Promise<number> {
 }
 
 async function framesKit(): Promise<number> {
-  const [client, peer] = await kitPair();
+  const [client, peer] = await kitTcpPair();
   const payload = payloadOf(1);
   const sending = (async () => {
     for (let i = 0; i < FRAMES; i++) await sendFrame(client, payload);

@@ -5,6 +5,16 @@
 
 import type { Case } from "./_harness.ts";
 import * as tcp from "../tcp.ts";
+import {
+  kitTcpPair,
+  mibReceived,
+  pingPongKit as pingPongKitLoop,
+  pingPongRaw as pingPongRawLoop,
+  rawTcpPair,
+  sendBulkKit,
+  sendBulkRaw,
+  writeAll,
+} from "./_pairs.ts";
 
 const CHUNK = 64 * 1024;
 const BULK_BYTES = 1024 * 1024 * 1024;
@@ -12,69 +22,23 @@ const PING_BYTES = 64;
 const ROUND_TRIPS = 20_000;
 const LINES = 500_000;
 
-/** A connected raw pair on loopback. */
-async function rawPair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const accepted = listener.accept();
-  const client = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: listener.addr.port,
-  });
-  return [client, await accepted];
-}
-
-/** A connected socketkit pair on loopback. */
-async function kitPair(): Promise<[tcp.TcpSocket, tcp.TcpSocket]> {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
-  const accepted = tcp.accept(server);
-  const client = await tcp.connect(server.addr);
-  return [client, await accepted];
-}
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  for (let n = 0; n < data.length;) n += await conn.write(data.subarray(n));
-}
-
-/** Reads until `buf` is full; false at end of stream. */
-async function readFull(conn: Deno.Conn, buf: Uint8Array): Promise<boolean> {
-  for (let n = 0; n < buf.length;) {
-    const got = await conn.read(buf.subarray(n));
-    if (got === null) return false;
-    n += got;
-  }
-  return true;
-}
-
 // ---- bulk: 1 GiB in 64 KiB writes ----
 
 async function bulkRaw(): Promise<number> {
-  const [client, peer] = await rawPair();
-  const data = new Uint8Array(CHUNK).fill(7);
-  const sending = (async () => {
-    for (let sent = 0; sent < BULK_BYTES; sent += CHUNK) {
-      await writeAll(client, data);
-    }
-    await client.closeWrite();
-  })();
+  const [client, peer] = await rawTcpPair();
+  const sending = sendBulkRaw(client, CHUNK, BULK_BYTES);
   const buf = new Uint8Array(CHUNK);
   let received = 0;
   for (let n; (n = await peer.read(buf)) !== null;) received += n;
   await sending;
   client.close();
   peer.close();
-  if (received !== BULK_BYTES) throw new Error(`received ${received}`);
-  return received / 1024 / 1024;
+  return mibReceived(received, BULK_BYTES);
 }
 
 async function bulkKit(): Promise<number> {
-  const [client, peer] = await kitPair();
-  const data = new Uint8Array(CHUNK).fill(7);
-  const sending = (async () => {
-    for (let sent = 0; sent < BULK_BYTES; sent += CHUNK) {
-      await tcp.sendAll(client, data);
-    }
-    await tcp.shutdown(client);
-  })();
+  const [client, peer] = await kitTcpPair();
+  const sending = sendBulkKit(client, CHUNK, BULK_BYTES);
   let received = 0;
   for (let d; (d = await tcp.recv(peer, CHUNK)) !== null;) {
     received += d.length;
@@ -82,28 +46,20 @@ async function bulkKit(): Promise<number> {
   await sending;
   await tcp.close(client);
   await tcp.close(peer);
-  if (received !== BULK_BYTES) throw new Error(`received ${received}`);
-  return received / 1024 / 1024;
+  return mibReceived(received, BULK_BYTES);
 }
 
 /** The bulk case with recvInto: one reused buffer, as the raw loop. */
 async function bulkKitInto(): Promise<number> {
-  const [client, peer] = await kitPair();
-  const data = new Uint8Array(CHUNK).fill(7);
-  const sending = (async () => {
-    for (let sent = 0; sent < BULK_BYTES; sent += CHUNK) {
-      await tcp.sendAll(client, data);
-    }
-    await tcp.shutdown(client);
-  })();
+  const [client, peer] = await kitTcpPair();
+  const sending = sendBulkKit(client, CHUNK, BULK_BYTES);
   const buffer = new Uint8Array(CHUNK);
   let received = 0;
   for (let n; (n = await tcp.recvInto(peer, buffer)) !== null;) received += n;
   await sending;
   await tcp.close(client);
   await tcp.close(peer);
-  if (received !== BULK_BYTES) throw new Error(`received ${received}`);
-  return received / 1024 / 1024;
+  return mibReceived(received, BULK_BYTES);
 }
 
 /**
@@ -111,14 +67,8 @@ async function bulkKitInto(): Promise<number> {
  * new buffer the caller owns for every read (recv cannot reuse one).
  */
 async function bulkRawFresh(): Promise<number> {
-  const [client, peer] = await rawPair();
-  const data = new Uint8Array(CHUNK).fill(7);
-  const sending = (async () => {
-    for (let sent = 0; sent < BULK_BYTES; sent += CHUNK) {
-      await writeAll(client, data);
-    }
-    await client.closeWrite();
-  })();
+  const [client, peer] = await rawTcpPair();
+  const sending = sendBulkRaw(client, CHUNK, BULK_BYTES);
   let received = 0;
   for (;;) {
     const buf = new Uint8Array(CHUNK);
@@ -129,52 +79,22 @@ async function bulkRawFresh(): Promise<number> {
   await sending;
   client.close();
   peer.close();
-  if (received !== BULK_BYTES) throw new Error(`received ${received}`);
-  return received / 1024 / 1024;
+  return mibReceived(received, BULK_BYTES);
 }
 
 // ---- ping-pong: 64-byte round trips ----
 
 async function pingPongRaw(): Promise<number> {
-  const [client, peer] = await rawPair();
-  const echoing = (async () => {
-    const buf = new Uint8Array(PING_BYTES);
-    while (await readFull(peer, buf)) await writeAll(peer, buf);
-  })();
-  const ping = new Uint8Array(PING_BYTES).fill(1);
-  const pong = new Uint8Array(PING_BYTES);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    await writeAll(client, ping);
-    if (!(await readFull(client, pong))) throw new Error("early end");
-  }
-  await client.closeWrite();
-  await echoing;
+  const [client, peer] = await rawTcpPair();
+  await pingPongRawLoop(client, peer, PING_BYTES, ROUND_TRIPS);
   client.close();
   peer.close();
   return ROUND_TRIPS;
 }
 
 async function pingPongKit(): Promise<number> {
-  const [client, peer] = await kitPair();
-  const echoing = (async () => {
-    for (;;) {
-      let msg: Uint8Array;
-      try {
-        msg = await tcp.recvExact(peer, PING_BYTES);
-      } catch (err) {
-        if (err instanceof Deno.errors.UnexpectedEof) return;
-        throw err;
-      }
-      await tcp.sendAll(peer, msg);
-    }
-  })();
-  const ping = new Uint8Array(PING_BYTES).fill(1);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    await tcp.sendAll(client, ping);
-    await tcp.recvExact(client, PING_BYTES);
-  }
-  await tcp.shutdown(client);
-  await echoing;
+  const [client, peer] = await kitTcpPair();
+  await pingPongKitLoop(client, peer, PING_BYTES, ROUND_TRIPS);
   await tcp.close(client);
   await tcp.close(peer);
   return ROUND_TRIPS;
@@ -205,7 +125,7 @@ async function sendLinesRaw(conn: Deno.TcpConn, data: Uint8Array) {
 }
 
 async function linesRaw(): Promise<number> {
-  const [client, peer] = await rawPair();
+  const [client, peer] = await rawTcpPair();
   const sending = sendLinesRaw(client, payload());
   // A careful hand-written splitter: one growing buffer, indexOf for the
   // newline, compaction instead of reallocation, a shared TextDecoder.
@@ -250,7 +170,7 @@ async function linesRaw(): Promise<number> {
 }
 
 async function linesKit(): Promise<number> {
-  const [client, peer] = await kitPair();
+  const [client, peer] = await kitTcpPair();
   const data = payload();
   const sending = (async () => {
     for (let at = 0; at < data.length; at += CHUNK) {
