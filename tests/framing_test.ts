@@ -21,7 +21,14 @@ import {
   sendFrame,
 } from "../framing.ts";
 import * as tcp from "../tcp.ts";
-import { bytes, pseudoRandomBytes, sha256, tcpPair, text } from "./_util.ts";
+import {
+  bytes,
+  concat,
+  pseudoRandomBytes,
+  sha256,
+  tcpPair,
+  text,
+} from "./_util.ts";
 
 const HEADERS: FrameHeader[] = [
   { kind: "binary", bytes: 1 },
@@ -34,16 +41,6 @@ const HEADERS: FrameHeader[] = [
   { kind: "text", width: 64 },
   { kind: "text", width: 3 },
 ];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /** Cuts `data` at the given points (taken modulo its length, sorted). */
 function cut(data: Uint8Array, points: number[]): Uint8Array[] {
