@@ -102,6 +102,24 @@ function liveProgress(line: CommandLine): boolean {
   return line.progress || Deno.stderr.isTerminal();
 }
 
+/**
+ * The --idle-timeout timer (`null` without the option) and the signal the
+ * command's I/O takes: it aborts on Ctrl-C, on `stop` when given, and when
+ * nothing moved for --idle-timeout.
+ */
+function idleSignal(
+  run: Run,
+  stop?: AbortSignal,
+): { idle: IdleTimer | null; signal: AbortSignal } {
+  const ms = run.line.idleTimeout;
+  const idle = ms === null ? null : new IdleTimer(ms);
+  const signals = [run.signal];
+  if (stop !== undefined) signals.push(stop);
+  if (idle !== null) signals.push(idle.signal);
+  const signal = signals.length === 1 ? run.signal : AbortSignal.any(signals);
+  return { idle, signal };
+}
+
 /** Resolves a host name to an address of the IP version -4 or -6 asks for. */
 async function resolveHost(
   hostname: string,
@@ -178,14 +196,7 @@ async function relay(
   untilPeerEnds = false,
 ): Promise<boolean> {
   const stop = new AbortController();
-  const idle = run.line.idleTimeout === null
-    ? null
-    : new IdleTimer(run.line.idleTimeout);
-  const signal = AbortSignal.any(
-    idle === null
-      ? [run.signal, stop.signal]
-      : [run.signal, stop.signal, idle.signal],
-  );
+  const { idle, signal } = idleSignal(run, stop.signal);
   let failure: { error: unknown } | null = null;
   function fail(error: unknown): void {
     if (signal.aborted) return;
@@ -252,14 +263,7 @@ async function datagrams(run: Run, sock: udp.UdpSocket): Promise<void> {
   const { line } = run;
   const listening = sock.remoteAddr === null;
   const stop = new AbortController();
-  const idle = line.idleTimeout === null
-    ? null
-    : new IdleTimer(line.idleTimeout);
-  const signal = AbortSignal.any(
-    idle === null
-      ? [run.signal, stop.signal]
-      : [run.signal, stop.signal, idle.signal],
-  );
+  const { idle, signal } = idleSignal(run, stop.signal);
   let failure: { error: unknown } | null = null;
   function fail(error: unknown): void {
     if (signal.aborted) return;
@@ -461,12 +465,7 @@ async function sendCommand(run: Run): Promise<number> {
     const source = file === null ? run.stdin : new ChunkSource(file, what);
     const sock = await connectStream(run);
     const peer = formatAddr(sock.remoteAddr);
-    const idle = line.idleTimeout === null
-      ? null
-      : new IdleTimer(line.idleTimeout);
-    const signal = idle === null
-      ? run.signal
-      : AbortSignal.any([run.signal, idle.signal]);
+    const { idle, signal } = idleSignal(run);
     const progress = new Progress(
       "sent",
       size,
@@ -526,12 +525,7 @@ async function recvCommand(run: Run): Promise<number> {
   }
   const peer = formatAddr(sock.remoteAddr);
   let file: Deno.FsFile | null = null;
-  const idle = line.idleTimeout === null
-    ? null
-    : new IdleTimer(line.idleTimeout);
-  const signal = idle === null
-    ? run.signal
-    : AbortSignal.any([run.signal, idle.signal]);
+  const { idle, signal } = idleSignal(run);
   const progress = new Progress(
     "received",
     null,
