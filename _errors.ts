@@ -40,14 +40,21 @@ export function ioError(action: string, cause: unknown): Error {
   }
   const err = new ctor(`Cannot ${action}: ${reasonOf(cause)}`, { cause });
   const code = (cause as { code?: unknown }).code;
-  if (typeof code === "string") {
-    Object.defineProperty(err, "code", {
-      value: code,
-      enumerable: true,
-      configurable: true,
-      writable: true,
-    });
-  }
+  if (typeof code === "string") setCode(err, code);
+  return err;
+}
+
+/**
+ * Gives `err` a `code` property (such as `ECONNREFUSED`), as Node's
+ * errors have; returns `err`.
+ */
+export function setCode<E extends Error>(err: E, code: string): E {
+  Object.defineProperty(err, "code", {
+    value: code,
+    enumerable: true,
+    configurable: true,
+    writable: true,
+  });
   return err;
 }
 

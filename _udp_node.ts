@@ -9,6 +9,7 @@
 
 import dgram from "node:dgram";
 import { getSystemErrorMessage } from "node:util";
+import { setCode } from "./_errors.ts";
 import type {
   BindRequest,
   Datagram,
@@ -76,14 +77,7 @@ export function fromNodeError(err: unknown): unknown {
       // Keep node's message.
     }
   }
-  const out = new ctor(reason, { cause: err });
-  Object.defineProperty(out, "code", {
-    value: code,
-    enumerable: true,
-    configurable: true,
-    writable: true,
-  });
-  return out;
+  return setCode(new ctor(reason, { cause: err }), code);
 }
 
 function hostOf(hostname: string, port: number): string {
