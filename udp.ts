@@ -1214,17 +1214,7 @@ export function joinMulticast(
   group: string,
   iface?: string | number,
 ): Promise<void> {
-  try {
-    const c = liveCore(sock, "joinMulticast");
-    const args = multicastArgs(c, group, iface, "joinMulticast");
-    return apply(
-      c,
-      `joinMulticast ${args.group} on ${c.where()}`,
-      c.backend.join(args.group, args.v6, args.iface),
-    );
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  return membership(sock, group, iface, "joinMulticast");
 }
 
 /**
@@ -1254,14 +1244,23 @@ export function leaveMulticast(
   group: string,
   iface?: string | number,
 ): Promise<void> {
+  return membership(sock, group, iface, "leaveMulticast");
+}
+
+/** Joins or leaves a multicast group; argument errors reject too. */
+function membership(
+  sock: UdpSocket,
+  group: string,
+  iface: string | number | undefined,
+  op: "joinMulticast" | "leaveMulticast",
+): Promise<void> {
   try {
-    const c = liveCore(sock, "leaveMulticast");
-    const args = multicastArgs(c, group, iface, "leaveMulticast");
-    return apply(
-      c,
-      `leaveMulticast ${args.group} on ${c.where()}`,
-      c.backend.leave(args.group, args.v6, args.iface),
-    );
+    const c = liveCore(sock, op);
+    const args = multicastArgs(c, group, iface, op);
+    const change = op === "joinMulticast"
+      ? c.backend.join(args.group, args.v6, args.iface)
+      : c.backend.leave(args.group, args.v6, args.iface);
+    return apply(c, `${op} ${args.group} on ${c.where()}`, change);
   } catch (err) {
     return Promise.reject(err);
   }
