@@ -452,29 +452,83 @@ class Core {
   }
 
   /** Writes `data`: once when `all` is false, else until every byte is written. */
-  async write(
+  write(
     data: Uint8Array,
     all: boolean,
     options: IoOptions,
     op: string,
   ): Promise<number> {
-    const deadline = deadlineFor(
-      options,
-      this.timeout,
-      () => `${op} to ${this.peer()}`,
+    if (
+      options.signal === undefined && !this.writeLock.held &&
+      (options.timeout === undefined
+        ? this.timeout === null
+        : options.timeout === null)
+    ) {
+      // The fast path: no deadline and no queue, so one promise chain
+      // without an async frame, a timer or a closure for messages. A
+      // partial write of sendAll goes on in writeLoop, holding the lock.
+      this.writeLock.acquire(null);
+      let write: Promise<number>;
+      try {
+        write = this.conn.write(data);
+      } catch (err) {
+        this.writeLock.release();
+        return Promise.reject(err);
+      }
+      return write.then(
+        (n) => {
+          this.bytesWritten += n;
+          if (all && n < data.length) {
+            return this.writeLoop(data, true, null, op, n, true);
+          }
+          this.writeLock.release();
+          return n;
+        },
+        (err) => {
+          this.writeLock.release();
+          if (this.closing !== null) {
+            throw closedError(`${op} to ${this.peer()}`);
+          }
+          throw ioError(`${op} to ${this.peer()}`, err);
+        },
+      );
+    }
+    return this.writeLoop(
+      data,
+      all,
+      deadlineFor(options, this.timeout, () => `${op} to ${this.peer()}`),
+      op,
+      0,
+      false,
     );
-    let locked = false;
-    let sent = 0;
+  }
+
+  /**
+   * Writes `data` from `sent` on under `deadline`, taking the write lock
+   * first unless `locked`; releases it when done.
+   */
+  async writeLoop(
+    data: Uint8Array,
+    all: boolean,
+    deadline: Deadline | null,
+    op: string,
+    sent: number,
+    locked: boolean,
+  ): Promise<number> {
     try {
-      const wait = this.writeLock.acquire(deadline);
-      if (wait !== null) await wait;
-      locked = true;
-      if (this.closing !== null) throw closedError(`${op} to ${this.peer()}`);
+      if (!locked) {
+        const wait = this.writeLock.acquire(deadline);
+        if (wait !== null) await wait;
+        locked = true;
+        if (this.closing !== null) {
+          throw closedError(`${op} to ${this.peer()}`);
+        }
+      }
       do {
         // A deadline that fired as the last write finished stops the loop
         // before it starts a write it would abandon at once.
         if (deadline !== null && deadline.fired) await deadline.expired;
-        const write = this.conn.write(data.subarray(sent));
+        const write = this.conn.write(sent === 0 ? data : data.subarray(sent));
         let n: number;
         try {
           n = deadline === null ? await write : await deadline.race(write);
