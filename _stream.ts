@@ -32,6 +32,8 @@ const MAX_CHUNK = 65_536;
 const SMALL_READ = 4_096;
 /** Reads of at least this size are handed over without a copy. */
 const HANDOVER_BYTES = 65_536;
+/** Lines up to this many bytes are decoded through a Buffer view (see Core.decode). */
+const SHORT_LINE = 256;
 const EMPTY = new Uint8Array(0);
 const LF = new Uint8Array([0x0a]);
 const decoder = new TextDecoder();
@@ -396,15 +398,18 @@ class Core {
   }
 
   /**
-   * Decodes `buf[from, to)` as UTF-8, exactly as `TextDecoder` does. A Node
-   * `Buffer` view decodes in place, about twice as fast for short lines (no
-   * view per call, no shared-memory check); it differs from `TextDecoder`
-   * only in keeping a leading byte order mark, so that case goes to
-   * `TextDecoder`, which drops it.
+   * Decodes `buf[from, to)` as UTF-8, exactly as `TextDecoder` does. For
+   * short lines a Node `Buffer` view decodes in place about twice as fast
+   * (no view per call, no shared-memory check); from about 384 bytes on it
+   * is slower than `TextDecoder`, so long lines go there. It differs from
+   * `TextDecoder` only in keeping a leading byte order mark, so that case
+   * goes to `TextDecoder` too, which drops it.
    */
   decode(from: number, to: number): string {
     const buf = this.buf;
-    if (buf[from] === 0xef) return decoder.decode(buf.subarray(from, to));
+    if (to - from > SHORT_LINE || buf[from] === 0xef) {
+      return decoder.decode(buf.subarray(from, to));
+    }
     if (this.textOf !== buf) {
       this.textOf = buf;
       this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
