@@ -93,6 +93,18 @@ class Core {
     }
   }
 
+  /**
+   * Whether an operation with `options` can wait for ever: no timeout of
+   * its own or of the handle, and no signal. Such an operation has no
+   * deadline and takes the fast paths.
+   */
+  forever(options: IoOptions): boolean {
+    return options.signal === undefined &&
+      (options.timeout === undefined
+        ? this.timeout === null
+        : options.timeout === null);
+  }
+
   // ---- reading ----
 
   /** Starts a read into the free tail of the buffer, with room for `want` bytes at least. */
@@ -149,6 +161,11 @@ class Core {
       if (this.closing !== null) throw closedError(`${op} from ${this.peer()}`);
       throw ioError(`${op} from ${this.peer()}`, err);
     }
+    return this.settled(n);
+  }
+
+  /** Books the read in flight as done with `n` bytes (null: end of stream); returns `n`. */
+  settled(n: number | null): number | null {
     this.pending = null;
     if (n === null) {
       this.eof = true;
@@ -172,7 +189,11 @@ class Core {
   ): Promise<boolean> {
     if (this.pending === null) this.readIntoBuffer(want);
     const target = this.pendingTarget;
-    const n = await this.wait(deadline, op);
+    return this.append(target, await this.wait(deadline, op));
+  }
+
+  /** Adds the `n` bytes a read brought into `target` to the buffer; false at end of stream. */
+  append(target: Uint8Array, n: number | null): boolean {
     if (n === null) return false;
     if (target.buffer === this.buf.buffer) {
       this.end += n;
@@ -202,10 +223,48 @@ class Core {
     return this.buf.slice(s, s + n);
   }
 
-  async recv(max: number, options: IoOptions): Promise<Uint8Array | null> {
+  recv(max: number, options: IoOptions): Promise<Uint8Array | null> {
     const buffered = this.end - this.start;
-    if (buffered > 0) return this.take(Math.min(max, buffered));
-    if (this.eof || this.readShut) return null;
+    if (buffered > 0) {
+      return Promise.resolve(this.take(Math.min(max, buffered)));
+    }
+    if (this.eof || this.readShut) return Promise.resolve(null);
+    if (
+      this.pending === null && this.chunk <= SMALL_READ && this.forever(options)
+    ) {
+      // The fast path: a small read with no deadline, one promise step on
+      // the read rather than three async frames.
+      this.reading = true;
+      try {
+        this.readIntoBuffer(0);
+      } catch (err) {
+        this.reading = false;
+        throw err;
+      }
+      const target = this.pendingTarget;
+      return this.pending!.then(
+        (n) => {
+          this.reading = false;
+          if (!this.append(target, this.settled(n))) return null;
+          return this.take(Math.min(max, this.end - this.start));
+        },
+        (err) => {
+          this.reading = false;
+          this.pending = null;
+          if (this.closing !== null) {
+            throw closedError(`recv from ${this.peer()}`);
+          }
+          throw ioError(`recv from ${this.peer()}`, err);
+        },
+      );
+    }
+    return this.recvSlowly(max, options);
+  }
+
+  async recvSlowly(
+    max: number,
+    options: IoOptions,
+  ): Promise<Uint8Array | null> {
     const deadline = deadlineFor(
       options,
       this.timeout,
@@ -272,12 +331,64 @@ class Core {
     }
   }
 
-  async recvExact(n: number, options: IoOptions): Promise<Uint8Array> {
-    if (this.end - this.start >= n) return this.take(n);
-    const deadline = this.eof || this.readShut
-      ? null
-      : deadlineFor(options, this.timeout, () =>
-        `recvExact from ${this.peer()}`);
+  recvExact(n: number, options: IoOptions): Promise<Uint8Array> {
+    const buffered = this.end - this.start;
+    if (buffered >= n) return Promise.resolve(this.take(n));
+    if (this.eof || this.readShut) {
+      return Promise.reject(this.endedEarly(n));
+    }
+    if (this.pending === null && this.forever(options)) {
+      // The fast path: no deadline, so start the read here and take the
+      // bytes in one promise step when one read brings them all.
+      this.reading = true;
+      try {
+        this.readIntoBuffer(n - buffered);
+      } catch (err) {
+        this.reading = false;
+        throw err;
+      }
+      const target = this.pendingTarget;
+      return this.pending!.then(
+        (got) => {
+          this.reading = false;
+          if (!this.append(target, this.settled(got))) {
+            throw this.endedEarly(n);
+          }
+          if (this.end - this.start >= n) return this.take(n);
+          return this.recvExactSlowly(n, null);
+        },
+        (err) => {
+          this.reading = false;
+          this.pending = null;
+          if (this.closing !== null) {
+            throw closedError(`recvExact from ${this.peer()}`);
+          }
+          throw ioError(`recvExact from ${this.peer()}`, err);
+        },
+      );
+    }
+    return this.recvExactSlowly(
+      n,
+      deadlineFor(
+        options,
+        this.timeout,
+        () => `recvExact from ${this.peer()}`,
+      ),
+    );
+  }
+
+  endedEarly(n: number): Error {
+    return new Deno.errors.UnexpectedEof(
+      `Cannot recvExact from ${this.peer()}: the stream ended after ${
+        this.end - this.start
+      } of ${n} bytes`,
+    );
+  }
+
+  async recvExactSlowly(
+    n: number,
+    deadline: Deadline | null,
+  ): Promise<Uint8Array> {
     this.reading = true;
     try {
       while (this.end - this.start < n) {
@@ -285,11 +396,7 @@ class Core {
           this.eof || this.readShut ||
           !(await this.fill(deadline, n - (this.end - this.start), "recvExact"))
         ) {
-          throw new Deno.errors.UnexpectedEof(
-            `Cannot recvExact from ${this.peer()}: the stream ended after ${
-              this.end - this.start
-            } of ${n} bytes`,
-          );
+          throw this.endedEarly(n);
         }
       }
       return this.take(n);
@@ -463,12 +570,7 @@ class Core {
     options: IoOptions,
     op: string,
   ): Promise<number> {
-    if (
-      options.signal === undefined && !this.writeLock.held &&
-      (options.timeout === undefined
-        ? this.timeout === null
-        : options.timeout === null)
-    ) {
+    if (!this.writeLock.held && this.forever(options)) {
       // The fast path: no deadline and no queue, so one promise chain
       // without an async frame, a timer or a closure for messages. A
       // partial write of sendAll goes on in writeLoop, holding the lock.
