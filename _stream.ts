@@ -35,6 +35,7 @@ const HANDOVER_BYTES = 65_536;
 /** Lines up to this many bytes are decoded through a Buffer view (see Core.decode). */
 const SHORT_LINE = 256;
 const EMPTY = new Uint8Array(0);
+const NO_TEXT = Buffer.alloc(0);
 const LF = new Uint8Array([0x0a]);
 const decoder = new TextDecoder();
 
@@ -58,7 +59,7 @@ class Core {
   filledView: Uint8Array = EMPTY;
   filledOf: Uint8Array = EMPTY;
   // A Buffer view of `textOf` (the buffer), for decode().
-  text: Buffer = Buffer.alloc(0);
+  text: Buffer = NO_TEXT;
   textOf: Uint8Array = EMPTY;
   chunk = INITIAL_CHUNK;
   eof = false;
@@ -217,6 +218,9 @@ class Core {
       const out = this.buf;
       this.buf = EMPTY;
       this.end = 0;
+      // The caller owns it now: drop the views recvLine keeps of it.
+      this.filledOf = this.filledView = this.textOf = EMPTY;
+      this.text = NO_TEXT;
       return out;
     }
     this.start = s + n;
