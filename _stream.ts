@@ -165,6 +165,14 @@ class Core {
     return this.settled(n);
   }
 
+  /** Ends a fast-path read that failed; returns the error to throw. */
+  readFailed(err: unknown, op: string): Error {
+    this.reading = false;
+    this.pending = null;
+    if (this.closing !== null) return closedError(`${op} from ${this.peer()}`);
+    return ioError(`${op} from ${this.peer()}`, err);
+  }
+
   /** Books the read in flight as done with `n` bytes (null: end of stream); returns `n`. */
   settled(n: number | null): number | null {
     this.pending = null;
@@ -253,12 +261,7 @@ class Core {
           return this.take(Math.min(max, this.end - this.start));
         },
         (err) => {
-          this.reading = false;
-          this.pending = null;
-          if (this.closing !== null) {
-            throw closedError(`recv from ${this.peer()}`);
-          }
-          throw ioError(`recv from ${this.peer()}`, err);
+          throw this.readFailed(err, "recv");
         },
       );
     }
@@ -308,12 +311,36 @@ class Core {
     return n;
   }
 
-  async recvInto(
+  recvInto(target: Uint8Array, options: IoOptions): Promise<number | null> {
+    if (this.end > this.start) return Promise.resolve(this.copyOut(target));
+    if (this.eof || this.readShut) return Promise.resolve(null);
+    if (this.pending === null && this.forever(options)) {
+      // No deadline can leave this read in flight, so read straight into
+      // the caller's buffer, in one promise step.
+      this.reading = true;
+      try {
+        this.startRead(target);
+      } catch (err) {
+        this.reading = false;
+        throw err;
+      }
+      return this.pending!.then(
+        (n) => {
+          this.reading = false;
+          return this.settled(n);
+        },
+        (err) => {
+          throw this.readFailed(err, "recvInto");
+        },
+      );
+    }
+    return this.recvIntoSlowly(target, options);
+  }
+
+  async recvIntoSlowly(
     target: Uint8Array,
     options: IoOptions,
   ): Promise<number | null> {
-    if (this.end > this.start) return this.copyOut(target);
-    if (this.eof || this.readShut) return null;
     const deadline = deadlineFor(
       options,
       this.timeout,
@@ -362,12 +389,7 @@ class Core {
           return this.recvExactSlowly(n, null);
         },
         (err) => {
-          this.reading = false;
-          this.pending = null;
-          if (this.closing !== null) {
-            throw closedError(`recvExact from ${this.peer()}`);
-          }
-          throw ioError(`recvExact from ${this.peer()}`, err);
+          throw this.readFailed(err, "recvExact");
         },
       );
     }
