@@ -823,7 +823,13 @@ export class StreamSocket<A extends Deno.Addr = Deno.Addr>
   }
 }
 
-function core(sock: unknown, action: string): Core {
+/**
+ * Checks that `sock` is a stream socket, for sibling modules (framing.ts,
+ * _stream_web.ts) that take one.
+ *
+ * @throws {TypeError} If it is not.
+ */
+export function checkSock(sock: unknown, action: string): StreamSocket {
   if (!(sock instanceof StreamSocket)) {
     throw new TypeError(
       `Cannot ${action} as sock must be a StreamSocket from connect, accept or wrap: current value is ${
@@ -831,7 +837,11 @@ function core(sock: unknown, action: string): Core {
       }`,
     );
   }
-  return coreOf(sock);
+  return sock;
+}
+
+function core(sock: unknown, action: string): Core {
+  return coreOf(checkSock(sock, action));
 }
 
 /**

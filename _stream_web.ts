@@ -5,11 +5,12 @@
 
 import { show } from "./_errors.ts";
 import {
+  checkSock,
   DEFAULT_RECV_BYTES,
   recv,
   sendAll,
   shutdown,
-  StreamSocket,
+  type StreamSocket,
 } from "./_stream.ts";
 
 /** Options for {@linkcode readable}. */
@@ -20,16 +21,6 @@ export interface ReadableOptions {
    * @default {65536}
    */
   chunkBytes?: number;
-}
-
-function checkSocket(sock: unknown, action: string): void {
-  if (!(sock instanceof StreamSocket)) {
-    throw new TypeError(
-      `Cannot ${action} as sock must be a StreamSocket from connect, accept or wrap: current value is ${
-        show(sock)
-      }`,
-    );
-  }
 }
 
 /**
@@ -72,7 +63,7 @@ export function readable(
   sock: StreamSocket,
   options: ReadableOptions = {},
 ): ReadableStream<Uint8Array> {
-  checkSocket(sock, "make a readable stream");
+  checkSock(sock, "make a readable stream");
   const chunkBytes = options.chunkBytes ?? DEFAULT_RECV_BYTES;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
     throw new RangeError(
@@ -121,7 +112,7 @@ export function readable(
 export function writable(
   sock: StreamSocket,
 ): WritableStream<Uint8Array | string> {
-  checkSocket(sock, "make a writable stream");
+  checkSock(sock, "make a writable stream");
   return new WritableStream<Uint8Array | string>({
     write(chunk) {
       return sendAll(sock, chunk);

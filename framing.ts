@@ -51,6 +51,7 @@
 import { formatAddr } from "./_addr.ts";
 import { show } from "./_errors.ts";
 import {
+  checkSock,
   consumeBuffered,
   type Data,
   type IoOptions,
@@ -59,7 +60,7 @@ import {
   recvExact,
   recvUntil,
   sendAll,
-  StreamSocket,
+  type StreamSocket,
 } from "./_stream.ts";
 import { indexOfBytes } from "./_bytes.ts";
 import { checkOptions, toBytes } from "./_validate.ts";
@@ -1090,17 +1091,6 @@ interface FrameState {
 }
 
 const frameStates = new WeakMap<StreamSocket, FrameState>();
-
-function checkSock(sock: unknown, action: string): StreamSocket {
-  if (!(sock instanceof StreamSocket)) {
-    throw new TypeError(
-      `Cannot ${action} as sock must be a StreamSocket from connect, accept or wrap: current value is ${
-        show(sock)
-      }`,
-    );
-  }
-  return sock;
-}
 
 /** Options for {@linkcode sendFrame}. */
 export interface SendFrameOptions extends FrameOptions, IoOptions {}
