@@ -288,3 +288,43 @@ Deno.test("recv() results stay intact after later receives", async () => {
   }
   assert.equal(at, data.length);
 });
+
+Deno.test("recvLine() decodes every line as TextDecoder does: invalid UTF-8, byte-order marks, short and long lines", async () => {
+  await using pair = await tcpPair();
+  const random = pseudoRandomBytes(200_000, 11);
+  const lines: Uint8Array[] = [];
+  let at = 0;
+  for (let i = 0; i < 400; i++) {
+    // Lengths on both sides of the short-line decoder's 256-byte cut-off.
+    const length = random[at]! % 4 === 0
+      ? 250 + (random[at + 1]! * 3)
+      : random[at + 1]! % 40;
+    const line = random.slice(at + 2, at + 2 + length).map((b) =>
+      b === 0x0a || b === 0x0d ? 0x41 : b
+    );
+    if (i % 7 === 0) lines.push(new Uint8Array([0xef, 0xbb, 0xbf, ...line]));
+    else lines.push(line);
+    at += 2 + length;
+  }
+  const wire: number[] = [];
+  lines.forEach((line, i) =>
+    wire.push(...line, ...(i % 3 === 0 ? [0x0d, 0x0a] : [0x0a]))
+  );
+  const bytes = new Uint8Array(wire);
+  const sending = (async () => {
+    for (
+      let sent = 0, step = 1;
+      sent < bytes.length;
+      step = (step * 7 + 3) % 997 + 1
+    ) {
+      await tcp.sendAll(pair.client, bytes.subarray(sent, sent + step));
+      sent += step;
+    }
+    await tcp.shutdown(pair.client);
+  })();
+  for (const line of lines) {
+    assert.equal(await tcp.recvLine(pair.peer), new TextDecoder().decode(line));
+  }
+  assert.equal(await tcp.recvLine(pair.peer), null);
+  await sending;
+});
