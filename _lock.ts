@@ -14,9 +14,16 @@ interface Waiter {
  * no promise and no async step:
  *
  * ```ts
- * const wait = lock.acquire(deadline);
+ * import { Lock } from "./_lock.ts";
+ *
+ * const lock = new Lock();
+ * const wait = lock.acquire(null); // free: taken at once, null returned
  * if (wait !== null) await wait;
- * try { ... } finally { lock.release(); }
+ * try {
+ *   // ... write ...
+ * } finally {
+ *   lock.release();
+ * }
  * ```
  *
  * A waiter whose deadline fires leaves the queue; if its turn came in the
