@@ -42,6 +42,17 @@ const decoder = new TextDecoder();
 function noop(): void {}
 
 /**
+ * The first `n` bytes of a fresh read target, for the caller to own: the
+ * target itself when full, a view when mostly full, else a trimmed copy so
+ * a few bytes do not pin a large array.
+ */
+function trimmed(target: Uint8Array, n: number | null): Uint8Array | null {
+  if (n === null) return null;
+  if (n === target.length) return target;
+  return n >= target.length >> 1 ? target.subarray(0, n) : target.slice(0, n);
+}
+
+/**
  * The state behind a {@linkcode StreamSocket}: read buffer, the read and
  * write in flight, timeout and counters.
  */
@@ -242,6 +253,24 @@ class Core {
     }
     if (this.eof || this.readShut) return Promise.resolve(null);
     if (
+      this.pending === null && this.chunk > SMALL_READ && this.forever(options)
+    ) {
+      // The fast path for large reads with no deadline: straight into a new
+      // array the caller will own, one promise step on the read.
+      this.reading = true;
+      const target = new Uint8Array(Math.min(max, this.chunk));
+      this.startRead(target);
+      return this.pending!.then(
+        (n) => {
+          this.reading = false;
+          return trimmed(target, this.settled(n));
+        },
+        (err) => {
+          throw this.readFailed(err, "recv");
+        },
+      );
+    }
+    if (
       this.pending === null && this.chunk <= SMALL_READ && this.forever(options)
     ) {
       // The fast path: a small read with no deadline, one promise step on
@@ -291,12 +320,7 @@ class Core {
       }
       const target = new Uint8Array(Math.min(max, this.chunk));
       this.startRead(target);
-      const n = await this.wait(deadline, "recv");
-      if (n === null) return null;
-      if (n === target.length) return target;
-      return n >= target.length >> 1
-        ? target.subarray(0, n)
-        : target.slice(0, n);
+      return trimmed(target, await this.wait(deadline, "recv"));
     } finally {
       this.reading = false;
       deadline?.dispose();
