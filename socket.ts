@@ -1719,11 +1719,13 @@ export class Socket implements AsyncDisposable {
 
   /**
    * The socket's own address, as Python's `getsockname`. Before Deno
-   * creates a stream socket this is the address given to `bind`, so a port
-   * of `0` reads as `0` until `listen`; an unbound socket reads as
-   * `["0.0.0.0", 0]` (`""` for `AF_UNIX`).
+   * creates a stream socket this is the address given to `bind`; an unbound
+   * socket reads as `["0.0.0.0", 0]` (`""` for `AF_UNIX`). A stream socket
+   * bound to port 0 has no port until `listen` (Deno binds then), so asking
+   * before that throws rather than answer `0`.
    *
    * @returns The address.
+   * @throws {Deno.errors.NotSupported} For a stream socket bound to port 0 that is not listening yet.
    *
    * @example The port chosen for port 0
    * ```ts
@@ -1754,6 +1756,14 @@ export class Socket implements AsyncDisposable {
     const bound = this.#bound;
     if (typeof bound === "string") return bound;
     if (this.#family === AF_UNIX) return "";
+    if (bound !== null && bound.port === 0) {
+      // Python would give the port the system chose at bind; Deno chooses
+      // it at listen, so there is no true answer yet. Say so, never 0.
+      throw notSupported(
+        "getsockname",
+        "a stream socket bound to port 0 gets its port when listen() creates it (Deno binds at listen); call listen() first",
+      );
+    }
     const v6 = this.#family === AF_INET6;
     const host = bound?.host ?? (v6 ? "::" : "0.0.0.0");
     const port = bound?.port ?? 0;
