@@ -32,6 +32,8 @@ interface Waiter {
 export class Lock {
   #held = false;
   #waiters: Waiter[] = [];
+  #until: Promise<unknown> | null = null;
+  #settling: Promise<unknown> | null = null;
 
   /** Whether someone holds the lock. */
   get held(): boolean {
@@ -67,8 +69,36 @@ export class Lock {
     }
   }
 
-  /** Gives the lock to the next waiter still waiting, or frees it. */
+  /**
+   * Keeps the lock held past the holder's next {@linkcode Lock.release}
+   * until `work` settles: a write abandoned by its deadline goes on, and no
+   * later write may overtake its bytes.
+   */
+  holdUntil(work: Promise<unknown>): void {
+    this.#until = work;
+  }
+
+  /** What a holder left running (see {@linkcode Lock.holdUntil}), until it settles; `close` waits for it. */
+  get settling(): Promise<unknown> | null {
+    return this.#settling;
+  }
+
+  /**
+   * Gives the lock to the next waiter still waiting, or frees it; after
+   * {@linkcode Lock.holdUntil}, only once that work has settled.
+   */
   release(): void {
+    const until = this.#until;
+    if (until === null) return this.#handOn();
+    this.#until = null;
+    const settling = until.then(() => {
+      if (this.#settling === settling) this.#settling = null;
+      this.#handOn();
+    });
+    this.#settling = settling;
+  }
+
+  #handOn(): void {
     for (;;) {
       const next = this.#waiters.shift();
       if (next === undefined) {

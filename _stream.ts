@@ -82,7 +82,6 @@ class Core {
   bytesWritten = 0;
   closing: Promise<void> | null = null;
   readonly writeLock = new Lock();
-  pendingWrite: Promise<unknown> | null = null;
 
   constructor(conn: Deno.Conn) {
     this.conn = conn;
@@ -170,8 +169,7 @@ class Core {
         throw err;
       }
       this.pending = null;
-      if (this.closing !== null) throw closedError(`${op} from ${this.peer()}`);
-      throw ioError(`${op} from ${this.peer()}`, err);
+      throw this.failure(`${op} from ${this.peer()}`, err);
     }
     return this.settled(n);
   }
@@ -180,8 +178,15 @@ class Core {
   readFailed(err: unknown, op: string): Error {
     this.reading = false;
     this.pending = null;
-    if (this.closing !== null) return closedError(`${op} from ${this.peer()}`);
-    return ioError(`${op} from ${this.peer()}`, err);
+    return this.failure(`${op} from ${this.peer()}`, err);
+  }
+
+  /**
+   * The error for an I/O failure: "the socket is closed" when our own close
+   * caused it, else the failure with the action and address added.
+   */
+  failure(action: string, err: unknown): Error {
+    return this.closing !== null ? closedError(action) : ioError(action, err);
   }
 
   /** Books the read in flight as done with `n` bytes (null: end of stream); returns `n`. */
@@ -643,10 +648,7 @@ class Core {
         },
         (err) => {
           this.writeLock.release();
-          if (this.closing !== null) {
-            throw closedError(`${op} to ${this.peer()}`);
-          }
-          throw ioError(`${op} to ${this.peer()}`, err);
+          throw this.failure(`${op} to ${this.peer()}`, err);
         },
       );
     }
@@ -693,18 +695,15 @@ class Core {
           if (deadline !== null && deadline.caused(err)) {
             // The write goes on; keep the lock until it settles so no later
             // write can overtake its bytes.
-            this.pendingWrite = write.then(
+            this.writeLock.holdUntil(write.then(
               (n) => {
                 this.bytesWritten += n;
               },
               noop,
-            );
+            ));
             throw err;
           }
-          if (this.closing !== null) {
-            throw closedError(`${op} to ${this.peer()}`);
-          }
-          throw ioError(`${op} to ${this.peer()}`, err);
+          throw this.failure(`${op} to ${this.peer()}`, err);
         }
         sent += n;
         this.bytesWritten += n;
@@ -712,17 +711,7 @@ class Core {
       return sent;
     } finally {
       deadline?.dispose();
-      if (locked) {
-        const pendingWrite = this.pendingWrite;
-        if (pendingWrite !== null) {
-          pendingWrite.then(() => {
-            if (this.pendingWrite === pendingWrite) this.pendingWrite = null;
-            this.writeLock.release();
-          });
-        } else {
-          this.writeLock.release();
-        }
-      }
+      if (locked) this.writeLock.release();
     }
   }
 
@@ -734,8 +723,7 @@ class Core {
     try {
       await this.conn.closeWrite();
     } catch (err) {
-      if (this.closing !== null) throw closedError(`shutdown ${this.peer()}`);
-      throw ioError(`shutdown ${this.peer()}`, err);
+      throw this.failure(`shutdown ${this.peer()}`, err);
     } finally {
       this.writeLock.release();
     }
@@ -750,7 +738,9 @@ class Core {
     }
     const settling: Promise<unknown>[] = [];
     if (this.pending !== null) settling.push(this.pending.catch(noop));
-    if (this.pendingWrite !== null) settling.push(this.pendingWrite);
+    if (this.writeLock.settling !== null) {
+      settling.push(this.writeLock.settling);
+    }
     this.buf = EMPTY;
     this.start = 0;
     this.end = 0;
@@ -1303,11 +1293,10 @@ export function sendAll(
     checkOptions(options, () => `sendAll to ${c.peer()}`);
     c.checkWritable("sendAll");
     if (bytes.length === 0) return Promise.resolve();
+    // Resolves with the count, which a Promise<void> caller never sees.
     return c.write(bytes, true, options, "sendAll") as Promise<
       unknown
-    > as Promise<
-      void
-    >;
+    > as Promise<void>;
   } catch (err) {
     return Promise.reject(err);
   }

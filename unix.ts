@@ -537,7 +537,6 @@ class DatagramState {
   // Deno refuses two operations at once on one Unix datagram socket, so
   // sends take turns, and a receive starts only between sends.
   readonly lock = new Lock();
-  pendingSend: Promise<unknown> | null = null;
   closing: Promise<void> | null = null;
   bytesRead = 0;
   bytesWritten = 0;
@@ -632,9 +631,9 @@ class DatagramState {
       } catch (err) {
         if (deadline !== null && deadline.caused(err)) {
           // The send goes on; later operations wait for it.
-          this.pendingSend = send.then((n) => {
+          this.lock.holdUntil(send.then((n) => {
             this.bytesWritten += n;
-          }, noop);
+          }, noop));
           throw err;
         }
         if (this.closing !== null) throw closedError(action());
@@ -649,17 +648,7 @@ class DatagramState {
       }
     } finally {
       deadline?.dispose();
-      if (locked) {
-        const pendingSend = this.pendingSend;
-        if (pendingSend !== null) {
-          pendingSend.then(() => {
-            if (this.pendingSend === pendingSend) this.pendingSend = null;
-            this.lock.release();
-          });
-        } else {
-          this.lock.release();
-        }
-      }
+      if (locked) this.lock.release();
     }
   }
 
@@ -672,7 +661,7 @@ class DatagramState {
     }
     const settling: Promise<unknown>[] = [];
     if (this.pending !== null) settling.push(this.pending.catch(noop));
-    if (this.pendingSend !== null) settling.push(this.pendingSend);
+    if (this.lock.settling !== null) settling.push(this.lock.settling);
     this.closing = Promise.all(settling).then(() =>
       removeIfOurs(this.path, this.id)
     );

@@ -131,3 +131,30 @@ Deno.test("Lock frees itself when every waiter was cancelled", async () => {
   assert.equal(lock.acquire(null), null);
   lock.release();
 });
+
+Deno.test("Lock.holdUntil() keeps the lock past release() until the work settles, then hands it on", async () => {
+  const lock = new Lock();
+  assert.equal(lock.acquire(null), null);
+  let finish!: () => void;
+  const work = new Promise<void>((resolve) => finish = resolve);
+  lock.holdUntil(work);
+  const next = lock.acquire(null);
+  assert.ok(next !== null);
+  lock.release();
+  assert.equal(lock.held, true);
+  assert.ok(lock.settling !== null);
+  let served = false;
+  next.then(() => served = true);
+  await tick();
+  assert.equal(served, false);
+  finish();
+  await next;
+  assert.equal(served, true);
+  assert.equal(lock.settling, null);
+  lock.release();
+  assert.equal(lock.held, false);
+  // The hold applies once: the next release frees the lock at once.
+  assert.equal(lock.acquire(null), null);
+  lock.release();
+  assert.equal(lock.held, false);
+});
