@@ -1,21 +1,35 @@
 // Copyright 2026 the socketkit authors. MIT license.
-// The stream primitives, shared by TCP and Unix stream sockets.
-// tcp.ts and unix.ts re-export what they need from here.
+// The stream socket, shared by TCP, Unix and TLS connections: one receive
+// loop that runs a decoder (_decoders.ts) over the read buffer
+// (_read_buffer.ts), with the read in flight kept across deadlines
+// (_in_flight.ts), and the write side (_writer.ts). tcp.ts and unix.ts
+// re-export what they need from here; servers are in _accept.ts.
 
-import { Buffer } from "node:buffer";
 import { formatAddr } from "./_addr.ts";
-import { closedError, ioError, show } from "./_errors.ts";
-import { indexOfBytes } from "./_bytes.ts";
-import { Lock } from "./_lock.ts";
 import {
-  type Deadline,
+  BytesDecoder,
+  type Decoder,
+  ExactDecoder,
+  LineDecoder,
+  MAX_MESSAGE_BYTES,
+  MORE,
+  UntilDecoder,
+} from "./_decoders.ts";
+import { closedError, ioError, show } from "./_errors.ts";
+import { InFlight } from "./_in_flight.ts";
+import { ReadBuffer } from "./_read_buffer.ts";
+import {
+  Deadline,
   deadlineFor,
   type IoOptions,
   validateTimeout,
 } from "./_timeout.ts";
 import { checkCount, checkOptions, toBytes } from "./_validate.ts";
+import { Writer, type WriterHost } from "./_writer.ts";
+import { closeServer, serverOf, StreamServer } from "./_accept.ts";
 
 export type { IoOptions } from "./_timeout.ts";
+export { accept, type AcceptOptions, StreamServer } from "./_accept.ts";
 
 /** Bytes, or a string sent as UTF-8. */
 export type Data = Uint8Array | string;
@@ -25,63 +39,36 @@ export const DEFAULT_RECV_BYTES = 65_536;
 /** The default limit of {@linkcode recvLine} and {@linkcode recvUntil}: 64 KiB. */
 export const DEFAULT_MAX_LINE_BYTES = 65_536;
 
-const MIN_CHUNK = 1_024;
-const INITIAL_CHUNK = 1_024;
-const MAX_CHUNK = 65_536;
-/** recv() reads up to this size through the reused buffer; larger ones into their own array. */
-const SMALL_READ = 4_096;
-/** Reads of at least this size are handed over without a copy. */
-const HANDOVER_BYTES = 65_536;
-/** Lines up to this many bytes are decoded through a Buffer view (see Core.decode). */
-const SHORT_LINE = 256;
+/** The most bytes one read asks for ahead of a long message; the buffer grows as they come. */
+const MAX_READ_AHEAD = 4 << 20;
+/** How long close() waits for queued bytes to go out when the socket has no timeout. */
+const CLOSE_LINGER_MS = 10_000;
 const EMPTY = new Uint8Array(0);
-const NO_TEXT = Buffer.alloc(0);
-const LF = new Uint8Array([0x0a]);
-const decoder = new TextDecoder();
-
-function noop(): void {}
 
 /**
- * The first `n` bytes of a fresh read target, for the caller to own: the
- * target itself when full, a view when mostly full, else a trimmed copy so
- * a few bytes do not pin a large array.
+ * The state behind a {@linkcode StreamSocket}: the read buffer, the read
+ * in flight, the write side, the timeout and the counters.
  */
-function trimmed(target: Uint8Array, n: number | null): Uint8Array | null {
-  if (n === null) return null;
-  if (n === target.length) return target;
-  return n >= target.length >> 1 ? target.subarray(0, n) : target.slice(0, n);
-}
-
-/**
- * The state behind a {@linkcode StreamSocket}: read buffer, the read and
- * write in flight, timeout and counters.
- */
-class Core {
+class Core implements WriterHost {
   readonly conn: Deno.Conn;
   readonly localAddr: Deno.Addr;
   readonly remoteAddr: Deno.Addr;
-  // Buffered, unread bytes are buf[start, end).
-  buf: Uint8Array = EMPTY;
-  start = 0;
-  end = 0;
-  // The read in flight, owned by the handle until someone takes its bytes.
-  pending: Promise<number | null> | null = null;
-  pendingTarget: Uint8Array = EMPTY;
-  filledView: Uint8Array = EMPTY;
-  filledOf: Uint8Array = EMPTY;
-  // A Buffer view of `textOf` (the buffer), for decode().
-  text: Buffer = NO_TEXT;
-  textOf: Uint8Array = EMPTY;
-  chunk = INITIAL_CHUNK;
+  readonly rb = new ReadBuffer();
+  /** The read in flight, owned by the handle until someone takes its bytes. */
+  readonly reads = new InFlight<number | null>();
+  /** The array the read in flight fills. */
+  readTarget: Uint8Array = EMPTY;
+  #want = 0;
   eof = false;
   readShut = false;
+  /** Whether a receive owns the read side (from its first step to its last). */
   reading = false;
   broken: Error | null = null;
   timeout: number | null = null;
   bytesRead = 0;
-  bytesWritten = 0;
   closing: Promise<void> | null = null;
-  readonly writeLock = new Lock();
+  readonly writer: Writer = new Writer(this);
+  #line: LineDecoder | null = null;
 
   constructor(conn: Deno.Conn) {
     this.conn = conn;
@@ -93,7 +80,7 @@ class Core {
     return formatAddr(this.remoteAddr);
   }
 
-  /** Throws when the handle cannot read at all. */
+  /** Throws when a receive cannot start now. */
   checkReadable(op: string): void {
     if (this.closing !== null) throw closedError(`${op} from ${this.peer()}`);
     if (this.broken !== null) throw this.broken;
@@ -104,11 +91,7 @@ class Core {
     }
   }
 
-  /**
-   * Whether an operation with `options` can wait for ever: no timeout of
-   * its own or of the handle, and no signal. Such an operation has no
-   * deadline and takes the fast paths.
-   */
+  /** Whether an operation with `options` has no deadline at all. */
   forever(options: IoOptions): boolean {
     return options.signal === undefined &&
       (options.timeout === undefined
@@ -116,69 +99,54 @@ class Core {
         : options.timeout === null);
   }
 
+  /** Whether the stream has ended for receives (end of stream, or shut for reading). */
+  get ended(): boolean {
+    return this.eof || this.readShut;
+  }
+
   // ---- reading ----
 
-  /** Starts a read into the free tail of the buffer, with room for `want` bytes at least. */
-  readIntoBuffer(want: number): void {
-    const buffered = this.end - this.start;
-    const need = Math.max(want, this.chunk);
-    if (buffered === 0) {
-      this.start = 0;
-      this.end = 0;
-      if (this.buf.length < need || this.buf.length > 4 * need) {
-        this.buf = new Uint8Array(need);
-      }
-    } else if (this.buf.length - this.end < need) {
-      if (
-        this.buf.length - buffered >= need && buffered <= this.buf.length >> 1
-      ) {
-        this.buf.copyWithin(0, this.start, this.end);
-      } else {
-        const next = new Uint8Array(
-          Math.max(buffered + need, this.buf.length * 2),
-        );
-        next.set(this.buf.subarray(this.start, this.end));
-        this.buf = next;
-      }
-      this.start = 0;
-      this.end = buffered;
-    }
-    this.startRead(this.buf.subarray(this.end));
-  }
-
-  startRead(target: Uint8Array): void {
-    this.pendingTarget = target;
-    this.pending = this.conn.read(target);
-  }
+  readonly #startRead = (): Promise<number | null> => {
+    const target = this.rb.reserve(this.#want);
+    this.rb.reading = true;
+    this.readTarget = target;
+    return this.conn.read(target);
+  };
 
   /**
-   * Waits for the read in flight and returns its byte count, or null at end
-   * of stream. When the deadline fires first, the read stays in flight,
-   * owned by the handle, and the deadline's error is thrown.
+   * Waits for the read in flight (starting one with room for `want` bytes
+   * if there is none) and adds its bytes to the buffer; false at end of
+   * stream. A deadline that fires first leaves the read in flight.
    */
-  async wait(deadline: Deadline | null, op: string): Promise<number | null> {
-    const pending = this.pending!;
+  async fill(
+    deadline: Deadline | null,
+    want: number,
+    op: string,
+  ): Promise<boolean> {
+    // Before waiting for the peer, send the replies held for batching.
+    this.writer.flush();
+    this.#want = want < MAX_READ_AHEAD ? want : MAX_READ_AHEAD;
     let n: number | null;
     try {
-      n = deadline === null ? await pending : await deadline.race(pending);
+      n = await this.reads.run(this.#startRead, deadline);
     } catch (err) {
-      if (
-        deadline !== null && deadline.caused(err) && this.pending === pending
-      ) {
-        pending.catch(noop);
-        throw err;
-      }
-      this.pending = null;
+      if (deadline !== null && deadline.caused(err)) throw err;
+      this.rb.reading = false;
       throw this.failure(`${op} from ${this.peer()}`, err);
     }
     return this.settled(n);
   }
 
-  /** Ends a fast-path read that failed; returns the error to throw. */
-  readFailed(err: unknown, op: string): Error {
-    this.reading = false;
-    this.pending = null;
-    return this.failure(`${op} from ${this.peer()}`, err);
+  /** Books a finished read into the buffer; false at end of stream. */
+  settled(n: number | null): boolean {
+    this.rb.reading = false;
+    if (n === null) {
+      this.eof = true;
+      return false;
+    }
+    this.bytesRead += n;
+    this.rb.commit(this.readTarget, n);
+    return true;
   }
 
   /**
@@ -189,565 +157,213 @@ class Core {
     return this.closing !== null ? closedError(action) : ioError(action, err);
   }
 
-  /** Books the read in flight as done with `n` bytes (null: end of stream); returns `n`. */
-  settled(n: number | null): number | null {
-    this.pending = null;
-    if (n === null) {
-      this.eof = true;
-      return null;
-    }
-    this.bytesRead += n;
-    const size = this.pendingTarget.length;
-    if (n === size && this.chunk < MAX_CHUNK && size >= this.chunk) {
-      this.chunk *= 2;
-    } else if (n < this.chunk >> 3 && this.chunk > MIN_CHUNK) {
-      this.chunk >>= 1;
-    }
-    return n;
-  }
-
-  /** Reads more into the buffer (finishing a read left in flight first); false at end of stream. */
-  async fill(
-    deadline: Deadline | null,
-    want: number,
-    op: string,
-  ): Promise<boolean> {
-    if (this.pending === null) this.readIntoBuffer(want);
-    const target = this.pendingTarget;
-    return this.append(target, await this.wait(deadline, op));
-  }
-
-  /** Adds the `n` bytes a read brought into `target` to the buffer; false at end of stream. */
-  append(target: Uint8Array, n: number | null): boolean {
-    if (n === null) return false;
-    if (target.buffer === this.buf.buffer) {
-      this.end += n;
-    } else {
-      // A direct read of recv() that timed out: the buffer was empty when it
-      // started and nothing could be added since, so adopt its bytes.
-      this.buf = target;
-      this.start = 0;
-      this.end = n;
-    }
-    return true;
-  }
-
-  /** Removes and returns the first `n` buffered bytes, as a copy the caller owns. */
-  take(n: number): Uint8Array {
-    const s = this.start;
-    if (
-      s === 0 && n === this.buf.length && n >= HANDOVER_BYTES &&
-      this.pending === null
-    ) {
-      const out = this.buf;
-      this.buf = EMPTY;
-      this.end = 0;
-      // The caller owns it now: drop the views recvLine keeps of it.
-      this.filledOf = this.filledView = this.textOf = EMPTY;
-      this.text = NO_TEXT;
-      return out;
-    }
-    this.start = s + n;
-    return this.buf.slice(s, s + n);
-  }
-
-  recv(max: number, options: IoOptions): Promise<Uint8Array | null> {
-    const buffered = this.end - this.start;
-    if (buffered > 0) {
-      return Promise.resolve(this.take(Math.min(max, buffered)));
-    }
-    if (this.eof || this.readShut) return Promise.resolve(null);
-    if (
-      this.pending === null && this.chunk > SMALL_READ && this.forever(options)
-    ) {
-      // The fast path for large reads with no deadline: straight into a new
-      // array the caller will own, one promise step on the read.
-      this.reading = true;
-      const target = new Uint8Array(Math.min(max, this.chunk));
-      this.startRead(target);
-      return this.pending!.then(
-        (n) => {
-          this.reading = false;
-          return trimmed(target, this.settled(n));
-        },
-        (err) => {
-          throw this.readFailed(err, "recv");
-        },
-      );
-    }
-    if (
-      this.pending === null && this.chunk <= SMALL_READ && this.forever(options)
-    ) {
-      // The fast path: a small read with no deadline, one promise step on
-      // the read rather than three async frames.
-      this.reading = true;
-      try {
-        this.readIntoBuffer(0);
-      } catch (err) {
-        this.reading = false;
-        throw err;
-      }
-      const target = this.pendingTarget;
-      return this.pending!.then(
-        (n) => {
-          this.reading = false;
-          if (!this.append(target, this.settled(n))) return null;
-          return this.take(Math.min(max, this.end - this.start));
-        },
-        (err) => {
-          throw this.readFailed(err, "recv");
-        },
-      );
-    }
-    return this.recvSlowly(max, options);
-  }
-
-  async recvSlowly(
-    max: number,
-    options: IoOptions,
-  ): Promise<Uint8Array | null> {
-    const deadline = deadlineFor(
-      options,
-      this.timeout,
-      () => `recv from ${this.peer()}`,
-    );
-    this.reading = true;
+  /**
+   * Runs `dec` until it yields a message: from the buffer at once when it
+   * holds one, else reading as needed under one deadline for the whole
+   * message. The receive owns the read side from its first step to its
+   * last, so a concurrent receive is `Busy`.
+   */
+  receive<T>(dec: Decoder<T>, options: IoOptions): Promise<T> {
+    let value: T | typeof MORE;
     try {
-      if (this.pending !== null) {
-        if (!(await this.fill(deadline, 0, "recv"))) return null;
-        return this.take(Math.min(max, this.end - this.start));
+      value = dec.decode(this.rb, this.ended);
+    } catch (err) {
+      return Promise.reject(this.decodeFailed(dec.op, err));
+    }
+    if (value !== MORE) return Promise.resolve(value);
+    let deadline: Deadline | null = null;
+    if (!this.forever(options)) {
+      try {
+        deadline = deadlineFor(
+          options,
+          this.timeout,
+          () => `${dec.op} from ${this.peer()}`,
+        );
+      } catch (err) {
+        return Promise.reject(err);
       }
-      if (this.chunk <= SMALL_READ) {
-        // Small reads: read into the reused buffer and copy out what came,
-        // one allocation per recv rather than a target and a trimmed copy.
-        if (!(await this.fill(deadline, 0, "recv"))) return null;
-        return this.take(Math.min(max, this.end - this.start));
+    }
+    this.reading = true;
+    return this.#loop(dec, deadline);
+  }
+
+  async #loop<T>(dec: Decoder<T>, deadline: Deadline | null): Promise<T> {
+    try {
+      for (;;) {
+        const more = await this.fill(deadline, dec.want(this.rb), dec.op);
+        let value: T | typeof MORE;
+        try {
+          value = dec.decode(this.rb, !more);
+        } catch (err) {
+          throw this.decodeFailed(dec.op, err);
+        }
+        if (value !== MORE) return value;
       }
-      const target = new Uint8Array(Math.min(max, this.chunk));
-      this.startRead(target);
-      return trimmed(target, await this.wait(deadline, "recv"));
     } finally {
       this.reading = false;
       deadline?.dispose();
     }
   }
 
-  /** Moves up to `target.length` buffered bytes into `target`. */
-  copyOut(target: Uint8Array): number {
-    const n = Math.min(target.length, this.end - this.start);
-    target.set(this.buf.subarray(this.start, this.start + n));
-    this.start += n;
-    return n;
+  /**
+   * A decoder failed: adds the operation and the peer to its reason. Any
+   * failure but an early end of stream leaves bytes that cannot be parsed,
+   * so the socket refuses later receives with an error that says why.
+   */
+  decodeFailed(op: string, err: unknown): Error {
+    if (!(err instanceof Error)) {
+      return ioError(`${op} from ${this.peer()}`, err);
+    }
+    const Err = err.constructor as ErrorConstructor;
+    const where = `Cannot ${op} from ${this.peer()}`;
+    if (!(err instanceof Deno.errors.UnexpectedEof)) {
+      this.broken = new Err(
+        `${where}: the connection is unusable since an earlier receive failed (${err.message})`,
+      );
+    }
+    return new Err(`${where}: ${err.message}`);
+  }
+
+  recvLine(maxBytes: number, options: IoOptions): Promise<string | null> {
+    return this.receive(
+      (this.#line ??= new LineDecoder()).reset(maxBytes),
+      options,
+    );
   }
 
   recvInto(target: Uint8Array, options: IoOptions): Promise<number | null> {
-    if (this.end > this.start) return Promise.resolve(this.copyOut(target));
-    if (this.eof || this.readShut) return Promise.resolve(null);
-    if (this.pending === null && this.forever(options)) {
+    if (this.rb.size > 0) return Promise.resolve(this.rb.copyOut(target));
+    if (this.ended) return Promise.resolve(null);
+    if (!this.reads.active && this.forever(options)) {
       // No deadline can leave this read in flight, so read straight into
-      // the caller's buffer, in one promise step.
+      // the caller's array: no copy.
       this.reading = true;
-      try {
-        this.startRead(target);
-      } catch (err) {
-        this.reading = false;
-        throw err;
-      }
-      return this.pending!.then(
+      this.writer.flush();
+      return this.reads.run(() => this.conn.read(target), null).then(
         (n) => {
           this.reading = false;
-          return this.settled(n);
+          if (n === null) this.eof = true;
+          else this.bytesRead += n;
+          return n;
         },
         (err) => {
-          throw this.readFailed(err, "recvInto");
-        },
-      );
-    }
-    return this.recvIntoSlowly(target, options);
-  }
-
-  async recvIntoSlowly(
-    target: Uint8Array,
-    options: IoOptions,
-  ): Promise<number | null> {
-    const deadline = deadlineFor(
-      options,
-      this.timeout,
-      () => `recvInto from ${this.peer()}`,
-    );
-    this.reading = true;
-    try {
-      if (deadline === null && this.pending === null) {
-        // No deadline can leave this read in flight, so read straight into
-        // the caller's buffer; otherwise read into ours and copy.
-        this.startRead(target);
-        return await this.wait(null, "recvInto");
-      }
-      if (!(await this.fill(deadline, 0, "recvInto"))) return null;
-      return this.copyOut(target);
-    } finally {
-      this.reading = false;
-      deadline?.dispose();
-    }
-  }
-
-  recvExact(n: number, options: IoOptions): Promise<Uint8Array> {
-    const buffered = this.end - this.start;
-    if (buffered >= n) return Promise.resolve(this.take(n));
-    if (this.eof || this.readShut) {
-      return Promise.reject(this.endedEarly(n));
-    }
-    if (this.pending === null && this.forever(options)) {
-      // The fast path: no deadline, so start the read here and take the
-      // bytes in one promise step when one read brings them all.
-      this.reading = true;
-      try {
-        this.readIntoBuffer(n - buffered);
-      } catch (err) {
-        this.reading = false;
-        throw err;
-      }
-      const target = this.pendingTarget;
-      return this.pending!.then(
-        (got) => {
           this.reading = false;
-          if (!this.append(target, this.settled(got))) {
-            throw this.endedEarly(n);
-          }
-          if (this.end - this.start >= n) return this.take(n);
-          return this.recvExactSlowly(n, null);
-        },
-        (err) => {
-          throw this.readFailed(err, "recvExact");
+          throw this.failure(`recvInto from ${this.peer()}`, err);
         },
       );
     }
-    return this.recvExactSlowly(
-      n,
-      deadlineFor(
-        options,
-        this.timeout,
-        () => `recvExact from ${this.peer()}`,
-      ),
-    );
-  }
-
-  endedEarly(n: number): Error {
-    return new Deno.errors.UnexpectedEof(
-      `Cannot recvExact from ${this.peer()}: the stream ended after ${
-        this.end - this.start
-      } of ${n} bytes`,
-    );
-  }
-
-  async recvExactSlowly(
-    n: number,
-    deadline: Deadline | null,
-  ): Promise<Uint8Array> {
-    this.reading = true;
-    try {
-      while (this.end - this.start < n) {
-        if (
-          this.eof || this.readShut ||
-          !(await this.fill(deadline, n - (this.end - this.start), "recvExact"))
-        ) {
-          throw this.endedEarly(n);
-        }
-      }
-      return this.take(n);
-    } finally {
-      this.reading = false;
-      deadline?.dispose();
-    }
-  }
-
-  /**
-   * Finds `delim` in the stream. Returns the index of the delimiter in the
-   * buffer, or -1 at end of stream (the unterminated rest stays buffered).
-   */
-  async scan(
-    delim: Uint8Array,
-    maxBytes: number,
-    options: IoOptions,
-    op: string,
-  ): Promise<number> {
-    // recvLine allows one byte more, for a "\r" before the "\n"; its
-    // messages name the limit the caller gave.
-    const limit = op === "recvLine" ? maxBytes - 1 : maxBytes;
-    let scanned = 0; // bytes after `start` known not to begin the delimiter
-    let deadline: Deadline | null = null;
-    let waited = false;
-    try {
-      for (;;) {
-        const found = indexOfBytes(
-          this.buf,
-          delim,
-          this.start + scanned,
-          this.end,
-        );
-        if (found >= 0) {
-          if (found - this.start > maxBytes) break;
-          return found;
-        }
-        const buffered = this.end - this.start;
-        if (buffered - delim.length + 1 > maxBytes) break;
-        // A line that fills its limit and the extra byte with something
-        // other than "\r" is too long already: fail now, not at the newline.
-        if (
-          op === "recvLine" && buffered === maxBytes &&
-          this.buf[this.end - 1] !== 0x0d
-        ) break;
-        scanned = Math.max(0, buffered - delim.length + 1);
-        if (this.eof || this.readShut) return -1;
-        if (!waited) {
-          waited = true;
-          deadline = deadlineFor(
-            options,
-            this.timeout,
-            () => `${op} from ${this.peer()}`,
-          );
-          this.reading = true;
-        }
-        if (!(await this.fill(deadline, 0, op))) return -1;
-      }
-    } finally {
-      if (waited) {
-        this.reading = false;
-        deadline?.dispose();
-      }
-    }
-    this.overLimit(op, limit);
-  }
-
-  /**
-   * Marks the connection unusable after a line or record over its limit
-   * (the rest of the stream cannot be parsed any more) and throws.
-   */
-  overLimit(op: string, maxBytes: number): never {
-    const what = op === "recvLine" ? "line" : "record";
-    this.broken = new Deno.errors.InvalidData(
-      `Cannot ${op} from ${this.peer()}: the connection is unusable since a ${what} exceeded the limit of ${maxBytes} bytes`,
-    );
-    throw new Deno.errors.InvalidData(
-      `Cannot ${op} from ${this.peer()}: the ${what} exceeds the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
-    );
-  }
-
-  async recvUntil(
-    delim: Uint8Array,
-    maxBytes: number,
-    options: IoOptions,
-  ): Promise<Uint8Array | null> {
-    const found = await this.scan(delim, maxBytes, options, "recvUntil");
-    if (found < 0) {
-      const rest = this.end - this.start;
-      if (rest === 0) return null;
-      throw new Deno.errors.UnexpectedEof(
-        `Cannot recvUntil from ${this.peer()}: the stream ended after ${rest} bytes without the delimiter`,
-      );
-    }
-    const out = this.take(found - this.start);
-    this.start += delim.length;
-    return out;
-  }
-
-  /** `buf[0, end)`, kept across calls: many lines are taken between two reads. */
-  filled(): Uint8Array {
-    const view = this.filledView;
-    if (this.filledOf === this.buf && view.length === this.end) return view;
-    this.filledOf = this.buf;
-    return this.filledView = this.buf.subarray(0, this.end);
-  }
-
-  /**
-   * Decodes `buf[from, to)` as UTF-8, exactly as `TextDecoder` does. For
-   * short lines a Node `Buffer` view decodes in place about twice as fast
-   * (no view per call, no shared-memory check); from about 384 bytes on it
-   * is slower than `TextDecoder`, so long lines go there. It differs from
-   * `TextDecoder` only in keeping a leading byte order mark, so that case
-   * goes to `TextDecoder` too, which drops it.
-   */
-  decode(from: number, to: number): string {
-    const buf = this.buf;
-    if (to - from > SHORT_LINE || buf[from] === 0xef) {
-      return decoder.decode(buf.subarray(from, to));
-    }
-    if (this.textOf !== buf) {
-      this.textOf = buf;
-      this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
-    }
-    return this.text.toString("utf8", from, to);
-  }
-
-  /** Takes a whole line already buffered and within the limit; null if there is none. */
-  bufferedLine(maxBytes: number): string | null {
-    // Search only the filled part, not the stale tail of the buffer.
-    const nl = this.filled().indexOf(0x0a, this.start);
-    if (nl < 0) return null;
-    const stop = nl > this.start && this.buf[nl - 1] === 0x0d ? nl - 1 : nl;
-    if (stop - this.start > maxBytes) return null;
-    const line = this.decode(this.start, stop);
-    this.start = nl + 1;
-    return line;
-  }
-
-  async recvLine(maxBytes: number, options: IoOptions): Promise<string | null> {
-    // Allow one byte more for a "\r" before the "\n".
-    const found = await this.scan(LF, maxBytes + 1, options, "recvLine");
-    let stop: number;
-    let next: number;
-    if (found < 0) {
-      // End of stream: the unterminated rest is the last line, as it is.
-      if (this.end === this.start) return null;
-      stop = next = this.end;
-    } else {
-      stop = found > this.start && this.buf[found - 1] === 0x0d
-        ? found - 1
-        : found;
-      next = found + 1;
-    }
-    if (stop - this.start > maxBytes) this.overLimit("recvLine", maxBytes);
-    const line = this.decode(this.start, stop);
-    this.start = next;
-    return line;
+    return this.receive(new IntoDecoder(target), options);
   }
 
   // ---- writing ----
 
-  checkWritable(op: string): void {
-    if (this.closing !== null) throw closedError(`${op} to ${this.peer()}`);
+  action(op: string): string {
+    return `${op} to ${this.peer()}`;
   }
 
-  /** Writes `data`: once when `all` is false, else until every byte is written. */
+  writeOnce(data: Uint8Array): Promise<number> {
+    return this.conn.write(data);
+  }
+
+  holding(): boolean {
+    return this.rb.size > 0 && !this.reads.active;
+  }
+
   write(
     data: Uint8Array,
     all: boolean,
     options: IoOptions,
     op: string,
   ): Promise<number> {
-    if (!this.writeLock.held && this.forever(options)) {
-      // The fast path: no deadline and no queue, so one promise chain
-      // without an async frame, a timer or a closure for messages. A
-      // partial write of sendAll goes on in writeLoop, holding the lock.
-      this.writeLock.acquire(null);
-      let write: Promise<number>;
-      try {
-        write = this.conn.write(data);
-      } catch (err) {
-        this.writeLock.release();
-        return Promise.reject(err);
-      }
-      return write.then(
-        (n) => {
-          this.bytesWritten += n;
-          if (all && n < data.length) {
-            return this.writeLoop(data, true, null, op, n, true);
-          }
-          this.writeLock.release();
-          return n;
-        },
-        (err) => {
-          this.writeLock.release();
-          throw this.failure(`${op} to ${this.peer()}`, err);
-        },
-      );
-    }
-    return this.writeLoop(
-      data,
-      all,
-      deadlineFor(options, this.timeout, () => `${op} to ${this.peer()}`),
-      op,
-      0,
-      false,
+    const action = () => `${op} to ${this.peer()}`;
+    this.writer.check(
+      () =>
+        ioError(
+          action(),
+          new Deno.errors.BrokenPipe("the socket was shut down for writing"),
+        ),
+    );
+    if (this.forever(options)) return this.writer.send(data, all, null, op);
+    const deadline = deadlineFor(options, this.timeout, action)!;
+    return this.writer.send(data, all, deadline, op).finally(() =>
+      deadline.dispose()
     );
   }
 
-  /**
-   * Writes `data` from `sent` on under `deadline`, taking the write lock
-   * first unless `locked`; releases it when done.
-   */
-  async writeLoop(
-    data: Uint8Array,
-    all: boolean,
-    deadline: Deadline | null,
-    op: string,
-    sent: number,
-    locked: boolean,
-  ): Promise<number> {
+  async shutdown(
+    how: "read" | "write" | "both",
+    options: IoOptions,
+  ): Promise<void> {
+    const action = () => `shutdown ${this.peer()}`;
+    if (how !== "write") this.readShut = true;
+    if (how === "read" || this.writer.shutDown) return;
+    const deadline = deadlineFor(options, this.timeout, action);
     try {
-      if (!locked) {
-        const wait = this.writeLock.acquire(deadline);
-        if (wait !== null) await wait;
-        locked = true;
-        if (this.closing !== null) {
-          throw closedError(`${op} to ${this.peer()}`);
-        }
-      }
-      do {
-        // A deadline that fired as the last write finished stops the loop
-        // before it starts a write it would abandon at once.
-        if (deadline !== null && deadline.fired) await deadline.expired;
-        const write = this.conn.write(sent === 0 ? data : data.subarray(sent));
-        let n: number;
-        try {
-          n = deadline === null ? await write : await deadline.race(write);
-        } catch (err) {
-          if (deadline !== null && deadline.caused(err)) {
-            // The write goes on; keep the lock until it settles so no later
-            // write can overtake its bytes.
-            this.writeLock.holdUntil(write.then(
-              (n) => {
-                this.bytesWritten += n;
-              },
-              noop,
-            ));
-            throw err;
-          }
-          throw this.failure(`${op} to ${this.peer()}`, err);
-        }
-        sent += n;
-        this.bytesWritten += n;
-      } while (all && sent < data.length);
-      return sent;
+      await this.writer.drain(deadline);
     } finally {
       deadline?.dispose();
-      if (locked) this.writeLock.release();
     }
-  }
-
-  async shutdown(how: "read" | "write" | "both"): Promise<void> {
-    if (how !== "write") this.readShut = true;
-    if (how === "read") return;
-    const wait = this.writeLock.acquire(null);
-    if (wait !== null) await wait;
+    this.writer.checkFailure();
+    this.writer.shut();
     try {
       await this.conn.closeWrite();
     } catch (err) {
-      throw this.failure(`shutdown ${this.peer()}`, err);
-    } finally {
-      this.writeLock.release();
+      throw this.failure(action(), err);
     }
   }
 
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
+    this.closing = Promise.resolve().then(() => this.#close());
+    return this.closing;
+  }
+
+  async #close(): Promise<void> {
+    let lost: Error | null = null;
+    if (this.writer.owed) {
+      // Queued bytes go out first, as the kernel's would, for a while.
+      const ms = this.timeout ?? CLOSE_LINGER_MS;
+      const linger = new Deadline(ms, undefined, () => `close ${this.peer()}`);
+      try {
+        await this.writer.drain(linger);
+      } catch (err) {
+        lost = new Deno.errors.TimedOut(
+          `Cannot close ${this.peer()}: queued bytes were not all written within ${ms} ms, and were dropped`,
+          { cause: err },
+        );
+      } finally {
+        linger.dispose();
+      }
+    }
     try {
       this.conn.close();
     } catch {
       // Already closed underneath us (for example by the peer's reset).
     }
-    const settling: Promise<unknown>[] = [];
-    if (this.pending !== null) settling.push(this.pending.catch(noop));
-    if (this.writeLock.settling !== null) {
-      settling.push(this.writeLock.settling);
-    }
-    this.buf = EMPTY;
-    this.start = 0;
-    this.end = 0;
-    this.closing = settling.length === 0
-      ? Promise.resolve()
-      : Promise.all(settling).then(noop);
-    return this.closing;
+    const unreported = this.writer.close();
+    this.rb.drop();
+    await Promise.all([this.reads.settled(), this.writer.drain(null)]);
+    if (unreported !== null) throw unreported;
+    if (lost !== null) throw lost;
+  }
+}
+
+/** Up to `target.length` bytes into `target`: recvInto with a deadline. */
+class IntoDecoder implements Decoder<number | null> {
+  readonly op = "recvInto";
+  readonly target: Uint8Array;
+
+  constructor(target: Uint8Array) {
+    this.target = target;
+  }
+
+  decode(rb: ReadBuffer, eof: boolean): number | null | typeof MORE {
+    if (rb.size > 0) return rb.copyOut(this.target);
+    return eof ? null : MORE;
+  }
+
+  want(): number {
+    return 0;
   }
 }
 
@@ -818,7 +434,7 @@ export class StreamSocket<A extends Deno.Addr = Deno.Addr>
 
   /** Bytes written to the peer so far. */
   get bytesWritten(): number {
-    return this.#core.bytesWritten;
+    return this.#core.writer.written;
   }
 
   /** The default timeout in milliseconds (`null`: wait for ever; `0`: non-blocking). */
@@ -941,7 +557,7 @@ export function recv(
     checkCount(max, "max", "recv", 1);
     checkOptions(options, () => `recv from ${c.peer()}`);
     c.checkReadable("recv");
-    return c.recv(max, options);
+    return c.receive(new BytesDecoder(max), options);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -1053,9 +669,10 @@ export function recvExact(
     const c = core(sock, "recvExact");
     checkCount(n, "n", "recvExact", 0);
     checkOptions(options, () => `recvExact from ${c.peer()}`);
+    checkSize(n, "n", "recvExact");
     c.checkReadable("recvExact");
     if (n === 0) return Promise.resolve(new Uint8Array(0));
-    return c.recvExact(n, options);
+    return c.receive(new ExactDecoder(n), options);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -1130,7 +747,7 @@ export function recvUntil(
     checkOptions(options, () => `recvUntil from ${c.peer()}`);
     const maxBytes = checkMaxBytes(options, "recvUntil");
     c.checkReadable("recvUntil");
-    return c.recvUntil(delim, maxBytes, options);
+    return c.receive(new UntilDecoder(delim, maxBytes), options);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -1189,9 +806,6 @@ export function recvLine(
     checkOptions(options, () => `recvLine from ${c.peer()}`);
     const maxBytes = checkMaxBytes(options, "recvLine");
     c.checkReadable("recvLine");
-    // Fast path: a whole line is buffered, so no async machinery is needed.
-    const line = c.bufferedLine(maxBytes);
-    if (line !== null) return Promise.resolve(line);
     return c.recvLine(maxBytes, options);
   } catch (err) {
     return Promise.reject(err);
@@ -1238,7 +852,7 @@ export function send(
     const c = core(sock, "send");
     const bytes = toBytes(data, "send");
     checkOptions(options, () => `send to ${c.peer()}`);
-    c.checkWritable("send");
+    if (c.closing !== null) throw closedError(`send to ${c.peer()}`);
     if (bytes.length === 0) return Promise.resolve(0);
     return c.write(bytes, false, options, "send");
   } catch (err) {
@@ -1291,7 +905,7 @@ export function sendAll(
     const c = core(sock, "sendAll");
     const bytes = toBytes(data, "sendAll");
     checkOptions(options, () => `sendAll to ${c.peer()}`);
-    c.checkWritable("sendAll");
+    if (c.closing !== null) throw closedError(`sendAll to ${c.peer()}`);
     if (bytes.length === 0) return Promise.resolve();
     // Resolves with the count, which a Promise<void> caller never sees.
     return c.write(bytes, true, options, "sendAll") as Promise<
@@ -1306,6 +920,12 @@ export function sendAll(
 export type ShutdownHow = "read" | "write" | "both";
 
 /**
+ * Options for {@linkcode shutdown}: how long to wait for the queued bytes
+ * to go out before the end of stream is sent.
+ */
+export interface ShutdownOptions extends IoOptions {}
+
+/**
  * Half-closes the connection. `"write"` (the default, as `SHUT_WR`) sends
  * end of stream to the peer after every queued write, while receiving goes
  * on; `"read"` makes later receives return end of stream (Deno offers no
@@ -1315,7 +935,10 @@ export type ShutdownHow = "read" | "write" | "both";
  *
  * @param sock The socket.
  * @param how Which direction to close.
+ * @param options Timeout and abort signal for the wait for queued bytes:
+ * when it fires, nothing is shut and the queued bytes still go out.
  * @throws {TypeError} If `how` is not "read", "write" or "both".
+ * @throws {Deno.errors.TimedOut} If the queued bytes are not written in time.
  *
  * @example Tell the peer you are done, then read its answer
  * ```ts
@@ -1339,6 +962,7 @@ export type ShutdownHow = "read" | "write" | "both";
 export async function shutdown(
   sock: StreamSocket,
   how: ShutdownHow = "write",
+  options: ShutdownOptions = {},
 ): Promise<void> {
   const c = core(sock, "shutdown");
   if (how !== "read" && how !== "write" && how !== "both") {
@@ -1348,8 +972,9 @@ export async function shutdown(
       }`,
     );
   }
-  c.checkWritable("shutdown");
-  await c.shutdown(how);
+  checkOptions(options, () => `shutdown ${c.peer()}`);
+  if (c.closing !== null) throw closedError(`shutdown ${c.peer()}`);
+  await c.shutdown(how, options);
 }
 
 /**
@@ -1420,216 +1045,6 @@ export function setBlocking(
   setTimeout(sock, flag ? null : 0);
 }
 
-// ---- servers ----
-
-/** The state behind a {@linkcode StreamServer}. */
-interface ServerState {
-  readonly listener: Deno.Listener;
-  readonly addr: Deno.Addr;
-  pending: Promise<Deno.Conn> | null;
-  accepting: boolean;
-  timeout: number | null;
-  closing: Promise<void> | null;
-  readonly onClose: (() => void | Promise<void>) | undefined;
-}
-
-let serverOf: (server: StreamServer) => ServerState;
-
-/**
- * A listening stream socket (TCP or Unix), made by `listen`. Pass it to
- * {@linkcode accept}, or iterate it with `for await` to accept each
- * connection in turn until it is closed.
- *
- * Closing it (with {@linkcode close} or `await using`) waits for the accept
- * in flight to settle, so the port or path can be bound again as soon as
- * the close resolves.
- *
- * @typeParam A The address type.
- *
- * @example Accept connections in a loop
- * ```ts
- * import { tcp } from "@socketkit/socket";
- * import assert from "node:assert/strict";
- *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
- * const client = await tcp.connect(server.addr);
- * for await (const conn of server) {
- *   assert.equal(conn.localAddr.port, server.addr.port);
- *   await tcp.close(conn);
- *   break;
- * }
- * await tcp.close(client);
- * ```
- */
-export class StreamServer<A extends Deno.Addr = Deno.Addr>
-  implements AsyncDisposable, AsyncIterable<StreamSocket<A>> {
-  readonly #state: ServerState;
-
-  /**
-   * Adopts a `Deno.Listener`. Use `listen` rather than this.
-   *
-   * @param listener The listener; the server owns it from now on.
-   * @param onClose Called once the listener is closed (unix.ts removes its socket file).
-   */
-  constructor(
-    listener: Deno.Listener<Deno.Conn<A>, A>,
-    onClose?: () => void | Promise<void>,
-  ) {
-    this.#state = {
-      listener: listener as unknown as Deno.Listener,
-      addr: listener.addr,
-      pending: null,
-      accepting: false,
-      timeout: null,
-      closing: null,
-      onClose,
-    };
-  }
-
-  static {
-    serverOf = (server) => server.#state;
-  }
-
-  /** The address the server listens on (with the real port when 0 was asked). */
-  get addr(): A {
-    return this.#state.addr as A;
-  }
-
-  /** The underlying Deno listener. */
-  get listener(): Deno.Listener<Deno.Conn<A>, A> {
-    return this.#state.listener as unknown as Deno.Listener<Deno.Conn<A>, A>;
-  }
-
-  /** The default accept timeout in milliseconds, or `null`. */
-  get timeout(): number | null {
-    return this.#state.timeout;
-  }
-
-  /** Whether {@linkcode close} was called. */
-  get closed(): boolean {
-    return this.#state.closing !== null;
-  }
-
-  /** Accepts connections until the server is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<StreamSocket<A>> {
-    while (this.#state.closing === null) {
-      try {
-        yield await accept(this, { timeout: null });
-      } catch (err) {
-        if (this.#state.closing !== null) return;
-        throw err;
-      }
-    }
-  }
-
-  /** Closes the server; same as {@linkcode close}. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return closeServer(this.#state);
-  }
-}
-
-/** Options for {@linkcode accept}. */
-export interface AcceptOptions extends IoOptions {}
-
-/**
- * Waits for the next connection.
- *
- * An accept that times out or is aborted stays in flight, owned by the
- * server, and the next call gets the connection it brings.
- *
- * Requires `allow-net` permission.
- *
- * @param server The listening server.
- * @param options Timeout and abort signal.
- * @returns The connected socket.
- * @throws {Deno.errors.TimedOut} If no connection arrives in time.
- * @throws {Deno.errors.BadResource} If the server is closed.
- *
- * @example Accept one connection
- * ```ts
- * import { tcp } from "@socketkit/socket";
- * import assert from "node:assert/strict";
- *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
- * const accepted = tcp.accept(server, { timeout: 5_000 });
- * await using client = await tcp.connect(server.addr);
- * await using conn = await accepted;
- * assert.equal(conn.remoteAddr.port, client.localAddr.port);
- * ```
- *
- * @tags allow-net
- */
-export async function accept<A extends Deno.Addr>(
-  server: StreamServer<A>,
-  options: AcceptOptions = {},
-): Promise<StreamSocket<A>> {
-  if (!(server instanceof StreamServer)) {
-    throw new TypeError(
-      `Cannot accept as server must be a StreamServer from listen: current value is ${
-        show(server)
-      }`,
-    );
-  }
-  const s = serverOf(server);
-  const where = () => `accept on ${formatAddr(s.addr)}`;
-  checkOptions(options, where);
-  if (s.closing !== null) throw closedError(where());
-  if (s.accepting) {
-    throw new Deno.errors.Busy(
-      `Cannot ${where()}: another accept is in progress`,
-    );
-  }
-  const deadline = deadlineFor(options, s.timeout, where);
-  s.accepting = true;
-  const pending = s.pending ??= s.listener.accept();
-  try {
-    const conn = deadline === null
-      ? await pending
-      : await deadline.race(pending);
-    s.pending = null;
-    if (s.closing !== null) {
-      // The connection came as the server closed; closeServer closes it.
-      throw closedError(where());
-    }
-    return new StreamSocket(conn as Deno.Conn<A>);
-  } catch (err) {
-    if (deadline !== null && deadline.caused(err) && s.pending === pending) {
-      pending.catch(noop);
-      throw err;
-    }
-    s.pending = null;
-    if (s.closing !== null) throw closedError(where());
-    throw ioError(where(), err);
-  } finally {
-    s.accepting = false;
-    deadline?.dispose();
-  }
-}
-
-function closeServer(s: ServerState): Promise<void> {
-  if (s.closing !== null) return s.closing;
-  try {
-    s.listener.close();
-  } catch {
-    // Already closed.
-  }
-  const pending = s.pending;
-  s.closing = (async () => {
-    if (pending !== null) {
-      // A connection that arrived as we closed is closed too.
-      await pending.then((conn) => {
-        try {
-          conn.close();
-        } catch {
-          // Already closed.
-        }
-      }, noop);
-    }
-    await s.onClose?.();
-  })();
-  return s.closing;
-}
-
 /**
  * Closes a socket or a server. Idempotent: later calls resolve as the
  * first. Resolves once the read, write or accept in flight has settled, so
@@ -1668,19 +1083,34 @@ export function connOf(sock: StreamSocket, action: string): Deno.Conn {
 }
 
 /**
- * A view of the bytes buffered and not yet received, valid until the next
- * operation on the socket; empty when the socket cannot be read now. With
- * {@linkcode consumeBuffered} it lets sibling modules (framing.ts) parse
- * what is already buffered without a promise or a copy.
+ * Runs a decoder on a stream socket's receive loop, for sibling modules
+ * (framing.ts): checks that a receive may start, then resolves to the
+ * decoder's message with the socket's timeout semantics.
  */
-export function peekBuffered(sock: StreamSocket): Uint8Array {
-  const c = core(sock, "peekBuffered");
-  if (c.reading || c.closing !== null || c.broken !== null) return EMPTY;
-  return c.buf.subarray(c.start, c.end);
+export function receive<T>(
+  sock: StreamSocket,
+  decoder: Decoder<T>,
+  options: IoOptions,
+): Promise<T> {
+  try {
+    const c = core(sock, decoder.op);
+    checkOptions(options, () => `${decoder.op} from ${c.peer()}`);
+    c.checkReadable(decoder.op);
+    return c.receive(decoder, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
-/** Drops the first `n` bytes seen with {@linkcode peekBuffered}. */
-export function consumeBuffered(sock: StreamSocket, n: number): void {
-  const c = core(sock, "consumeBuffered");
-  c.start = Math.min(c.start + n, c.end);
+/**
+ * Checks a byte count that must fit in one array.
+ *
+ * @throws {RangeError} If it is over {@linkcode MAX_MESSAGE_BYTES}.
+ */
+function checkSize(n: number, name: string, action: string): void {
+  if (n > MAX_MESSAGE_BYTES) {
+    throw new RangeError(
+      `Cannot ${action} as ${name} must be at most ${MAX_MESSAGE_BYTES} (4 GiB): current value is ${n}`,
+    );
+  }
 }

@@ -72,11 +72,23 @@ export function readable(
       }`,
     );
   }
+  // Cancelling aborts the receive in flight: its read stays with the
+  // socket, and the bytes it brings go to the next receive.
+  const cancelled = new AbortController();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const data = await recv(sock, chunkBytes);
+      let data: Uint8Array | null;
+      try {
+        data = await recv(sock, chunkBytes, { signal: cancelled.signal });
+      } catch (err) {
+        if (cancelled.signal.aborted) return;
+        throw err;
+      }
       if (data === null) controller.close();
       else controller.enqueue(data);
+    },
+    cancel(reason) {
+      cancelled.abort(reason ?? new DOMException("cancelled", "AbortError"));
     },
   }, { highWaterMark: 0 });
 }

@@ -48,22 +48,26 @@
  * @module
  */
 
-import { formatAddr } from "./_addr.ts";
 import { show } from "./_errors.ts";
 import {
   checkSock,
-  consumeBuffered,
   type Data,
   type IoOptions,
-  peekBuffered,
-  recv,
-  recvExact,
-  recvUntil,
+  receive,
   sendAll,
   type StreamSocket,
 } from "./_stream.ts";
 import { indexOfBytes } from "./_bytes.ts";
-import { checkOptions, toBytes } from "./_validate.ts";
+import {
+  type Decoder,
+  FrameDecoder as FrameDecoding,
+  type HeaderSpec,
+  MORE,
+  readHeader,
+  UntilDecoder,
+} from "./_decoders.ts";
+import { ReadBuffer } from "./_read_buffer.ts";
+import { toBytes } from "./_validate.ts";
 
 export type { Data, IoOptions, StreamSocket } from "./_stream.ts";
 
@@ -171,19 +175,10 @@ export interface DelimitedOptions {
 
 // ---- internals ----
 
-const EMPTY = new Uint8Array(0);
-const TEXT_HEADER_REGEXP = /^ *(\d+) *$/;
 const MAX_TEXT_WIDTH = 1024;
 const SPACE = 0x20;
 
-/** A validated header: kind, size in bytes, byte order. */
-interface Spec {
-  readonly text: boolean;
-  readonly size: number;
-  readonly little: boolean;
-  /** The largest length the header can hold. */
-  readonly capacity: number;
-}
+type Spec = HeaderSpec;
 
 /** A validated header and limit. */
 interface Config {
@@ -345,69 +340,6 @@ function writeHeader(spec: Spec, out: Uint8Array, length: number): void {
   }
 }
 
-function tooLarge(action: string, announced: string, maxBytes: number): Error {
-  return new Deno.errors.InvalidData(
-    `Cannot ${action}: the frame header announces ${announced} bytes, over the limit of ${maxBytes} bytes (raise maxBytes to accept more)`,
-  );
-}
-
-/**
- * Reads the length in the header at `buf[at, at + spec.size)`, checked
- * against `maxBytes`. Throws `Deno.errors.InvalidData`.
- */
-function readHeader(
-  spec: Spec,
-  buf: Uint8Array,
-  at: number,
-  maxBytes: number,
-  action: () => string,
-): number {
-  let length: number;
-  if (spec.text) {
-    const text = String.fromCharCode(...buf.subarray(at, at + spec.size));
-    const match = TEXT_HEADER_REGEXP.exec(text);
-    if (match === null) {
-      const shown = text.trim();
-      throw new Deno.errors.InvalidData(
-        `Cannot ${action()}: the frame header is not a decimal length: ${
-          show(shown.length > 40 ? `${shown.slice(0, 40)}...` : shown)
-        }`,
-      );
-    }
-    const digits = match[1]!.replace(/^0+(?=\d)/, "");
-    if (digits.length > 16) throw tooLarge(action(), digits, maxBytes);
-    length = Number(digits);
-  } else {
-    switch (spec.size) {
-      case 1:
-        length = buf[at]!;
-        break;
-      case 2:
-        length = spec.little
-          ? buf[at]! | (buf[at + 1]! << 8)
-          : (buf[at]! << 8) | buf[at + 1]!;
-        break;
-      case 4:
-        length = spec.little
-          ? (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16)) +
-            buf[at + 3]! * 0x100_0000
-          : buf[at]! * 0x100_0000 +
-            ((buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!);
-        break;
-      default: {
-        const big = new DataView(buf.buffer, buf.byteOffset + at, 8)
-          .getBigUint64(0, spec.little);
-        if (big > BigInt(maxBytes)) {
-          throw tooLarge(action(), String(big), maxBytes);
-        }
-        length = Number(big);
-      }
-    }
-  }
-  if (length > maxBytes) throw tooLarge(action(), String(length), maxBytes);
-  return length;
-}
-
 /** Header and payload in one new buffer. Throws `RangeError` if it cannot be encoded. */
 function encodeWith(
   config: Config,
@@ -455,45 +387,50 @@ function noDelimiter(action: string, maxBytes: number): Error {
   );
 }
 
-/** A growable byte queue: unread bytes are `buf[start, end)`. */
-class ByteQueue {
-  buf: Uint8Array = EMPTY;
-  start = 0;
-  end = 0;
-
-  get size(): number {
-    return this.end - this.start;
-  }
-
-  /** Appends `chunk`, keeping room for `want` bytes in all when known. */
-  push(chunk: Uint8Array, want = 0): void {
-    const buffered = this.end - this.start;
-    const need = buffered + chunk.length;
-    if (this.buf.length - this.end < chunk.length) {
-      if (this.buf.length >= need && buffered <= this.buf.length >> 1) {
-        this.buf.copyWithin(0, this.start, this.end);
-      } else {
-        const next = new Uint8Array(
-          Math.max(need, want, Math.min(this.buf.length * 2, need * 2)),
-        );
-        next.set(this.buf.subarray(this.start, this.end));
-        this.buf = next;
-      }
-      this.start = 0;
-      this.end = buffered;
+/**
+ * Runs `decoder` over `chunk` appended to `rb`: every whole message, then
+ * the rest stays buffered. Errors get `action` as their prefix.
+ */
+function decodeAll<T>(
+  decoder: Decoder<T | null>,
+  rb: ReadBuffer,
+  chunk: Uint8Array,
+  action: string,
+): T[] {
+  rb.append(chunk);
+  const out: T[] = [];
+  try {
+    for (;;) {
+      const message = decoder.decode(rb, false);
+      if (message === MORE || message === null) break;
+      out.push(message);
     }
-    this.buf.set(chunk, this.end);
-    this.end += chunk.length;
+  } catch (err) {
+    throw prefixed(action, err);
+  } finally {
+    rb.settle();
   }
+  return out;
+}
 
-  /** Drops consumed bytes: empties the buffer once everything is read. */
-  settle(): void {
-    if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
-      if (this.buf.length > 65_536) this.buf = EMPTY;
-    }
+/** Ends a decoder's input: an error if bytes of an unfinished message are left. */
+function decodeEnd<T>(
+  decoder: Decoder<T | null>,
+  rb: ReadBuffer,
+  action: string,
+): void {
+  try {
+    decoder.decode(rb, true);
+  } catch (err) {
+    throw prefixed(action, err);
   }
+}
+
+/** `err` (a decoder's reason) as the same class with `Cannot <action>: ` before it. */
+function prefixed(action: string, err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const Err = err.constructor as ErrorConstructor;
+  return new Err(`Cannot ${action}: ${err.message}`);
 }
 
 // ---- pure frames ----
@@ -574,7 +511,12 @@ export function decodeFrame(
     );
   }
   if (bytes.length < spec.size) return null;
-  const length = readHeader(spec, bytes, 0, maxBytes, () => "decodeFrame");
+  let length: number;
+  try {
+    length = readHeader(spec, bytes, 0, maxBytes);
+  } catch (err) {
+    throw prefixed("decodeFrame", err);
+  }
   const byteLength = spec.size + length;
   if (bytes.length < byteLength) return null;
   return { payload: bytes.subarray(spec.size, byteLength), byteLength };
@@ -599,10 +541,9 @@ export function decodeFrame(
  * ```
  */
 export class FrameDecoder {
-  readonly #config: Config;
-  readonly #queue = new ByteQueue();
-  #length = -1;
-  #error: Error | null = null;
+  readonly #decoder: FrameDecoding;
+  readonly #rb = new ReadBuffer();
+  #error: unknown = null;
 
   /**
    * Makes a decoder.
@@ -610,12 +551,13 @@ export class FrameDecoder {
    * @param options Header format and limit.
    */
   constructor(options: FrameOptions = {}) {
-    this.#config = frameConfig(options, "construct FrameDecoder");
+    const { spec, maxBytes } = frameConfig(options, "construct FrameDecoder");
+    this.#decoder = new FrameDecoding(spec, maxBytes);
   }
 
   /** Bytes received and not yet returned as frames. */
   get buffered(): number {
-    return this.#queue.size;
+    return this.#rb.size;
   }
 
   /**
@@ -635,34 +577,12 @@ export class FrameDecoder {
         }`,
       );
     }
-    const { spec, maxBytes } = this.#config;
-    const q = this.#queue;
-    const out: Uint8Array[] = [];
-    q.push(chunk, this.#length < 0 ? 0 : spec.size + this.#length);
-    for (;;) {
-      if (this.#length < 0) {
-        if (q.size < spec.size) break;
-        try {
-          this.#length = readHeader(
-            spec,
-            q.buf,
-            q.start,
-            maxBytes,
-            () => "decode frame",
-          );
-        } catch (err) {
-          this.#error = err as Error;
-          throw err;
-        }
-      }
-      if (q.size < spec.size + this.#length) break;
-      const from = q.start + spec.size;
-      out.push(q.buf.slice(from, from + this.#length));
-      q.start = from + this.#length;
-      this.#length = -1;
+    try {
+      return decodeAll(this.#decoder, this.#rb, chunk, "decode frame");
+    } catch (err) {
+      this.#error = err;
+      throw err;
     }
-    q.settle();
-    return out;
   }
 
   /**
@@ -672,12 +592,11 @@ export class FrameDecoder {
    */
   end(): void {
     if (this.#error !== null) throw this.#error;
-    const size = this.#queue.size;
-    if (size > 0) {
-      this.#error = new Deno.errors.UnexpectedEof(
-        `Cannot decode frame: the stream ended inside a frame, after ${size} bytes`,
-      );
-      throw this.#error;
+    try {
+      decodeEnd(this.#decoder, this.#rb, "decode frame");
+    } catch (err) {
+      this.#error = err;
+      throw err;
     }
   }
 }
@@ -826,11 +745,9 @@ export function decodeDelimited(
  * ```
  */
 export class DelimitedDecoder {
-  readonly #delim: Uint8Array;
-  readonly #maxBytes: number;
-  readonly #queue = new ByteQueue();
-  #scanned = 0;
-  #error: Error | null = null;
+  readonly #decoder: UntilDecoder;
+  readonly #rb = new ReadBuffer();
+  #error: unknown = null;
 
   /**
    * Makes a decoder.
@@ -840,17 +757,16 @@ export class DelimitedDecoder {
   constructor(options: DelimitedOptions = {}) {
     const action = "construct DelimitedDecoder";
     checkObject(options, action);
-    this.#delim = delimiterOf(options.delimiter, action);
-    this.#maxBytes = checkMaxBytes(
-      options.maxBytes,
-      DEFAULT_MAX_MESSAGE_BYTES,
-      action,
+    this.#decoder = new UntilDecoder(
+      delimiterOf(options.delimiter, action),
+      checkMaxBytes(options.maxBytes, DEFAULT_MAX_MESSAGE_BYTES, action),
+      "decode message",
     );
   }
 
   /** Bytes received and not yet returned as messages. */
   get buffered(): number {
-    return this.#queue.size;
+    return this.#rb.size;
   }
 
   /**
@@ -870,29 +786,12 @@ export class DelimitedDecoder {
         }`,
       );
     }
-    const delim = this.#delim;
-    const maxBytes = this.#maxBytes;
-    const q = this.#queue;
-    const out: Uint8Array[] = [];
-    q.push(chunk);
-    for (;;) {
-      const limit = Math.min(q.end, q.start + maxBytes + delim.length);
-      const found = indexOfBytes(q.buf, delim, q.start + this.#scanned, limit);
-      if (found < 0) {
-        const size = q.size;
-        if (size - delim.length + 1 > maxBytes) {
-          this.#error = noDelimiter("decode message", maxBytes);
-          throw this.#error;
-        }
-        this.#scanned = Math.max(0, size - delim.length + 1);
-        break;
-      }
-      out.push(q.buf.slice(q.start, found));
-      q.start = found + delim.length;
-      this.#scanned = 0;
+    try {
+      return decodeAll(this.#decoder, this.#rb, chunk, "decode message");
+    } catch (err) {
+      this.#error = err;
+      throw err;
     }
-    q.settle();
-    return out;
   }
 
   /**
@@ -902,12 +801,11 @@ export class DelimitedDecoder {
    */
   end(): void {
     if (this.#error !== null) throw this.#error;
-    const size = this.#queue.size;
-    if (size > 0) {
-      this.#error = new Deno.errors.UnexpectedEof(
-        `Cannot decode message: the stream ended after ${size} bytes without the delimiter`,
-      );
-      throw this.#error;
+    try {
+      decodeEnd(this.#decoder, this.#rb, "decode message");
+    } catch (err) {
+      this.#error = err;
+      throw err;
     }
   }
 }
@@ -1079,19 +977,6 @@ export class DelimitedDecoderStream
 
 // ---- over sockets ----
 
-/**
- * Per-socket frame state, only for sockets that need it: the payload
- * length of a frame whose header was read when its payload timed out (the
- * next call resumes there, so a timeout loses nothing), or the error that
- * made the connection unusable.
- */
-interface FrameState {
-  length: number;
-  error: Error | null;
-}
-
-const frameStates = new WeakMap<StreamSocket, FrameState>();
-
 /** Options for {@linkcode sendFrame}. */
 export interface SendFrameOptions extends FrameOptions, IoOptions {}
 
@@ -1194,136 +1079,13 @@ export function recvFrame(
   sock: StreamSocket,
   options: RecvFrameOptions = {},
 ): Promise<Uint8Array | null> {
-  let config: Config;
   try {
     checkSock(sock, "recvFrame");
-    config = frameConfig(options, "recvFrame");
-    if (options.timeout !== undefined || options.signal !== undefined) {
-      checkOptions(options, () => frameAction(sock));
-    }
-    // The fast path: a whole frame is buffered, so there is nothing to
-    // wait for and no promise to chain.
-    if (!frameStates.has(sock)) {
-      const view = peekBuffered(sock);
-      const size = config.spec.size;
-      if (view.length >= size) {
-        let length: number;
-        try {
-          length = readHeader(
-            config.spec,
-            view,
-            0,
-            config.maxBytes,
-            () => frameAction(sock),
-          );
-        } catch (err) {
-          consumeBuffered(sock, size);
-          throw broken(sock, err as Error);
-        }
-        const total = size + length;
-        if (view.length >= total) {
-          const payload = view.slice(size, total);
-          consumeBuffered(sock, total);
-          return Promise.resolve(payload);
-        }
-      }
-    }
+    const { spec, maxBytes } = frameConfig(options, "recvFrame");
+    return receive(sock, new FrameDecoding(spec, maxBytes), options);
   } catch (err) {
     return Promise.reject(err);
   }
-  return recvFrameSlowly(sock, options, config);
-}
-
-function frameAction(sock: StreamSocket): string {
-  return `recvFrame from ${formatAddr(sock.remoteAddr)}`;
-}
-
-/** {@linkcode recvFrame} when the frame is not all buffered yet. */
-async function recvFrameSlowly(
-  sock: StreamSocket,
-  options: RecvFrameOptions,
-  { spec, maxBytes }: Config,
-): Promise<Uint8Array | null> {
-  const action = () => frameAction(sock);
-  const state = frameStates.get(sock);
-  if (state?.error) throw state.error;
-
-  // One time budget for the whole frame.
-  const timeout = options.timeout === undefined
-    ? sock.timeout
-    : options.timeout;
-  const started = timeout !== null && timeout > 0 ? performance.now() : 0;
-
-  let length: number;
-  if (state !== undefined) {
-    length = state.length;
-  } else {
-    let head: Uint8Array;
-    try {
-      head = await recvExact(sock, spec.size, options);
-    } catch (err) {
-      if (!(err instanceof Deno.errors.UnexpectedEof)) throw err;
-      // Clean end of stream, or the end inside a header?
-      const rest = await recv(sock, spec.size);
-      if (rest === null) return null;
-      throw broken(
-        sock,
-        new Deno.errors.UnexpectedEof(
-          `Cannot ${action()}: the stream ended inside a frame header, after ${rest.length} of ${spec.size} bytes`,
-          { cause: err },
-        ),
-      );
-    }
-    try {
-      length = readHeader(spec, head, 0, maxBytes, action);
-    } catch (err) {
-      throw broken(sock, err as Error);
-    }
-    if (length === 0) return new Uint8Array(0);
-  }
-
-  let io: IoOptions = options;
-  if (started > 0) {
-    const left = Math.max(1, timeout! - (performance.now() - started));
-    io = options.signal === undefined
-      ? { timeout: left }
-      : { timeout: left, signal: options.signal };
-  }
-  let payload: Uint8Array;
-  try {
-    payload = await recvExact(sock, length, io);
-  } catch (err) {
-    if (err instanceof Deno.errors.UnexpectedEof) {
-      throw broken(
-        sock,
-        new Deno.errors.UnexpectedEof(
-          `Cannot ${action()}: the stream ended inside a frame of ${length} bytes`,
-          { cause: err },
-        ),
-      );
-    }
-    // A timeout or an abort: the bytes stay with the socket, and the next
-    // call resumes with this length.
-    if (state === undefined) frameStates.set(sock, { length, error: null });
-    throw err;
-  }
-  if (state !== undefined) frameStates.delete(sock);
-  return payload;
-}
-
-/** Marks a socket unusable for frames; returns the error to throw now. */
-function broken(sock: StreamSocket, err: Error): Error {
-  const Err = err.constructor as new (m: string, o: ErrorOptions) => Error;
-  frameStates.set(sock, {
-    length: 0,
-    error: new Err(
-      `Cannot recvFrame from ${
-        formatAddr(sock.remoteAddr)
-      }: the connection is unusable since an earlier frame failed (${err.message})`,
-      { cause: err },
-    ),
-  });
-  return err;
 }
 
 /** Options for {@linkcode sendDelimited}. */
@@ -1434,18 +1196,11 @@ export function recvDelimited(
       DEFAULT_MAX_MESSAGE_BYTES,
       "recvDelimited",
     );
-    checkOptions(
+    return receive(
+      sock,
+      new UntilDecoder(delim, maxBytes, "recvDelimited"),
       options,
-      () => `recvDelimited from ${formatAddr(sock.remoteAddr)}`,
     );
-    const io: {
-      maxBytes: number;
-      timeout?: number | null;
-      signal?: AbortSignal;
-    } = { maxBytes };
-    if (options.timeout !== undefined) io.timeout = options.timeout;
-    if (options.signal !== undefined) io.signal = options.signal;
-    return recvUntil(sock, delim, io);
   } catch (err) {
     return Promise.reject(err);
   }

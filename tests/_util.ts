@@ -260,3 +260,23 @@ export function portOf(listening: string): number {
   assert.ok(Number.isInteger(port) && port > 0, listening);
   return port;
 }
+
+/**
+ * Resolves as `promise` does, or rejects if it has not settled within `ms`
+ * milliseconds: every await in a test is bounded, so a regression fails
+ * in seconds instead of hanging.
+ */
+export function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what = "the operation",
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not settle within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}

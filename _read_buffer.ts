@@ -1,0 +1,220 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// The read buffer of a stream socket and of the framing decoders: pure
+// bytes, no I/O. Internal.
+
+import { Buffer } from "node:buffer";
+import { indexOfBytes } from "./_bytes.ts";
+
+const EMPTY = new Uint8Array(0);
+const NO_TEXT = Buffer.alloc(0);
+const MIN_CHUNK = 1_024;
+const MAX_CHUNK = 65_536;
+/** A take() of every buffered byte, this large or more, hands the array over instead of copying. */
+const HANDOVER_BYTES = 4_096;
+/** Text up to this many bytes is decoded through a Buffer view (see text()). */
+const SHORT_TEXT = 256;
+const decoder = new TextDecoder();
+
+/**
+ * Bytes received and not yet consumed: `buf[start, end)`. Reads go into
+ * the free tail ({@linkcode ReadBuffer.reserve} then
+ * {@linkcode ReadBuffer.commit}); decoders look at the buffered bytes and
+ * consume them from the front.
+ *
+ * ```ts
+ * import { ReadBuffer } from "./_read_buffer.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const rb = new ReadBuffer();
+ * rb.append(new TextEncoder().encode("one\ntwo"));
+ * const nl = rb.indexOf(new Uint8Array([0x0a]), 0);
+ * assert.equal(rb.text(0, nl), "one");
+ * rb.skip(nl + 1);
+ * assert.equal(rb.size, 3);
+ * ```
+ */
+export class ReadBuffer {
+  buf: Uint8Array = EMPTY;
+  start = 0;
+  end = 0;
+  /** Whether a read into the free tail is in flight: the array must stay put. */
+  reading = false;
+  /** How much the next read asks for: doubles when reads fill it, halves when they bring little. */
+  chunk = MIN_CHUNK;
+  // A Buffer view of `buf`, made once per array, for text().
+  #text: Buffer = NO_TEXT;
+  #textOf: Uint8Array = EMPTY;
+
+  /** The number of buffered bytes. */
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  /** The buffered byte at `i` (relative to the first buffered byte). */
+  at(i: number): number {
+    return this.buf[this.start + i]!;
+  }
+
+  /**
+   * Returns the free tail to read into, with room for `want` bytes past
+   * those buffered (at least one chunk), moving or growing the array as
+   * needed. Nothing may change the buffer until the read is committed.
+   */
+  reserve(want: number): Uint8Array {
+    const buffered = this.end - this.start;
+    const need = Math.max(want, this.chunk);
+    if (buffered === 0) {
+      this.start = 0;
+      this.end = 0;
+      if (this.buf.length < need || this.buf.length > 4 * need) {
+        this.buf = new Uint8Array(need);
+      }
+    } else if (this.buf.length - this.end < need) {
+      if (
+        this.buf.length - buffered >= need && buffered <= this.buf.length >> 1
+      ) {
+        this.buf.copyWithin(0, this.start, this.end);
+      } else {
+        const next = new Uint8Array(
+          Math.max(buffered + need, this.buf.length * 2),
+        );
+        next.set(this.buf.subarray(this.start, this.end));
+        this.buf = next;
+      }
+      this.start = 0;
+      this.end = buffered;
+    }
+    return this.buf.subarray(this.end);
+  }
+
+  /**
+   * Adds the `n` bytes a read brought into `target` (from
+   * {@linkcode ReadBuffer.reserve}), and adapts the next read's size.
+   */
+  commit(target: Uint8Array, n: number): void {
+    if (
+      target.buffer === this.buf.buffer &&
+      target.byteOffset === this.buf.byteOffset + this.end
+    ) {
+      this.end += n;
+    } else if (this.end === this.start) {
+      // Not our tail (the array was dropped by close or handed over since,
+      // or the read went straight into an array of its own): nothing is
+      // buffered, so adopt the read's bytes.
+      this.buf = target;
+      this.start = 0;
+      this.end = n;
+    } else {
+      this.append(target.subarray(0, n));
+    }
+    const size = target.length;
+    if (n === size && this.chunk < MAX_CHUNK && size >= this.chunk) {
+      this.chunk *= 2;
+    } else if (n < this.chunk >> 3 && this.chunk > MIN_CHUNK) {
+      this.chunk >>= 1;
+    }
+  }
+
+  /** Appends a copy of `chunk`. */
+  append(chunk: Uint8Array): void {
+    this.reserve(chunk.length).set(chunk);
+    this.end += chunk.length;
+  }
+
+  /**
+   * Removes and returns the first `n` buffered bytes as an array the caller
+   * owns. Taking every buffered byte of a large read hands the array over
+   * rather than copying it, unless a read is in flight into it.
+   */
+  take(n: number): Uint8Array {
+    const s = this.start;
+    if (s === 0 && n === this.end && n >= HANDOVER_BYTES && !this.reading) {
+      const buf = this.buf;
+      this.drop();
+      // A view when it fills most of the array, else a copy so that a few
+      // bytes do not pin a large array.
+      return n === buf.length
+        ? buf
+        : n >= buf.length >> 1
+        ? buf.subarray(0, n)
+        : buf.slice(0, n);
+    }
+    this.start = s + n;
+    return this.buf.slice(s, s + n);
+  }
+
+  /** Moves up to `target.length` buffered bytes into `target`; returns how many. */
+  copyOut(target: Uint8Array): number {
+    const n = Math.min(target.length, this.end - this.start);
+    target.set(this.buf.subarray(this.start, this.start + n));
+    this.start += n;
+    return n;
+  }
+
+  /** Drops the first `n` buffered bytes. */
+  skip(n: number): void {
+    this.start += n;
+  }
+
+  /**
+   * The offset (from the first buffered byte) of `delim` in the buffered
+   * bytes, searching from offset `from` and no further than offset `to`
+   * (the whole buffer by default); -1 if absent.
+   */
+  indexOf(delim: Uint8Array, from: number, to?: number): number {
+    const stop = to === undefined
+      ? this.end
+      : Math.min(this.end, this.start + to);
+    const found = indexOfBytes(this.buf, delim, this.start + from, stop);
+    return found < 0 ? -1 : found - this.start;
+  }
+
+  /** A view of the buffered bytes `[from, to)`, valid until the buffer changes. */
+  view(from: number, to: number): Uint8Array {
+    return this.buf.subarray(this.start + from, this.start + to);
+  }
+
+  /** A copy of the buffered bytes `[from, to)`. */
+  slice(from: number, to: number): Uint8Array {
+    return this.buf.slice(this.start + from, this.start + to);
+  }
+
+  /**
+   * Decodes the buffered bytes `[from, to)` as UTF-8, exactly as
+   * `TextDecoder` does. Short text goes through a Node `Buffer` view, about
+   * twice as fast (no view per call); from about 384 bytes on that is
+   * slower, so long text goes to `TextDecoder`. A Buffer keeps a leading
+   * byte order mark where TextDecoder drops it, so that case goes there too.
+   */
+  text(from: number, to: number): string {
+    const buf = this.buf;
+    const a = this.start + from;
+    const b = this.start + to;
+    if (b - a > SHORT_TEXT || buf[a] === 0xef) {
+      return decoder.decode(buf.subarray(a, b));
+    }
+    if (this.#textOf !== buf) {
+      this.#textOf = buf;
+      this.#text = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+    }
+    return this.#text.toString("utf8", a, b);
+  }
+
+  /** Forgets every buffered byte and the array (after close, or a handover). */
+  drop(): void {
+    this.buf = EMPTY;
+    this.start = 0;
+    this.end = 0;
+    this.#textOf = EMPTY;
+    this.#text = NO_TEXT;
+  }
+
+  /** Frees a large array once everything in it is consumed (for long-lived decoders). */
+  settle(): void {
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+      if (this.buf.length > MAX_CHUNK) this.drop();
+    }
+  }
+}
