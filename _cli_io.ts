@@ -4,6 +4,8 @@
 // sockets are the library's; nothing here touches the network. Internal.
 
 import { ioError } from "./_errors.ts";
+import { InFlight } from "./_in_flight.ts";
+import { deadlineFor } from "./_timeout.ts";
 
 const LOCAL = Symbol("local");
 
@@ -114,7 +116,8 @@ export class ChunkSource {
   readonly #reader: Reader;
   readonly #what: string;
   readonly #size: number;
-  #pending: Promise<Uint8Array | null> | null = null;
+  /** The read in flight: one abandoned by a consumer's signal goes to the next. */
+  readonly #reads = new InFlight<Uint8Array | null>();
   #done = false;
 
   constructor(reader: Reader, what: string, size = 65_536) {
@@ -128,7 +131,7 @@ export class ChunkSource {
     return this.#done;
   }
 
-  async #readOnce(): Promise<Uint8Array | null> {
+  readonly #readOnce = async (): Promise<Uint8Array | null> => {
     const buf = new Uint8Array(this.#size);
     let n: number | null;
     try {
@@ -137,26 +140,21 @@ export class ChunkSource {
       throw fsError(`read ${this.#what}`, err);
     }
     return n === null ? null : buf.subarray(0, n);
-  }
+  };
 
   /** The next chunk, or null at the end; rejects with `signal.reason` on abort. */
   async read(signal?: AbortSignal): Promise<Uint8Array | null> {
     if (this.#done) return null;
-    const pending = this.#pending ??= this.#readOnce();
-    let chunk: Uint8Array | null;
+    const deadline = signal === undefined
+      ? null
+      : deadlineFor({ signal }, null, () => `read ${this.#what}`);
     try {
-      chunk = await raceSignal(pending, signal);
-    } catch (err) {
-      if (signal?.aborted && this.#pending === pending) {
-        pending.catch(() => {});
-        throw err;
-      }
-      this.#pending = null;
-      throw err;
+      const chunk = await this.#reads.run(this.#readOnce, deadline);
+      if (chunk === null) this.#done = true;
+      return chunk;
+    } finally {
+      deadline?.dispose();
     }
-    this.#pending = null;
-    if (chunk === null) this.#done = true;
-    return chunk;
   }
 }
 

@@ -51,6 +51,7 @@ import {
   type UdpBackend,
 } from "./_udp_deno.ts";
 import { NodeBackend } from "./_udp_node.ts";
+import { InFlight } from "./_in_flight.ts";
 import { checkOptions, toBytes } from "./_validate.ts";
 
 export type { AddressInput } from "./_addr.ts";
@@ -121,8 +122,9 @@ class Core implements ReceiveOwner {
   readonly v6: boolean;
   /** The connected peer, as reported on received datagrams. */
   readonly peer: Deno.NetAddr | null;
-  // The receive in flight, owned by the handle until someone takes its datagram.
-  pending: Promise<Datagram> | null = null;
+  /** The receive in flight that a deadline left, for the next receive. */
+  readonly reads: InFlight<Datagram> = new InFlight();
+  readonly #receive = (): Promise<Datagram> => this.backend.receive();
   reading = false;
   /** Whether the receive in flight is a fast one, whose state the backend's callbacks clear. */
   fast = false;
@@ -140,31 +142,26 @@ class Core implements ReceiveOwner {
   /** Whether a plain recvFrom can take the fast path: nothing to race, filter or finish first. */
   canReceiveFast(): boolean {
     return this.timeout === null && this.peer === null &&
-      this.closing === null && !this.reading && this.pending === null;
+      this.closing === null && !this.reading && !this.reads.active;
   }
 
   /** recvFrom with no deadline and no filter: the backend's promise, as is. */
   receiveFast(): Promise<Datagram> {
     this.reading = true;
     this.fast = true;
-    const pending = this.backend.receive();
-    // The node backend may have handed over a queued datagram already.
-    if (this.fast) this.pending = pending;
-    return pending;
+    return this.backend.receive();
   }
 
   received(): void {
     if (!this.fast) return;
     this.fast = false;
     this.reading = false;
-    this.pending = null;
   }
 
   failed(err: unknown): unknown {
     if (!this.fast) return err;
     this.fast = false;
     this.reading = false;
-    this.pending = null;
     const action = `recvFrom on ${this.where()}`;
     return this.closing !== null ? closedError(action) : udpError(action, err);
   }
@@ -213,21 +210,10 @@ class Core implements ReceiveOwner {
   }
 
   async next(deadline: Deadline | null, op: string): Promise<Datagram> {
-    const pending = this.pending ??= this.backend.receive();
     try {
-      const datagram = deadline === null
-        ? await pending
-        : await deadline.race(pending);
-      this.pending = null;
-      return datagram;
+      return await this.reads.run(this.#receive, deadline);
     } catch (err) {
-      if (
-        deadline !== null && deadline.caused(err) && this.pending === pending
-      ) {
-        pending.catch(noop);
-        throw err;
-      }
-      this.pending = null;
+      if (deadline !== null && deadline.caused(err)) throw err;
       if (this.closing !== null) throw closedError(`${op} on ${this.where()}`);
       throw udpError(`${op} on ${this.where()}`, err);
     }
@@ -286,7 +272,6 @@ class Core implements ReceiveOwner {
 
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
-    this.pending?.catch(noop);
     this.closing = this.backend.close();
     return this.closing;
   }
@@ -423,7 +408,7 @@ export class UdpSocket
     while (core.closing === null) {
       try {
         yield await (core.peer === null && !core.reading &&
-            core.pending === null
+            !core.reads.active
           ? core.receiveFast()
           : core.receive({ timeout: null }, core.peer !== null, "recvFrom"));
       } catch (err) {

@@ -48,6 +48,7 @@
 
 import { formatAddr } from "./_addr.ts";
 import { closedError, ioError, show } from "./_errors.ts";
+import { InFlight } from "./_in_flight.ts";
 import { Lock } from "./_lock.ts";
 import { checkOptions, toBytes } from "./_validate.ts";
 import {
@@ -531,8 +532,10 @@ class DatagramState {
   readonly buf: Uint8Array;
   readonly maxBytes: number;
   timeout: number | null = null;
-  // The receive in flight, owned by the handle until someone takes its datagram.
-  pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  /** The receive in flight, owned by the handle until someone takes its datagram. */
+  readonly reads: InFlight<[Uint8Array, Deno.Addr]> = new InFlight();
+  readonly #receive = (): Promise<[Uint8Array, Deno.Addr]> =>
+    this.conn.receive(this.buf);
   receiving = false;
   // Deno refuses two operations at once on one Unix datagram socket, so
   // sends take turns, and a receive starts only between sends.
@@ -564,34 +567,28 @@ class DatagramState {
     const deadline = deadlineFor(options, this.timeout, action);
     this.receiving = true;
     try {
-      if (this.pending === null) {
+      let receiving: Promise<[Uint8Array, Deno.Addr]>;
+      if (this.reads.active) {
+        receiving = this.reads.run(this.#receive, deadline);
+      } else {
+        // A receive starts only between sends (see the class doc).
         const wait = this.lock.acquire(deadline);
         if (wait !== null) await wait;
         try {
           if (this.closing !== null) throw closedError(action());
-          this.pending = this.conn.receive(this.buf);
+          receiving = this.reads.run(this.#receive, deadline);
         } finally {
           this.lock.release();
         }
       }
-      const pending = this.pending;
       let result: [Uint8Array, Deno.Addr];
       try {
-        result = deadline === null
-          ? await pending
-          : await deadline.race(pending);
+        result = await receiving;
       } catch (err) {
-        if (
-          deadline !== null && deadline.caused(err) && this.pending === pending
-        ) {
-          pending.catch(noop);
-          throw err;
-        }
-        this.pending = null;
+        if (deadline !== null && deadline.caused(err)) throw err;
         if (this.closing !== null) throw closedError(action());
         throw ioError(action(), err);
       }
-      this.pending = null;
       const [data, addr] = result;
       const from = addr as Deno.UnixAddr;
       if (data.length > this.maxBytes) {
@@ -618,7 +615,7 @@ class DatagramState {
       if (wait !== null) await wait;
       locked = true;
       if (this.closing !== null) throw closedError(action());
-      if (this.pending !== null) {
+      if (this.reads.active) {
         throw new Deno.errors.Busy(
           `Cannot ${action()}: a receive is in flight on ${this.where()} (a recvFrom is waiting, or one timed out and keeps its place so no datagram is lost), and Deno cannot send on a Unix datagram socket while it receives`,
         );
@@ -660,7 +657,7 @@ class DatagramState {
       // Already closed.
     }
     const settling: Promise<unknown>[] = [];
-    if (this.pending !== null) settling.push(this.pending.catch(noop));
+    settling.push(this.reads.settled());
     if (this.lock.settling !== null) settling.push(this.lock.settling);
     this.closing = Promise.all(settling).then(() =>
       removeIfOurs(this.path, this.id)
