@@ -44,6 +44,8 @@ export class ReadBuffer {
   // A Buffer view of `buf`, made once per array, for text().
   #text: Buffer = NO_TEXT;
   #textOf: Uint8Array = EMPTY;
+  #filledView: Uint8Array = EMPTY;
+  #filledOf: Uint8Array = EMPTY;
 
   /** The number of buffered bytes. */
   get size(): number {
@@ -165,8 +167,22 @@ export class ReadBuffer {
     const stop = to === undefined
       ? this.end
       : Math.min(this.end, this.start + to);
+    if (delim.length === 1) {
+      // One byte (a newline): the native search over a view of the filled
+      // part, kept across calls since many lines come between two reads.
+      const found = this.#filled().indexOf(delim[0]!, this.start + from);
+      return found < 0 || found >= stop ? -1 : found - this.start;
+    }
     const found = indexOfBytes(this.buf, delim, this.start + from, stop);
     return found < 0 ? -1 : found - this.start;
+  }
+
+  /** `buf[0, end)`, made again only when the array or its end changed. */
+  #filled(): Uint8Array {
+    const view = this.#filledView;
+    if (this.#filledOf === this.buf && view.length === this.end) return view;
+    this.#filledOf = this.buf;
+    return this.#filledView = this.buf.subarray(0, this.end);
   }
 
   /** A view of the buffered bytes `[from, to)`, valid until the buffer changes. */
@@ -207,6 +223,7 @@ export class ReadBuffer {
     this.end = 0;
     this.#textOf = EMPTY;
     this.#text = NO_TEXT;
+    this.#filledOf = this.#filledView = EMPTY;
   }
 
   /** Frees a large array once everything in it is consumed (for long-lived decoders). */

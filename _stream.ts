@@ -816,8 +816,17 @@ export function recvLine(
 export interface SendOptions extends IoOptions {}
 
 /**
- * Writes once and resolves to the number of bytes written, which may be
- * fewer than given. Use {@linkcode sendAll} to send everything.
+ * Sends at least one byte of `data` and resolves to how many were taken,
+ * which may be fewer than given; use {@linkcode sendAll} to send everything.
+ * This is Python's `send`: the count is exact, so resending the rest
+ * (`data.subarray(n)`) never duplicates a byte.
+ *
+ * When nothing else is queued and there is no deadline, this is one write
+ * of the caller's bytes. Otherwise bytes are copied into the socket's send
+ * queue (at most 64 KiB, as the kernel's socket buffer) and the count is
+ * how many fit. A timeout or abort while the queue is full rejects with
+ * nothing taken (`Deno.errors.WouldBlock` for a non-blocking socket, as
+ * Python's `BlockingIOError`); whatever was taken is sent, in order.
  *
  * Requires `allow-net` permission.
  *
@@ -864,12 +873,25 @@ export function send(
 export interface SendAllOptions extends IoOptions {}
 
 /**
- * Writes every byte of `data`, or rejects. Concurrent calls on one socket
- * are queued, so their bytes never interleave.
+ * Sends every byte of `data`, or rejects. Concurrent calls on one socket
+ * are queued in call order, so their bytes never interleave.
  *
- * If the timeout fires mid-way, the rejection says so; the write in flight
- * completes, later writes wait for it, and the peer has received a prefix
- * of `data` (as with Python's `sendall`).
+ * It resolves once every byte is written, or copied into the socket's send
+ * queue (as the kernel's `send` returns once bytes are in its buffer):
+ * either way `data` is the caller's again and may be reused. With no
+ * deadline and nothing queued, it writes straight from `data` and resolves
+ * when written. Otherwise, and while more requests wait unread in the
+ * receive buffer (a pipelining client), replies are copied and held, then
+ * written together in one write: when the next receive must wait for the
+ * peer, when 64 KiB are queued, or on the next turn of the event loop. A
+ * failure writing queued bytes is reported by the next send on the socket
+ * and by {@linkcode close}; nothing is reordered.
+ *
+ * A timeout or abort rejects. If none of `data` was taken, nothing of it is
+ * sent and the socket stays usable. If part was (the message says how
+ * much), that part is still sent, and every later send on the socket
+ * rejects with `Deno.errors.InvalidData`, so the peer never takes another
+ * message for the rest of this one; shut down or close the socket.
  *
  * Requires `allow-net` permission.
  *
@@ -879,6 +901,7 @@ export interface SendAllOptions extends IoOptions {}
  * @throws {TypeError} If `data` is not bytes or a string.
  * @throws {Deno.errors.BrokenPipe} If the peer is gone.
  * @throws {Deno.errors.TimedOut} If the peer does not take the data in time.
+ * @throws {Deno.errors.InvalidData} If an earlier send was cut short by its deadline.
  *
  * @example Send a whole message
  * ```ts
@@ -1046,11 +1069,20 @@ export function setBlocking(
 }
 
 /**
- * Closes a socket or a server. Idempotent: later calls resolve as the
+ * Closes a socket or a server. Idempotent: later calls settle as the
  * first. Resolves once the read, write or accept in flight has settled, so
  * a closed server's port can be bound again at once.
  *
+ * Bytes a send already resolved for but still queued are written first,
+ * for up to the socket's timeout (10 seconds when it has none), as the
+ * kernel goes on sending after `close`. A write in flight that the caller
+ * still waits for is not: it rejects with `Deno.errors.BadResource`.
+ *
  * @param sock The socket or server.
+ * @throws {Deno.errors.TimedOut} If queued bytes could not all be written
+ * in time (the socket is closed all the same).
+ * @throws {Deno.errors.BrokenPipe} (or the class of the failure) If writing
+ * queued bytes failed and no send has reported it yet.
  *
  * @example Close explicitly
  * ```ts
