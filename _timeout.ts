@@ -72,6 +72,7 @@ export class Deadline {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #fired = false;
+  #byTimer = false;
   #error: unknown = undefined;
 
   constructor(
@@ -83,6 +84,7 @@ export class Deadline {
       if (ms !== null) {
         this.#timer = setTimeout(() => {
           this.#fired = true;
+          this.#byTimer = true;
           this.dispose();
           this.#error = ms === 0
             ? new Deno.errors.WouldBlock(
@@ -111,6 +113,11 @@ export class Deadline {
   /** Whether the time ran out or the signal aborted. */
   get fired(): boolean {
     return this.#fired;
+  }
+
+  /** Whether the time ran out (rather than the signal aborting). */
+  get timedOut(): boolean {
+    return this.#byTimer;
   }
 
   /**

@@ -207,6 +207,9 @@ export class Writer {
             this.#host.action(op)
           }: the write side is unusable since an earlier ${op} was cut short by its deadline after ${accepted} of ${data.length} bytes (the peer would take what follows for the rest); shutdown or close the socket`,
         );
+        // An abort rejects with the signal's reason, unchanged; our own
+        // timeout error says what was sent.
+        if (!deadline.timedOut) throw err;
         const Err = (err as Error).constructor as ErrorConstructor;
         throw new Err(
           `${
