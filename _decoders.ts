@@ -262,13 +262,15 @@ export function readHeader(
   return length;
 }
 
-/** One length-prefixed frame's payload: `recvFrame`. */
+/**
+ * One length-prefixed frame's payload: `recvFrame`. It keeps no state
+ * between calls (the header is read again until the whole frame is in), so
+ * one decoder serves every socket.
+ */
 export class FrameDecoder implements Decoder<Uint8Array | null> {
   readonly op = "recvFrame";
   readonly spec: HeaderSpec;
   readonly maxBytes: number;
-  // The payload length of the frame at the front, once its header is in.
-  #length = -1;
 
   constructor(spec: HeaderSpec, maxBytes: number) {
     this.spec = spec;
@@ -285,15 +287,7 @@ export class FrameDecoder implements Decoder<Uint8Array | null> {
         `the stream ended inside a frame header, after ${buffered} of ${size} bytes`,
       );
     }
-    let length = this.#length;
-    if (length < 0) {
-      length = this.#length = readHeader(
-        this.spec,
-        rb.buf,
-        rb.start,
-        this.maxBytes,
-      );
-    }
+    const length = readHeader(this.spec, rb.buf, rb.start, this.maxBytes);
     const total = size + length;
     if (buffered < total) {
       if (!eof) return MORE;
@@ -303,19 +297,14 @@ export class FrameDecoder implements Decoder<Uint8Array | null> {
         } of them`,
       );
     }
-    this.#length = -1;
-    if (length === 0) {
-      rb.skip(size);
-      return new Uint8Array(0);
-    }
     rb.skip(size);
-    return rb.take(length);
+    return length === 0 ? new Uint8Array(0) : rb.take(length);
   }
 
   want(rb: ReadBuffer): number {
     const size = this.spec.size;
     if (rb.size < size) return size - rb.size;
-    const length = this.#length;
-    return length < 0 ? 0 : size + length - rb.size;
+    return size + readHeader(this.spec, rb.buf, rb.start, this.maxBytes) -
+      rb.size;
   }
 }

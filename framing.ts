@@ -197,6 +197,12 @@ const DEFAULT_CONFIG: Config = {
   maxBytes: DEFAULT_MAX_FRAME_BYTES,
 };
 
+/** The decoder of the default frames: it keeps no state, so it is shared. */
+const DEFAULT_FRAME_DECODER = new FrameDecoding(
+  DEFAULT_SPEC,
+  DEFAULT_MAX_FRAME_BYTES,
+);
+
 function headerSpec(header: unknown, action: string): Spec {
   if (header === undefined) return DEFAULT_SPEC;
   if (header === null || typeof header !== "object") {
@@ -1081,8 +1087,11 @@ export function recvFrame(
 ): Promise<Uint8Array | null> {
   try {
     checkSock(sock, "recvFrame");
-    const { spec, maxBytes } = frameConfig(options, "recvFrame");
-    return receive(sock, new FrameDecoding(spec, maxBytes), options);
+    const config = frameConfig(options, "recvFrame");
+    const decoder = config === DEFAULT_CONFIG
+      ? DEFAULT_FRAME_DECODER
+      : new FrameDecoding(config.spec, config.maxBytes);
+    return receive(sock, decoder, options);
   } catch (err) {
     return Promise.reject(err);
   }
