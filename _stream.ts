@@ -184,7 +184,40 @@ class Core implements WriterHost {
       }
     }
     this.reading = true;
-    return this.#loop(dec, deadline);
+    return deadline === null
+      ? this.#loopForever(dec)
+      : this.#loop(dec, deadline);
+  }
+
+  /**
+   * The receive loop with no deadline, as a chain of reads rather than an
+   * async function: an idle connection waiting here holds no suspended
+   * frames (bench:memory), and each read costs one promise step fewer.
+   */
+  #loopForever<T>(dec: Decoder<T>): Promise<T> {
+    this.writer.flush();
+    const want = dec.want(this.rb);
+    this.#want = want < MAX_READ_AHEAD ? want : MAX_READ_AHEAD;
+    return this.reads.run(this.#startRead, null).then(
+      (n) => {
+        const more = this.settled(n);
+        let value: T | typeof MORE;
+        try {
+          value = dec.decode(this.rb, !more);
+        } catch (err) {
+          this.reading = false;
+          throw this.decodeFailed(dec.op, err);
+        }
+        if (value === MORE) return this.#loopForever(dec);
+        this.reading = false;
+        return value;
+      },
+      (err) => {
+        this.reading = false;
+        this.rb.reading = false;
+        throw this.failure(`${dec.op} from ${this.peer()}`, err);
+      },
+    );
   }
 
   async #loop<T>(dec: Decoder<T>, deadline: Deadline | null): Promise<T> {

@@ -53,9 +53,9 @@ export class Writer {
   #queued = 0;
   /** Whether a write (direct or the pump's) is in flight. */
   #busy = false;
-  #idle: Promise<void> = Promise.resolve();
+  #idle: Promise<void> | null = null;
   #idleResolve: (() => void) | null = null;
-  #roomWaiters: (() => void)[] = [];
+  #roomWaiters: (() => void)[] | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Why the write side is unusable; `reported` once a caller has seen it. */
   #failure: Error | null = null;
@@ -226,19 +226,20 @@ export class Writer {
   #room(deadline: Deadline | null): Promise<void> {
     let resolve!: () => void;
     const room = new Promise<void>((r) => resolve = r);
-    this.#roomWaiters.push(resolve);
+    (this.#roomWaiters ??= []).push(resolve);
     if (deadline === null) return room;
     return deadline.race(room).catch((err) => {
-      const i = this.#roomWaiters.indexOf(resolve);
-      if (i >= 0) this.#roomWaiters.splice(i, 1);
+      const waiters = this.#roomWaiters;
+      const i = waiters === null ? -1 : waiters.indexOf(resolve);
+      if (i >= 0) waiters!.splice(i, 1);
       throw err;
     });
   }
 
   #wakeRoom(): void {
     const waiters = this.#roomWaiters;
-    if (waiters.length === 0) return;
-    this.#roomWaiters = [];
+    if (waiters === null) return;
+    this.#roomWaiters = null;
     for (const wake of waiters) wake();
   }
 
@@ -312,6 +313,7 @@ export class Writer {
     if (this.#idleResolve !== null) {
       const resolve = this.#idleResolve;
       this.#idleResolve = null;
+      this.#idle = null;
       resolve();
     }
   }
@@ -320,10 +322,8 @@ export class Writer {
   drain(deadline: Deadline | null): Promise<void> {
     if (this.idle) return Promise.resolve();
     this.flush();
-    if (this.#idleResolve === null) {
-      this.#idle = new Promise<void>((r) => this.#idleResolve = r);
-    }
-    return deadline === null ? this.#idle : deadline.race(this.#idle);
+    const idle = this.#idle ??= new Promise<void>((r) => this.#idleResolve = r);
+    return deadline === null ? idle : deadline.race(idle);
   }
 
   /** Whether {@linkcode Writer.shut} was called. */
