@@ -210,14 +210,32 @@ export async function accept<A extends Deno.Addr>(
 }
 
 /**
- * Whether an accept failed for one connection only (the peer reset or
- * aborted it before it was accepted), as opposed to the listener.
+ * Whether an accept failed for that one connection only: its peer reset
+ * or aborted it before it was accepted (Deno then fails to read its
+ * address: `NotConnected`), as Go's runtime skips `ECONNABORTED`, plus the
+ * network errors Linux's accept(2) says to treat as a retry.
  */
 function diedBeforeAccept(err: unknown): boolean {
-  return err instanceof Deno.errors.NotConnected ||
+  if (
+    err instanceof Deno.errors.NotConnected ||
     err instanceof Deno.errors.ConnectionAborted ||
-    err instanceof Deno.errors.ConnectionReset;
+    err instanceof Deno.errors.ConnectionReset
+  ) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && PER_CONNECTION_ACCEPT_CODES.has(code);
 }
+
+const PER_CONNECTION_ACCEPT_CODES = new Set([
+  "ECONNABORTED",
+  "ECONNRESET",
+  "ENOTCONN",
+  "EPROTO",
+  "ENETDOWN",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "EHOSTUNREACH",
+  "ENONET",
+]);
 
 /** Closes a server: the listener, then what it was accepting. */
 export function closeServer(s: ServerState): Promise<void> {
