@@ -845,6 +845,69 @@ export function recvLine(
   }
 }
 
+/**
+ * The lines of a stream, for `for await`: each as {@linkcode recvLine}
+ * returns it (the `\n` or `\r\n` stripped, decoded as UTF-8), until the
+ * end of the stream. The same limit and timeout apply to each line, and a
+ * timeout or abort loses nothing. One line is received per turn of the
+ * loop, so leaving the loop (`break`) leaves every unread byte with the
+ * socket for the next receive.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param options The longest line, and the timeout and signal of each line.
+ * @returns The lines, as an async iterable.
+ * @throws {RangeError} If `maxBytes` is not a non-negative integer (at once).
+ * @throws {Deno.errors.InvalidData} If a line exceeds `maxBytes` (from the loop).
+ *
+ * @example Read lines until the peer is done
+ * ```ts
+ * import { tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, "one\r\ntwo\nthree\nrest");
+ * const seen = [];
+ * for await (const line of tcp.lines(peer, { timeout: 5_000 })) {
+ *   seen.push(line);
+ *   if (line === "two") break;
+ * }
+ * assert.deepEqual(seen, ["one", "two"]);
+ * // Leaving the loop left the rest with the socket.
+ * assert.equal(await tcp.recvLine(peer), "three");
+ * ```
+ *
+ * @tags allow-net
+ */
+export function lines(
+  sock: StreamSocket,
+  options: RecvLineOptions = {},
+): AsyncIterable<string> {
+  const c = core(sock, "iterate lines");
+  checkOptions(options, () => `iterate lines from ${c.peer()}`);
+  checkMaxBytes(options, "iterate lines");
+  return messagesOf(() => recvLine(sock, options));
+}
+
+/**
+ * An async iterable over what `receive` resolves to until it resolves to
+ * `null`; one receive per turn of the loop. For {@linkcode lines} and
+ * framing's `frames` and `messages`.
+ */
+export async function* messagesOf<T>(
+  receive: () => Promise<T | null>,
+): AsyncGenerator<T, void, undefined> {
+  for (;;) {
+    const message = await receive();
+    if (message === null) return;
+    yield message;
+  }
+}
+
 /** Options for {@linkcode send}. */
 export interface SendOptions extends IoOptions {}
 

@@ -53,6 +53,7 @@ import {
   checkSock,
   type Data,
   type IoOptions,
+  messagesOf,
   receive,
   sendAll,
   type StreamSocket,
@@ -1097,6 +1098,47 @@ export function recvFrame(
   }
 }
 
+/**
+ * The frames of a stream, for `for await`: each payload as
+ * {@linkcode recvFrame} returns it, until the stream ends cleanly. The same
+ * header, limit and timeout apply to each frame, and a timeout or abort
+ * loses nothing. Leaving the loop leaves every unread byte with the socket.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param options The header, the limit, and the timeout and signal of each frame.
+ * @returns The payloads, as an async iterable.
+ * @throws {TypeError} If `options` is malformed (at once).
+ * @throws {Deno.errors.InvalidData} If a frame is over its limit (from the loop).
+ *
+ * @example Receive frames until the peer is done
+ * ```ts
+ * import { frames, sendFrame, tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * for (const word of ["a", "bb", "ccc"]) await sendFrame(client, word);
+ * await tcp.shutdown(client);
+ * const sizes = [];
+ * for await (const payload of frames(peer)) sizes.push(payload.length);
+ * assert.deepEqual(sizes, [1, 2, 3]);
+ * ```
+ *
+ * @tags allow-net
+ */
+export function frames(
+  sock: StreamSocket,
+  options: RecvFrameOptions = {},
+): AsyncIterable<Uint8Array> {
+  checkSock(sock, "iterate frames");
+  frameConfig(options, "iterate frames");
+  return messagesOf(() => recvFrame(sock, options));
+}
+
 /** Options for {@linkcode sendDelimited}. */
 export interface SendDelimitedOptions extends DelimitedOptions, IoOptions {}
 
@@ -1213,4 +1255,50 @@ export function recvDelimited(
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+/**
+ * The delimited messages of a stream, for `for await`: each as
+ * {@linkcode recvDelimited} returns it, until the stream ends cleanly. The
+ * same delimiter, limit and timeout apply to each message, and a timeout
+ * or abort loses nothing. Leaving the loop leaves every unread byte with
+ * the socket.
+ *
+ * Requires `allow-net` permission.
+ *
+ * @param sock The socket.
+ * @param options The delimiter, the limit, and the timeout and signal of each message.
+ * @returns The messages without their delimiter, as an async iterable.
+ * @throws {TypeError} If `options` is malformed (at once).
+ *
+ * @example Split a stream on NUL bytes
+ * ```ts
+ * import { messages, tcp } from "@socketkit/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = tcp.accept(server);
+ * await using client = await tcp.connect(server.addr);
+ * await using peer = await accepted;
+ * await tcp.sendAll(client, "one\0two\0");
+ * await tcp.shutdown(client);
+ * const seen = [];
+ * for await (const m of messages(peer, { delimiter: "\0" })) {
+ *   seen.push(new TextDecoder().decode(m));
+ * }
+ * assert.deepEqual(seen, ["one", "two"]);
+ * ```
+ *
+ * @tags allow-net
+ */
+export function messages(
+  sock: StreamSocket,
+  options: RecvDelimitedOptions = {},
+): AsyncIterable<Uint8Array> {
+  const action = "iterate messages";
+  checkSock(sock, action);
+  checkObject(options, action);
+  delimiterOf(options.delimiter, action);
+  checkMaxBytes(options.maxBytes, DEFAULT_MAX_MESSAGE_BYTES, action);
+  return messagesOf(() => recvDelimited(sock, options));
 }

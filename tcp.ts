@@ -44,6 +44,7 @@ export {
   close,
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_RECV_BYTES,
+  lines,
   recv,
   recvExact,
   recvInto,
@@ -68,6 +69,7 @@ export type {
   SendAllOptions,
   SendOptions,
   ShutdownHow,
+  ShutdownOptions,
 } from "./_stream.ts";
 export type { AddressInput } from "./_addr.ts";
 export { readable, writable } from "./_stream_web.ts";

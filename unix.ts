@@ -64,6 +64,7 @@ export {
   accept,
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_RECV_BYTES,
+  lines,
   recv,
   recvExact,
   recvInto,
@@ -86,6 +87,7 @@ export type {
   SendAllOptions,
   SendOptions,
   ShutdownHow,
+  ShutdownOptions,
 } from "./_stream.ts";
 export { readable, writable } from "./_stream_web.ts";
 export type { ReadableOptions } from "./_stream_web.ts";

@@ -15,6 +15,8 @@ import {
   FrameDecoderStream,
   FrameEncoderStream,
   type FrameHeader,
+  frames,
+  messages,
   recvDelimited,
   recvFrame,
   sendDelimited,
@@ -829,4 +831,26 @@ Deno.test("recvDelimited() returns null at a clean end and UnexpectedEof inside 
   await using pair2 = await tcpPair();
   await tcp.shutdown(pair2.client);
   assert.equal(await recvDelimited(pair2.peer), null);
+});
+
+Deno.test("frames() and messages() iterate until the end and leave the rest with the socket on break", async () => {
+  await using pair = await tcpPair();
+  for (const word of ["a", "bb", "ccc"]) await sendFrame(pair.client, word);
+  await tcp.sendAll(pair.client, "x\0yy\0");
+  const sizes: number[] = [];
+  for await (const payload of frames(pair.peer, { timeout: 5_000 })) {
+    sizes.push(payload.length);
+    if (sizes.length === 3) break;
+  }
+  assert.deepEqual(sizes, [1, 2, 3]);
+  await tcp.shutdown(pair.client);
+  const seen: string[] = [];
+  for await (
+    const m of messages(pair.peer, { delimiter: "\0", timeout: 5_000 })
+  ) {
+    seen.push(text(m)!);
+  }
+  assert.deepEqual(seen, ["x", "yy"]);
+  assert.throws(() => frames(pair.peer, { maxBytes: -1 }), RangeError);
+  assert.throws(() => messages(pair.peer, { delimiter: "" }), TypeError);
 });

@@ -1686,3 +1686,50 @@ Deno.test("an accept that completes as its server closes never returns a closed 
     await tcp.close(client);
   }
 });
+
+Deno.test("lines() yields each line until the end, and a timeout in the loop loses nothing", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "one\r\ntwo\nthr");
+  const seen: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const line of tcp.lines(pair.peer, { timeout: 50 })) {
+        seen.push(line);
+      }
+    })(),
+    Deno.errors.TimedOut,
+  );
+  assert.deepEqual(seen, ["one", "two"]);
+  await tcp.sendAll(pair.client, "ee\nfour");
+  await tcp.shutdown(pair.client);
+  for await (const line of tcp.lines(pair.peer, { timeout: 5_000 })) {
+    seen.push(line);
+  }
+  assert.deepEqual(seen, ["one", "two", "three", "four"]);
+});
+
+Deno.test("leaving a lines() loop leaves the unread bytes with the socket", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "a\nb\nc\n");
+  for await (const line of tcp.lines(pair.peer, { timeout: 5_000 })) {
+    assert.equal(line, "a");
+    break;
+  }
+  assert.equal(await tcp.recvLine(pair.peer, { timeout: 5_000 }), "b");
+  assert.equal(
+    text(await tcp.recvExact(pair.peer, 2, { timeout: 5_000 })),
+    "c\n",
+  );
+});
+
+Deno.test("lines() rejects bad arguments at once, before any I/O", async () => {
+  await using pair = await tcpPair();
+  assert.throws(
+    () => tcp.lines(pair.peer, { maxBytes: -1 }),
+    /^RangeError: Cannot iterate lines as maxBytes must be a non-negative integer: current value is -1$/,
+  );
+  assert.throws(
+    () => tcp.lines({} as tcp.TcpSocket),
+    /^TypeError: Cannot iterate lines as sock must be a StreamSocket/,
+  );
+});
