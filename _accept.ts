@@ -59,7 +59,7 @@ export function serverOf(server: StreamServer): ServerState {
  * ```
  */
 export class StreamServer<A extends Deno.Addr = Deno.Addr>
-  implements AsyncDisposable, AsyncIterable<StreamSocket<A>> {
+  implements AsyncDisposable, Disposable, AsyncIterable<StreamSocket<A>> {
   readonly #state: ServerState;
 
   /**
@@ -123,6 +123,11 @@ export class StreamServer<A extends Deno.Addr = Deno.Addr>
   /** Closes the server; same as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return closeServer(this.#state);
+  }
+
+  /** Starts closing the server, for `using`; `await using` waits for it. */
+  [Symbol.dispose](): void {
+    closeServer(this.#state).catch(noop);
   }
 }
 

@@ -45,6 +45,8 @@ const MAX_READ_AHEAD = 4 << 20;
 const CLOSE_LINGER_MS = 10_000;
 const EMPTY = new Uint8Array(0);
 
+function noop(): void {}
+
 /**
  * The state behind a {@linkcode StreamSocket}: the read buffer, the read
  * in flight, the write side, the timeout and the counters.
@@ -429,7 +431,7 @@ let coreOf: (sock: StreamSocket) => Core;
  * ```
  */
 export class StreamSocket<A extends Deno.Addr = Deno.Addr>
-  implements AsyncDisposable {
+  implements AsyncDisposable, Disposable {
   readonly #core: Core;
 
   /**
@@ -483,6 +485,14 @@ export class StreamSocket<A extends Deno.Addr = Deno.Addr>
   /** Closes the socket; same as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.#core.close();
+  }
+
+  /**
+   * Starts closing the socket, for `using`; it does not wait for queued
+   * bytes to go out nor report a failure: use `await using` for that.
+   */
+  [Symbol.dispose](): void {
+    this.#core.close().catch(noop);
   }
 }
 

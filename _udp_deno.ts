@@ -42,8 +42,8 @@ export interface UdpBackend {
 
 /** The side of udp.ts that a backend tells when a receive settles. */
 export interface ReceiveOwner {
-  /** A datagram is being handed over. */
-  received(): void;
+  /** A datagram of `bytes` bytes is being handed over. */
+  received(bytes: number): void;
   /** A receive failed; returns the error to reject with. */
   failed(err: unknown): unknown;
 }
@@ -130,7 +130,7 @@ export class DenoBackend implements UdpBackend {
     } else {
       bytes = data.slice();
     }
-    this.owner?.received();
+    this.owner?.received(bytes.length);
     return [bytes, {
       transport: "udp",
       hostname: addr.hostname,

@@ -176,7 +176,7 @@ export class NodeBackend implements UdpBackend {
     const waiter = this.#waiter;
     if (waiter !== null) {
       this.#waiter = null;
-      this.owner?.received();
+      this.owner?.received(msg.length);
       waiter.resolve(datagram);
       return;
     }
@@ -214,7 +214,7 @@ export class NodeBackend implements UdpBackend {
         this.#queue = this.#queue.slice(this.#head);
         this.#head = 0;
       }
-      this.owner?.received();
+      this.owner?.received(datagram[0].length);
       return Promise.resolve(datagram);
     }
     if (this.#error !== null) {

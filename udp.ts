@@ -131,6 +131,8 @@ class Core implements ReceiveOwner {
   timeout: number | null = null;
   closing: Promise<void> | null = null;
   strangers = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
 
   constructor(backend: UdpBackend, peer: Deno.NetAddr | null) {
     this.backend = backend;
@@ -152,7 +154,8 @@ class Core implements ReceiveOwner {
     return this.backend.receive();
   }
 
-  received(): void {
+  received(bytes: number): void {
+    this.bytesRead += bytes;
     if (!this.fast) return;
     this.fast = false;
     this.reading = false;
@@ -242,10 +245,15 @@ class Core implements ReceiveOwner {
       : deadlineFor(options, this.timeout, () => action);
     const sending = this.backend.send(data, hostname, port);
     try {
-      return deadline === null ? await sending : await deadline.race(sending);
+      const n = deadline === null
+        ? await sending
+        : await deadline.race(sending);
+      this.bytesWritten += n;
+      return n;
     } catch (err) {
       if (deadline !== null && deadline.caused(err)) {
-        sending.catch(noop);
+        // The datagram may still go out: count it if it does.
+        sending.then((n) => this.bytesWritten += n, noop);
         throw err;
       }
       throw this.sendError(err, data.length, hostname, port, op);
@@ -349,7 +357,10 @@ let makeSocket: (core: Core) => UdpSocket;
  * ```
  */
 export class UdpSocket
-  implements AsyncDisposable, AsyncIterable<[Uint8Array, Deno.NetAddr]> {
+  implements
+    AsyncDisposable,
+    Disposable,
+    AsyncIterable<[Uint8Array, Deno.NetAddr]> {
   readonly #core: Core;
 
   private constructor(core: Core) {
@@ -402,6 +413,19 @@ export class UdpSocket
     return backend instanceof DenoBackend ? backend.conn : null;
   }
 
+  /**
+   * Bytes of the datagrams received so far (those a connected socket drops
+   * from other senders included).
+   */
+  get bytesRead(): number {
+    return this.#core.bytesRead;
+  }
+
+  /** Bytes of the datagrams sent so far. */
+  get bytesWritten(): number {
+    return this.#core.bytesWritten;
+  }
+
   /** Receives datagrams (only the peer's, when connected) until the socket is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<[Uint8Array, Deno.NetAddr]> {
     const core = this.#core;
@@ -421,6 +445,11 @@ export class UdpSocket
   /** Closes the socket; same as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.#core.close();
+  }
+
+  /** Starts closing the socket, for `using`; `await using` waits for it. */
+  [Symbol.dispose](): void {
+    this.#core.close().catch(noop);
   }
 }
 

@@ -707,7 +707,10 @@ let makeDatagramSocket: (state: DatagramState) => UnixDatagramSocket;
  * ```
  */
 export class UnixDatagramSocket
-  implements AsyncDisposable, AsyncIterable<[Uint8Array, Deno.UnixAddr]> {
+  implements
+    AsyncDisposable,
+    Disposable,
+    AsyncIterable<[Uint8Array, Deno.UnixAddr]> {
   readonly #state: DatagramState;
 
   /**
@@ -770,6 +773,11 @@ export class UnixDatagramSocket
   /** Closes the socket; same as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.#state.close();
+  }
+
+  /** Starts closing the socket, for `using`; `await using` waits for it. */
+  [Symbol.dispose](): void {
+    this.#state.close().catch(noop);
   }
 }
 

@@ -1733,3 +1733,25 @@ Deno.test("lines() rejects bad arguments at once, before any I/O", async () => {
     /^TypeError: Cannot iterate lines as sock must be a StreamSocket/,
   );
 });
+
+Deno.test("using closes sockets and servers at the end of their block", async () => {
+  let server: tcp.TcpServer;
+  let client: tcp.TcpSocket;
+  let peer: tcp.TcpSocket;
+  {
+    using s = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    const accepted = tcp.accept(s);
+    using c = await tcp.connect(s.addr);
+    using p = await accepted;
+    [server, client, peer] = [s, c, p];
+  }
+  assert.equal(server.closed, true);
+  assert.equal(client.closed, true);
+  assert.equal(peer.closed, true);
+  // Closing again waits for what `using` started.
+  await within(
+    Promise.all([tcp.close(server), tcp.close(client), tcp.close(peer)]),
+    5_000,
+    "close",
+  );
+});

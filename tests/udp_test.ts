@@ -888,3 +888,28 @@ test("a closed socket rejects every operation with BadResource", async (backend)
   for await (const datagram of sock) iterated.push(datagram);
   assert.deepEqual(iterated, []);
 });
+
+test("bytesRead and bytesWritten count the datagrams' bytes, fast path and timed path alike", async (backend) => {
+  await using a = await bindLoopback(backend);
+  await using b = await bindLoopback(backend);
+  assert.equal(a.bytesWritten, 0);
+  assert.equal(b.bytesRead, 0);
+  await udp.sendTo(a, "four", b.localAddr);
+  await udp.sendTo(a, "sixsix", b.localAddr, WAIT);
+  await udp.recvFrom(b);
+  await udp.recvFrom(b, WAIT);
+  assert.equal(a.bytesWritten, 10);
+  assert.equal(b.bytesRead, 10);
+  assert.equal(a.bytesRead, 0);
+  assert.equal(b.bytesWritten, 0);
+});
+
+test("using closes a socket at the end of its block", async (backend) => {
+  let sock: udp.UdpSocket;
+  {
+    using s = await bindLoopback(backend);
+    sock = s;
+  }
+  assert.equal(sock.closed, true);
+  await udp.close(sock);
+});
