@@ -33,6 +33,8 @@ export * as tcp from "./tcp.ts";
 export { formatAddr, parseAddr } from "./_addr.ts";
 export type { AddressInput, HostPort } from "./_addr.ts";
 export type { IoOptions } from "./_timeout.ts";
+export { lookup } from "./_dns.ts";
+export type { LookupAddress, LookupOptions } from "./_dns.ts";
 export * as udp from "./udp.ts";
 export * as unix from "./unix.ts";
 export * from "./framing.ts";
