@@ -779,7 +779,15 @@ export function listen(options: ListenOptions): TlsServer {
         : {}),
     });
   } catch (err) {
-    throw ioError(where, err);
+    const mapped = ioError(where, err);
+    if (mapped !== err || !(err instanceof Error)) throw mapped;
+    // Deno reports an unusable certificate or key with a bare Error.
+    throw new TypeError(
+      `Cannot ${where} as cert and key must be a certificate chain and its private key: ${
+        err.message.replace(/^unexpected error: /, "")
+      }`,
+      { cause: err },
+    );
   }
   return new StreamServer(listener);
 }
