@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { recvFrame, sendFrame } from "../framing.ts";
+import { serve, type ServeTlsOptions } from "../server.ts";
 import * as tcp from "../tcp.ts";
 import * as tls from "../tls.ts";
 import { HAS_OPENSSL, NO_OPENSSL_NOTE, testPki } from "./_tls_util.ts";
@@ -621,3 +622,113 @@ Deno.test(
     );
   },
 );
+
+Deno.test(
+  "serve() with tls echoes for verified clients, the handler getting a handshaken socket",
+  {
+    ignore,
+  },
+  async () => {
+    const pki = await testPki();
+    let alpn: (string | null)[] = [];
+    await using server = await serve({
+      hostname: LOOPBACK,
+      port: 0,
+      tls: { cert: pki.cert, key: pki.key, alpnProtocols: ["echo/1"] },
+    }, async (sock) => {
+      alpn.push(tls.alpnProtocol(sock));
+      for (let msg; (msg = await recvFrame(sock)) !== null;) {
+        await sendFrame(sock, msg);
+      }
+    });
+    const clients = await Promise.all(
+      Array.from(
+        { length: 20 },
+        () =>
+          tls.connect(`localhost:${server.addr.port}`, {
+            caCerts: [pki.ca],
+            alpnProtocols: ["echo/1"],
+            timeout: T,
+          }),
+      ),
+    );
+    try {
+      await Promise.all(clients.map(async (client, i) => {
+        const msg = pseudoRandomBytes(1_000 + i, i + 1);
+        await sendFrame(client, msg);
+        assert.deepEqual(await recvFrame(client, { timeout: T }), msg);
+        await tls.shutdown(client);
+        assert.equal(await recvFrame(client, { timeout: T }), null);
+      }));
+    } finally {
+      await Promise.all(clients.map((c) => tls.close(c)));
+    }
+    assert.equal(alpn.length, 20);
+    assert.ok(alpn.every((p) => p === "echo/1"));
+    alpn = [];
+  },
+);
+
+Deno.test(
+  "serve() with tls drops a client that never finishes its handshake and serves others meanwhile",
+  {
+    ignore,
+  },
+  async () => {
+    const pki = await testPki();
+    const errors: unknown[] = [];
+    await using server = await serve({
+      hostname: LOOPBACK,
+      port: 0,
+      maxConnections: 2,
+      tls: { cert: pki.cert, key: pki.key, handshakeTimeout: 300 },
+      onError: (err) => errors.push(err),
+    }, async (sock) => {
+      await tls.sendAll(sock, "welcome\n");
+    });
+    using _stall1 = await Deno.connect({
+      hostname: LOOPBACK,
+      port: server.addr.port,
+    });
+    using _stall2 = await Deno.connect({
+      hostname: LOOPBACK,
+      port: server.addr.port,
+    });
+    // Both slots are held by stalled handshakes until their timeout.
+    await using client = await tls.connect(`localhost:${server.addr.port}`, {
+      caCerts: [pki.ca],
+      timeout: T,
+    });
+    assert.equal(await tls.recvLine(client, { timeout: T }), "welcome");
+    assert.equal(errors.length, 2);
+    for (const err of errors) {
+      assert.ok(err instanceof Deno.errors.TimedOut, String(err));
+      assert.match(
+        (err as Error).message,
+        /^Cannot handshake with "127\.0\.0\.1:\d+"/,
+      );
+    }
+  },
+);
+
+Deno.test("serve() with tls refuses bad tls options before listening", async () => {
+  await assert.rejects(
+    serve({ port: 0, tls: null as unknown as ServeTlsOptions }, () => {}),
+    /tls must be an object/,
+  );
+  await assert.rejects(
+    serve({ port: 0, tls: { cert: "x", key: "y" } }, () => {}),
+    /cert must be a PEM string/,
+  );
+  await assert.rejects(
+    serve({
+      port: 0,
+      tls: { cert: "-----BEGIN", key: "-----BEGIN", handshakeTimeout: 0 },
+    }, () => {}),
+    RangeError,
+  );
+  await assert.rejects(
+    serve({ path: "/tmp/x", tls: { cert: "", key: "" } } as never, () => {}),
+    /tls is for TCP/,
+  );
+});
