@@ -139,3 +139,83 @@ export function freePort(): number {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   return listener.addr.port;
 }
+
+/** A peer process (openssl, python3, ncat) talking to the code under test. */
+export interface Peer extends AsyncDisposable {
+  /** The process. */
+  child: Deno.ChildProcess;
+  /** The next line of standard output, or null at its end. */
+  readLine(): Promise<string | null>;
+  /** Writes to standard input. */
+  write(text: string): Promise<void>;
+  /** Closes standard input, waits for the exit, returns the code, the rest of stdout and stderr. */
+  finish(): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/**
+ * Starts a peer process with piped standard streams; it is killed after
+ * 30 s, and when disposed before it finished.
+ */
+export function spawnPeer(command: string, args: string[]): Peer {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { PYTHONIOENCODING: "utf-8", PYTHONUNBUFFERED: "1" },
+  }).spawn();
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  const timer = setTimeout(kill, 30_000);
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const writer = child.stdin.getWriter();
+  let pending = "";
+  let done = false;
+  async function readLine(): Promise<string | null> {
+    for (;;) {
+      const nl = pending.indexOf("\n");
+      if (nl >= 0) {
+        const line = pending.slice(0, nl).replace(/\r$/, "");
+        pending = pending.slice(nl + 1);
+        return line;
+      }
+      if (done) {
+        const rest = pending;
+        pending = "";
+        return rest === "" ? null : rest;
+      }
+      const { value, done: end } = await reader.read();
+      if (end) done = true;
+      else pending += value;
+    }
+  }
+  let finished:
+    | Promise<{ code: number; stdout: string; stderr: string }>
+    | undefined;
+  function finish() {
+    return finished ??= (async () => {
+      await writer.close().catch(() => {});
+      let rest = "";
+      for (let line; (line = await readLine()) !== null;) rest += line + "\n";
+      const status = await child.status;
+      clearTimeout(timer);
+      return { code: status.code, stdout: rest, stderr: await stderr };
+    })();
+  }
+  return {
+    child,
+    readLine,
+    write: (text) => writer.write(new TextEncoder().encode(text)),
+    finish,
+    async [Symbol.asyncDispose]() {
+      if (finished === undefined) kill();
+      await finish();
+    },
+  };
+}
