@@ -140,44 +140,14 @@ export function freePort(): number {
   return listener.addr.port;
 }
 
-/** A peer process (openssl, python3, ncat) talking to the code under test. */
-export interface Peer extends AsyncDisposable {
-  /** The process. */
-  child: Deno.ChildProcess;
-  /** The next line of standard output, or null at its end. */
-  readLine(): Promise<string | null>;
-  /** Writes to standard input. */
-  write(text: string): Promise<void>;
-  /** Closes standard input, waits for the exit, returns the code, the rest of stdout and stderr. */
-  finish(): Promise<{ code: number; stdout: string; stderr: string }>;
-}
-
-/**
- * Starts a peer process with piped standard streams; it is killed after
- * 30 s, and when disposed before it finished.
- */
-export function spawnPeer(command: string, args: string[]): Peer {
-  const child = new Deno.Command(command, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { PYTHONIOENCODING: "utf-8", PYTHONUNBUFFERED: "1" },
-  }).spawn();
-  const kill = () => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  };
-  const timer = setTimeout(kill, 30_000);
-  const stderr = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const writer = child.stdin.getWriter();
+/** Reads lines of a byte stream. */
+function lineReader(
+  stream: ReadableStream<Uint8Array>,
+): () => Promise<string | null> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let pending = "";
   let done = false;
-  async function readLine(): Promise<string | null> {
+  return async () => {
     for (;;) {
       const nl = pending.indexOf("\n");
       if (nl >= 0) {
@@ -194,23 +164,70 @@ export function spawnPeer(command: string, args: string[]): Peer {
       if (end) done = true;
       else pending += value;
     }
-  }
+  };
+}
+
+/** A peer process (openssl, python3, ncat, the CLI) talking to the code under test. */
+export interface Peer extends AsyncDisposable {
+  /** The process. */
+  child: Deno.ChildProcess;
+  /** The next line of standard output, or null at its end. */
+  readLine(): Promise<string | null>;
+  /** The next line of standard error, or null at its end. */
+  readErrLine(): Promise<string | null>;
+  /** Writes to standard input. */
+  write(text: string): Promise<void>;
+  /** Closes standard input, waits for the exit, returns the code and the rest of stdout and stderr. */
+  finish(): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/**
+ * Starts a peer process with piped standard streams; it is killed after
+ * 30 s, and when disposed before it finished.
+ */
+export function spawnPeer(command: string, args: string[]): Peer {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { PYTHONIOENCODING: "utf-8", PYTHONUNBUFFERED: "1", NO_COLOR: "1" },
+  }).spawn();
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  const timer = setTimeout(kill, 30_000);
+  const readLine = lineReader(child.stdout);
+  const readErrLine = lineReader(child.stderr);
+  const writer = child.stdin.getWriter();
   let finished:
     | Promise<{ code: number; stdout: string; stderr: string }>
     | undefined;
   function finish() {
     return finished ??= (async () => {
       await writer.close().catch(() => {});
-      let rest = "";
-      for (let line; (line = await readLine()) !== null;) rest += line + "\n";
+      const rest = async (read: () => Promise<string | null>) => {
+        let text = "";
+        for (let line; (line = await read()) !== null;) text += line + "\n";
+        return text;
+      };
+      const [stdout, stderr] = await Promise.all([
+        rest(readLine),
+        rest(readErrLine),
+      ]);
       const status = await child.status;
       clearTimeout(timer);
-      return { code: status.code, stdout: rest, stderr: await stderr };
+      return { code: status.code, stdout, stderr };
     })();
   }
   return {
     child,
     readLine,
+    readErrLine,
     write: (text) => writer.write(new TextEncoder().encode(text)),
     finish,
     async [Symbol.asyncDispose]() {
