@@ -8,6 +8,28 @@ import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { close, recv, sendAll, shutdown, type StreamSocket } from "./tcp.ts";
 
+/**
+ * A node:tls error as the `Deno.errors` class Deno's own TLS would raise:
+ * TLS failures (`ERR_SSL_*`) are `InvalidData`, resets `ConnectionReset`,
+ * keeping the code and the original as `cause`.
+ */
+function denoError(err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(String(err));
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== "string") return err;
+  const Class = code.startsWith("ERR_SSL_")
+    ? Deno.errors.InvalidData
+    : code === "ECONNRESET"
+    ? Deno.errors.ConnectionReset
+    : code === "EPIPE"
+    ? Deno.errors.BrokenPipe
+    : null;
+  if (Class === null) return err;
+  const mapped = new Class(err.message, { cause: err });
+  Object.defineProperty(mapped, "code", { value: code, enumerable: true });
+  return mapped;
+}
+
 /** A node duplex stream over a plain stream socket: the TLS layer's transport. */
 function duplexOf(sock: StreamSocket): Duplex {
   return new Duplex({
@@ -54,8 +76,13 @@ class NodeTlsConn {
         const alpn = socket.alpnProtocol;
         resolve({ alpnProtocol: typeof alpn === "string" ? alpn : null });
       });
-      socket.once("error", reject);
-      socket.once("close", () => reject(new Deno.errors.ConnectionReset()));
+      socket.once("error", (err) => reject(denoError(err)));
+      socket.once("close", () =>
+        reject(
+          new Deno.errors.UnexpectedEof(
+            "the connection closed during the TLS handshake",
+          ),
+        ));
     });
     this.#secure.catch(() => {});
     socket.on("data", (chunk: Buffer) => {
@@ -68,7 +95,7 @@ class NodeTlsConn {
       this.#notify();
     });
     socket.on("error", (err: Error) => {
-      this.#error = err;
+      this.#error = denoError(err);
       this.#notify();
     });
     socket.on("close", () => {
@@ -108,7 +135,7 @@ class NodeTlsConn {
     return new Promise((resolve, reject) => {
       this.#socket.write(
         copy,
-        (err) => err ? reject(err) : resolve(p.length),
+        (err) => err ? reject(denoError(err)) : resolve(p.length),
       );
     });
   }

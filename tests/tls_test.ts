@@ -732,3 +732,102 @@ Deno.test("serve() with tls refuses bad tls options before listening", async () 
     /tls is for TCP/,
   );
 });
+
+Deno.test(
+  "tls.startTls() on the server side rejects a client that is not TLS with InvalidData naming it",
+  {
+    ignore,
+  },
+  async () => {
+    const pki = await testPki();
+    await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    const accepted = tcp.accept(server);
+    await using client = await tcp.connect(server.addr);
+    const plainPeer = await accepted;
+    await tcp.sendAll(client, "EHLO plain text\r\n");
+    await assert.rejects(
+      tls.startTls(plainPeer, {
+        serverSide: true,
+        cert: pki.cert,
+        key: pki.key,
+        timeout: T,
+      }),
+      (err: Error) =>
+        err instanceof Deno.errors.InvalidData &&
+        err.message.startsWith(
+          `Cannot handshake with "127.0.0.1:${client.localAddr.port}"`,
+        ),
+    );
+    assert.ok(plainPeer.closed);
+  },
+);
+
+Deno.test(
+  "tls.startTls() on the server side times out on a silent client and leaves nothing running",
+  {
+    ignore,
+  },
+  async () => {
+    const pki = await testPki();
+    await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    const accepted = tcp.accept(server);
+    await using client = await tcp.connect(server.addr);
+    const plainPeer = await accepted;
+    await assert.rejects(
+      tls.startTls(plainPeer, {
+        serverSide: true,
+        cert: pki.cert,
+        key: pki.key,
+        timeout: 100,
+      }),
+      Deno.errors.TimedOut,
+    );
+    assert.ok(plainPeer.closed);
+    // The server side closed the TCP connection.
+    assert.equal(await tcp.recv(client, 100, { timeout: T }), null);
+  },
+);
+
+Deno.test(
+  "tls.startTls() on the server side carries 1 MiB both ways and half-closes",
+  {
+    ignore,
+  },
+  async () => {
+    const pki = await testPki();
+    await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    const accepted = tcp.accept(server);
+    const plainClient = await tcp.connect(server.addr);
+    const plainPeer = await accepted;
+    const [client, peer] = await Promise.all([
+      tls.startTls(plainClient, {
+        hostname: "localhost",
+        caCerts: [pki.ca],
+        timeout: T,
+      }),
+      tls.startTls(plainPeer, {
+        serverSide: true,
+        cert: pki.cert,
+        key: pki.key,
+        timeout: T,
+      }),
+    ]);
+    await using _client = client;
+    await using _peer = peer;
+    const data = pseudoRandomBytes(1024 * 1024, 3);
+    const sending = tls.sendAll(client, data).then(() => tls.shutdown(client));
+    assert.deepEqual(
+      await tls.recvExact(peer, data.length, { timeout: T }),
+      data,
+    );
+    assert.equal(await tls.recv(peer, 10, { timeout: T }), null);
+    await sending;
+    await tls.sendAll(peer, data);
+    assert.deepEqual(
+      await tls.recvExact(client, data.length, { timeout: T }),
+      data,
+    );
+    await tls.shutdown(peer);
+    assert.equal(await tls.recv(client, 10, { timeout: T }), null);
+  },
+);
