@@ -90,7 +90,11 @@ export type { ReadableOptions } from "./_stream_web.ts";
 
 /** A connected TLS socket. */
 export type TlsSocket = StreamSocket<Deno.NetAddr>;
-/** A listening TLS server: accept from it with {@linkcode accept}. */
+/**
+ * A listening TLS server: accept from it with {@linkcode accept}, which
+ * completes each handshake. Iterating it with `for await` yields sockets
+ * whose handshake is still to do (see {@linkcode handshake}).
+ */
 export type TlsServer = StreamServer<Deno.NetAddr>;
 
 /** The default of {@linkcode AcceptOptions.handshakeTimeout}: 10 seconds. */
