@@ -13,6 +13,12 @@
  * certificate rejects there, and {@linkcode alpnProtocol} tells the
  * protocol the peers agreed on.
  *
+ * `shutdown(sock, "write")` sends TLS `close_notify` (the peer's receive
+ * returns `null`) and receiving goes on. `close` sends it in the
+ * background: a program that exits at once can cut it off, and a peer that
+ * sees the connection end without it gets `Deno.errors.UnexpectedEof`
+ * rather than `null`, so shut down writing before exiting.
+ *
  * Requires `allow-net` permission (and `allow-read` to read PEM files).
  *
  * @example An echo over TLS on loopback (the test certificate is in `tests/fixtures/`)
