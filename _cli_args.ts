@@ -37,6 +37,19 @@ export interface CommandLine {
   verbose: boolean;
   /** The hidden --progress: draw the progress line even when standard error is not a terminal. */
   progress: boolean;
+  /** --tls and its files, or null without it. */
+  tls: TlsArgs | null;
+}
+
+/** What --tls comes with: --ca and --servername (clients), --cert and --key (listen, recv). */
+export interface TlsArgs {
+  /** --ca FILE: a PEM file of CA certificates trusted besides the system's, or `""`. */
+  ca: string;
+  /** --servername NAME: the name the certificate must carry, or `""` for HOST. */
+  serverName: string;
+  /** --cert FILE and --key FILE of a listening command, or `""`. */
+  cert: string;
+  key: string;
 }
 
 /** What parsing asks for: run a command, or print a help text and exit 0. */
@@ -96,7 +109,8 @@ Usage:
   ${PROGRAM} send [options] HOST PORT FILE    send a file, with progress
   ${PROGRAM} recv [options] [HOST] PORT FILE  receive a file, with progress
 
-Transports: TCP by default, --udp for UDP, --unix PATH for a Unix socket.
+Transports: TCP by default, --udp for UDP, --unix PATH for a Unix socket;
+--tls for TLS over TCP.
 Standard output carries only data; messages go to standard error.
 Run "${PROGRAM} COMMAND --help" for a command's options.
 
@@ -119,6 +133,9 @@ Options:
                                one datagram; UDP has no end of stream, so the
                                tool runs until --idle-timeout or Ctrl-C
       --unix PATH              connect to a Unix socket instead
+      --tls                    speak TLS, checking the server's certificate
+      --ca FILE                trust the CA certificates in FILE (PEM) too
+      --servername NAME        the name the certificate must carry (default HOST)
   -w, --timeout DURATION       give up connecting after DURATION
   -i, --idle-timeout DURATION  quit when nothing moves for DURATION
 ${COMMON_HELP}
@@ -139,6 +156,7 @@ Options:
                                standard output (from every sender with -k) and
                                standard input goes back to it
       --unix PATH              listen on a Unix socket instead
+      --tls                    speak TLS, with --cert FILE and --key FILE (PEM)
   -w, --timeout DURATION       give up when nobody connects within DURATION
   -i, --idle-timeout DURATION  close a connection when nothing moves for DURATION
 ${COMMON_HELP}
@@ -151,6 +169,9 @@ that accept. PORTS is a list of ports and ranges, such as 22,80,8000-8100.
 Exits 0 when a port is open, 1 when none is.
 
 Options:
+      --tls                    list only ports that complete a verified TLS handshake
+      --ca FILE                trust the CA certificates in FILE (PEM) too
+      --servername NAME        the name the certificate must carry (default HOST)
   -w, --timeout DURATION       give up on a port after DURATION (default 1s)
   -c, --concurrency N          try N ports at once (default ${DEFAULT_CONCURRENCY})
 ${COMMON_HELP}
@@ -165,6 +186,9 @@ prints a summary at the end.
 
 Options:
       --unix PATH              connect to a Unix socket instead
+      --tls                    speak TLS, checking the server's certificate
+      --ca FILE                trust the CA certificates in FILE (PEM) too
+      --servername NAME        the name the certificate must carry (default HOST)
   -w, --timeout DURATION       give up connecting after DURATION
   -i, --idle-timeout DURATION  fail when nothing moves for DURATION
 ${COMMON_HELP}
@@ -179,6 +203,7 @@ standard error is a terminal and prints a summary at the end.
 
 Options:
       --unix PATH              listen on a Unix socket instead
+      --tls                    speak TLS, with --cert FILE and --key FILE (PEM)
   -w, --timeout DURATION       give up when nobody connects within DURATION
   -i, --idle-timeout DURATION  fail when nothing moves for DURATION
 ${COMMON_HELP}
@@ -197,16 +222,29 @@ const TIMEOUTS: ParseArgsOptionsConfig = {
   "idle-timeout": { type: "string", short: "i" },
 };
 
+const TLS_CLIENT: ParseArgsOptionsConfig = {
+  tls: { type: "boolean" },
+  ca: { type: "string" },
+  servername: { type: "string" },
+};
+const TLS_SERVER: ParseArgsOptionsConfig = {
+  tls: { type: "boolean" },
+  cert: { type: "string" },
+  key: { type: "string" },
+};
+
 const OPTIONS: Record<CommandName, ParseArgsOptionsConfig> = {
   connect: {
     ...COMMON,
     ...TIMEOUTS,
+    ...TLS_CLIENT,
     udp: { type: "boolean", short: "u" },
     unix: { type: "string" },
   },
   listen: {
     ...COMMON,
     ...TIMEOUTS,
+    ...TLS_SERVER,
     udp: { type: "boolean", short: "u" },
     unix: { type: "string" },
     "keep-open": { type: "boolean", short: "k" },
@@ -214,18 +252,21 @@ const OPTIONS: Record<CommandName, ParseArgsOptionsConfig> = {
   },
   scan: {
     ...COMMON,
+    ...TLS_CLIENT,
     timeout: { type: "string", short: "w" },
     concurrency: { type: "string", short: "c" },
   },
   send: {
     ...COMMON,
     ...TIMEOUTS,
+    ...TLS_CLIENT,
     unix: { type: "string" },
     progress: { type: "boolean" },
   },
   recv: {
     ...COMMON,
     ...TIMEOUTS,
+    ...TLS_SERVER,
     unix: { type: "string" },
     progress: { type: "boolean" },
   },
@@ -422,6 +463,11 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
     echo,
     verbose: values.verbose === true,
     progress: values.progress === true,
+    tls: tlsArgs(
+      name,
+      values,
+      unix !== undefined ? "--unix" : udp ? "--udp" : "",
+    ),
   };
 
   // The positionals each command takes, by transport.
@@ -484,6 +530,39 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
     }
   }
   return line;
+}
+
+/** Checks --tls and the options that go with it. */
+function tlsArgs(
+  name: CommandName,
+  values: Record<string, string | boolean | undefined>,
+  other: string,
+): TlsArgs | null {
+  const files = ["ca", "servername", "cert", "key"].filter((k) =>
+    values[k] !== undefined
+  );
+  if (values.tls !== true) {
+    if (files.length > 0) {
+      throw new TypeError(`--${files[0]} goes with --tls`);
+    }
+    return null;
+  }
+  if (other !== "") {
+    throw new TypeError(`--tls and ${other} cannot be used together`);
+  }
+  for (const k of files) {
+    if (values[k] === "") throw new TypeError(`--${k} must not be empty`);
+  }
+  const listening = name === "listen" || name === "recv";
+  if (listening && (values.cert === undefined || values.key === undefined)) {
+    throw new TypeError(`${name} --tls needs --cert FILE and --key FILE`);
+  }
+  return {
+    ca: (values.ca as string | undefined) ?? "",
+    serverName: (values.servername as string | undefined) ?? "",
+    cert: (values.cert as string | undefined) ?? "",
+    key: (values.key as string | undefined) ?? "",
+  };
 }
 
 function positionalNames(

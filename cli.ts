@@ -48,6 +48,7 @@ import {
   ipVersion,
   parseCommandLine,
   type Parsed,
+  type TlsArgs,
   UsageError,
 } from "./_cli_args.ts";
 import {
@@ -72,6 +73,7 @@ import {
   type StreamSocket,
 } from "./_stream.ts";
 import * as tcp from "./tcp.ts";
+import * as tls from "./tls.ts";
 import * as udp from "./udp.ts";
 import * as unix from "./unix.ts";
 
@@ -145,24 +147,57 @@ async function connectStream(run: Run): Promise<StreamSocket> {
     signal: run.signal,
     ...(line.timeout !== null ? { timeout: line.timeout } : {}),
   };
-  const sock = line.transport === "unix"
+  const address = line.transport === "unix" ? null : {
+    hostname: await resolveHost(line.hostname, line.family),
+    port: line.port,
+  };
+  const sock = address === null
     ? await unix.connect(line.path, options)
-    : await tcp.connect({
-      hostname: await resolveHost(line.hostname, line.family),
-      port: line.port,
-    }, options);
+    : line.tls !== null
+    ? await tls.connect(address, {
+      ...options,
+      ...await tlsClientOptions(line.tls, line.hostname),
+    })
+    : await tcp.connect(address, options);
   run.say(`connected to ${formatAddr(sock.remoteAddr)}`);
   return sock;
 }
 
+/** The options of tls.connect for --tls, --ca and --servername. */
+async function tlsClientOptions(
+  args: TlsArgs,
+  hostname: string,
+): Promise<tls.ConnectOptions> {
+  return {
+    serverName: args.serverName !== "" ? args.serverName : hostname,
+    ...(args.ca !== "" ? { caCerts: [await readPem(args.ca, "--ca")] } : {}),
+  };
+}
+
+/** Reads a PEM file named by an option, with an error naming both. */
+async function readPem(path: string, option: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    throw fsError(`read ${option} ${show(path)}`, err);
+  }
+}
+
 async function listenStream(run: Run): Promise<StreamServer> {
   const { line } = run;
+  const hostname = line.transport === "unix"
+    ? ""
+    : await resolveHost(line.hostname, line.family);
   const server = line.transport === "unix"
     ? await unix.listen({ path: line.path })
-    : tcp.listen({
-      hostname: await resolveHost(line.hostname, line.family),
+    : line.tls !== null
+    ? tls.listen({
+      hostname,
       port: line.port,
-    });
+      cert: await readPem(line.tls.cert, "--cert"),
+      key: await readPem(line.tls.key, "--key"),
+    })
+    : tcp.listen({ hostname, port: line.port });
   console.error(`listening on ${formatAddr(server.addr)}`);
   return server;
 }
@@ -173,12 +208,25 @@ async function acceptOne(
   server: StreamServer,
   first: boolean,
 ): Promise<StreamSocket> {
-  const sock = await accept(server, {
-    signal: run.signal,
-    timeout: first ? run.line.timeout : null,
-  });
-  run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
-  return sock;
+  for (;;) {
+    const sock = await accept(server, {
+      signal: run.signal,
+      timeout: first ? run.line.timeout : null,
+    });
+    run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
+    if (run.line.tls === null) return sock;
+    try {
+      await tls.handshake(sock, {
+        signal: run.signal,
+        timeout: tls.DEFAULT_HANDSHAKE_TIMEOUT,
+      });
+      return sock;
+    } catch (err) {
+      // A failed handshake costs only that client: say so, wait for the next.
+      if (run.signal.aborted) throw err;
+      console.error(`error: ${message(err)}`);
+    }
+  }
 }
 
 /**
@@ -557,6 +605,9 @@ async function recvCommand(run: Run): Promise<number> {
       throw idleFailure(idle, run, `recv ${what} from ${peer}`, err);
     }
     console.error(await progress.finish("from", peer));
+    // TLS: end with close_notify, which close() leaves to the background
+    // and the exit that follows would cut off; the sender waits for it.
+    if (line.tls !== null) await shutdown(sock, "write");
   } catch (err) {
     await progress.abandon();
     throw err;
@@ -576,9 +627,18 @@ function isClosedPort(err: unknown): boolean {
     err instanceof Deno.errors.ConnectionAborted;
 }
 
+/** Errors of a TLS handshake that failed on an open port. */
+function isFailedHandshake(err: unknown): boolean {
+  return err instanceof Deno.errors.InvalidData ||
+    err instanceof Deno.errors.UnexpectedEof;
+}
+
 async function scanCommand(run: Run): Promise<number> {
   const { line } = run;
   const hostname = await resolveHost(line.hostname, line.family);
+  const tlsOptions = line.tls === null
+    ? null
+    : await tlsClientOptions(line.tls, line.hostname);
   const ports = line.ports;
   const open: number[] = [];
   const stop = new AbortController();
@@ -590,15 +650,26 @@ async function scanCommand(run: Run): Promise<number> {
     while (next < ports.length && !signal.aborted) {
       const port = ports[next++]!;
       try {
-        const sock = await tcp.connect({ hostname, port }, {
-          signal,
-          timeout: line.timeout,
-        });
+        const sock = line.tls === null
+          ? await tcp.connect({ hostname, port }, {
+            signal,
+            timeout: line.timeout,
+          })
+          : await tls.connect({ hostname, port }, {
+            signal,
+            timeout: line.timeout,
+            ...tlsOptions!,
+          });
         open.push(port);
         await close(sock);
       } catch (err) {
         if (signal.aborted) return;
         if (isClosedPort(err)) continue;
+        if (line.tls !== null && isFailedHandshake(err)) {
+          // Open, but no verified TLS there: not listed.
+          run.say(`port ${port}: ${message(err)}`);
+          continue;
+        }
         failure = { error: err };
         stop.abort();
         return;

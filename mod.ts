@@ -6,7 +6,7 @@
  * graceful servers — for TCP, UDP and Unix-domain sockets.
  *
  * Transports are namespaces, since they share verb names:
- * {@linkcode tcp}, {@linkcode udp}, {@linkcode unix}. Message framing and
+ * {@linkcode tcp}, {@linkcode udp}, {@linkcode unix}, {@linkcode tls}. Message framing and
  * servers are exported flat.
  *
  * Requires `allow-net` permission (Unix sockets: `allow-read` and
@@ -37,5 +37,6 @@ export { lookup } from "./_dns.ts";
 export type { LookupAddress, LookupOptions } from "./_dns.ts";
 export * as udp from "./udp.ts";
 export * as unix from "./unix.ts";
+export * as tls from "./tls.ts";
 export * from "./framing.ts";
 export * from "./server.ts";

@@ -44,6 +44,11 @@ import {
   type StreamSocket,
 } from "./_stream.ts";
 import { listen as listenTcp } from "./tcp.ts";
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  handshake,
+  listen as listenTls,
+} from "./tls.ts";
 import { listen as listenUnix } from "./unix.ts";
 
 export type { StreamSocket } from "./_stream.ts";
@@ -153,6 +158,35 @@ export interface ServeTcpOptions extends ServeOptions<Deno.NetAddr> {
    * @default {511}
    */
   backlog?: number;
+  /**
+   * Serve over TLS with this certificate and key: the handler gets each
+   * socket with its handshake done.
+   *
+   * @default {plain TCP}
+   */
+  tls?: ServeTlsOptions;
+}
+
+/** The certificate and key of {@linkcode ServeTcpOptions.tls}. */
+export interface ServeTlsOptions {
+  /** The server's certificate chain, PEM (leaf first). */
+  cert: string;
+  /** The server's private key, PEM. */
+  key: string;
+  /**
+   * The ALPN protocols the server accepts, most preferred first.
+   *
+   * @default {none}
+   */
+  alpnProtocols?: string[];
+  /**
+   * Milliseconds a client has to finish the TLS handshake before its
+   * connection is closed, so one that connects and never speaks TLS
+   * cannot hold a slot. A failed handshake goes to `onError`.
+   *
+   * @default {10000}
+   */
+  handshakeTimeout?: number;
 }
 
 /** Options for {@linkcode serve} on a Unix socket. */
@@ -657,9 +691,9 @@ export async function serve(
   if (options.signal?.aborted) throw options.signal.reason;
   let server: ServerImpl<Deno.NetAddr> | ServerImpl<Deno.UnixAddr>;
   if ("path" in options && options.path !== undefined) {
-    const tcpOnly = ["hostname", "port", "reusePort", "backlog"].find((key) =>
-      (options as unknown as Record<string, unknown>)[key] !== undefined
-    );
+    const tcpOnly = ["hostname", "port", "reusePort", "backlog", "tls"].find((
+      key,
+    ) => (options as unknown as Record<string, unknown>)[key] !== undefined);
     if (tcpOnly !== undefined) {
       throw new TypeError(
         `Cannot serve as ${tcpOnly} is for TCP and path for Unix sockets: current value has both`,
@@ -674,6 +708,12 @@ export async function serve(
       handler as ServeHandler<Deno.UnixAddr>,
       options as ServeUnixOptions,
     );
+  } else if ((options as ServeTcpOptions).tls !== undefined) {
+    const [listener, tlsHandler] = serveTls(
+      options as ServeTcpOptions,
+      handler as ServeHandler<Deno.NetAddr>,
+    );
+    server = new ServerImpl(listener, tlsHandler, options as ServeTcpOptions);
   } else {
     const { hostname, port, reusePort, backlog } = options as ServeTcpOptions;
     const listener = listenTcp({
@@ -698,4 +738,47 @@ export async function serve(
     throw err;
   }
   return server;
+}
+
+/**
+ * The listener and handler of a TLS server: the handler completes each
+ * handshake (bounded by `handshakeTimeout`) before the caller's runs.
+ */
+function serveTls(
+  options: ServeTcpOptions,
+  handler: ServeHandler<Deno.NetAddr>,
+): [StreamServer<Deno.NetAddr>, ServeHandler<Deno.NetAddr>] {
+  const config = options.tls;
+  if (config === null || typeof config !== "object") {
+    throw new TypeError(
+      `Cannot serve as tls must be an object with cert and key: current value is ${
+        show(config)
+      }`,
+    );
+  }
+  if (options.reusePort !== undefined || options.backlog !== undefined) {
+    throw new TypeError(
+      "Cannot serve as reusePort and backlog are for plain TCP: current value has tls too",
+    );
+  }
+  const timeout = config.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  checkMillis(timeout, "tls.handshakeTimeout", 1, false);
+  const listener = listenTls({
+    ...(options.hostname !== undefined ? { hostname: options.hostname } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    cert: config.cert,
+    key: config.key,
+    ...(config.alpnProtocols !== undefined
+      ? { alpnProtocols: config.alpnProtocols }
+      : {}),
+  });
+  return [listener, async (sock, info) => {
+    try {
+      await handshake(sock, { timeout, signal: info.signal });
+    } catch (err) {
+      if (info.signal.aborted) return; // Shutting down: not the client's fault.
+      throw err;
+    }
+    await handler(sock, info);
+  }];
 }

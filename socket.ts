@@ -59,6 +59,7 @@ import { lookup } from "node:dns/promises";
 import { show } from "./_errors.ts";
 import { validatePort } from "./_addr.ts";
 import * as stream from "./_stream.ts";
+import { facadeHooks, type TlsUpgrade } from "./_socket_hooks.ts";
 import * as tcp from "./tcp.ts";
 import * as udp from "./udp.ts";
 import * as unix from "./unix.ts";
@@ -525,6 +526,8 @@ export class Socket implements AsyncDisposable {
   #options = new Map<string, number>();
   #memberships: [string, string][] = [];
   #closing: Promise<void> | null = null;
+  /** Set by ssl.ts's wrap_socket: applied to each stream connected or accepted later. */
+  #tlsUpgrade: TlsUpgrade | null = null;
 
   /**
    * Makes a socket; same as {@linkcode socket}.
@@ -594,6 +597,16 @@ export class Socket implements AsyncDisposable {
     adoptServer = (sock, server, bound) => {
       sock.#handle = { kind: "server", server };
       sock.#bound = bound;
+    };
+    facadeHooks.startTls = async (socket, upgrade) => {
+      const s = socket as Socket;
+      s.#checkOpen("wrap_socket");
+      const h = s.#handle;
+      if (h?.kind === "stream") {
+        s.#handle = { ...h, sock: await upgrade(h.sock, s.#io.timeout) };
+      } else {
+        s.#tlsUpgrade = upgrade;
+      }
     };
   }
 
@@ -912,6 +925,13 @@ export class Socket implements AsyncDisposable {
       const noDelay = options.get(`${IPPROTO_TCP}/${TCP_NODELAY}`);
       if (noDelay !== undefined) conn.setNoDelay(noDelay !== 0);
     }
+    if (this.#tlsUpgrade !== null) {
+      try {
+        sock = await this.#tlsUpgrade(sock, this.#io.timeout);
+      } catch (err) {
+        throw py(err);
+      }
+    }
     const conn = adoptStream(
       this.#family,
       this.#type,
@@ -1051,6 +1071,13 @@ export class Socket implements AsyncDisposable {
     if (keepAlive !== undefined) tcp.setKeepAlive(sock, keepAlive !== 0);
     const noDelay = this.#options.get(`${IPPROTO_TCP}/${TCP_NODELAY}`);
     if (noDelay !== undefined) tcp.setNoDelay(sock, noDelay !== 0);
+    if (this.#tlsUpgrade !== null) {
+      try {
+        sock = await this.#tlsUpgrade(sock, ms) as tcp.TcpSocket;
+      } catch (err) {
+        throw py(err);
+      }
+    }
     this.#handle = { kind: "stream", sock, accepted: false };
   }
 

@@ -4,13 +4,19 @@
 
 import { type Result, runCase, table } from "./_harness.ts";
 import { cases as tcpCases } from "./tcp_cases.ts";
+import { cases as tlsCases } from "./tls_cases.ts";
 import { cases as udpCases } from "./udp_cases.ts";
 import { cases as unixCases } from "./unix_cases.ts";
 import { cases as framingCases } from "./framing_cases.ts";
 
 const filter = Deno.args[0] ?? "";
-const all = [...tcpCases(), ...udpCases(), ...unixCases(), ...framingCases()]
-  .filter((c) => c.name.includes(filter));
+const all = [
+  ...tcpCases(),
+  ...tlsCases(),
+  ...udpCases(),
+  ...unixCases(),
+  ...framingCases(),
+].filter((c) => c.name.includes(filter));
 const results: Result[] = [];
 for (const c of all) {
   const result = await runCase(c);
