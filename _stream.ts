@@ -1581,30 +1581,67 @@ export async function accept<A extends Deno.Addr>(
   }
   const deadline = deadlineFor(options, s.timeout, where);
   s.accepting = true;
-  const pending = s.pending ??= s.listener.accept();
   try {
-    const conn = deadline === null
-      ? await pending
-      : await deadline.race(pending);
-    s.pending = null;
-    if (s.closing !== null) {
-      // The connection came as the server closed; closeServer closes it.
-      throw closedError(where());
+    for (;;) {
+      const pending = s.pending ??= s.listener.accept();
+      try {
+        const conn = deadline === null
+          ? await pending
+          : await deadline.race(pending);
+        s.pending = null;
+        if (s.closing !== null) {
+          // The connection came as the server closed; closeServer closes it.
+          throw closedError(where());
+        }
+        return new StreamSocket(conn as Deno.Conn<A>);
+      } catch (err) {
+        if (
+          deadline !== null && deadline.caused(err) && s.pending === pending
+        ) {
+          pending.catch(noop);
+          throw err;
+        }
+        s.pending = null;
+        if (s.closing !== null) throw closedError(where());
+        // A connection that died before it was accepted is its peer's
+        // problem, not the listener's: take the next one.
+        if (diedBeforeAccept(err)) continue;
+        throw ioError(where(), err);
+      }
     }
-    return new StreamSocket(conn as Deno.Conn<A>);
-  } catch (err) {
-    if (deadline !== null && deadline.caused(err) && s.pending === pending) {
-      pending.catch(noop);
-      throw err;
-    }
-    s.pending = null;
-    if (s.closing !== null) throw closedError(where());
-    throw ioError(where(), err);
   } finally {
     s.accepting = false;
     deadline?.dispose();
   }
 }
+
+/**
+ * Whether an accept failed for that one connection only: its peer reset
+ * or aborted it before it was accepted (Deno then fails to read its
+ * address: `NotConnected`), as Go's runtime skips `ECONNABORTED`, plus the
+ * network errors Linux's accept(2) says to treat as a retry.
+ */
+function diedBeforeAccept(err: unknown): boolean {
+  if (
+    err instanceof Deno.errors.NotConnected ||
+    err instanceof Deno.errors.ConnectionAborted ||
+    err instanceof Deno.errors.ConnectionReset
+  ) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && PER_CONNECTION_ACCEPT_CODES.has(code);
+}
+
+const PER_CONNECTION_ACCEPT_CODES = new Set([
+  "ECONNABORTED",
+  "ECONNRESET",
+  "ENOTCONN",
+  "EPROTO",
+  "ENETDOWN",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "EHOSTUNREACH",
+  "ENONET",
+]);
 
 function closeServer(s: ServerState): Promise<void> {
   if (s.closing !== null) return s.closing;
