@@ -84,10 +84,13 @@ export interface ServeOptions<A extends Deno.Addr = Deno.Addr> {
   onListen?: (addr: A) => void;
   /**
    * Called when a handler throws or rejects, with the error and the
-   * connection (which is then closed), or when accepting fails, with
-   * `null` (the server retries after a short pause). Errors caused by the
-   * server itself closing a connection — idle timeout, end of the shutdown
-   * deadline — are not reported.
+   * connection (which is then closed), or when the listener fails to
+   * accept, with `null`: out of file descriptors (`EMFILE`, `ENFILE`) or
+   * buffers (`ENOBUFS`); the server then pauses, 5 ms doubling up to 1 s,
+   * and tries again. A client that resets before it is accepted is not a
+   * failure: it is skipped. Errors the server caused itself are not
+   * reported: a connection closed for `idleTimeout` or at the end of the
+   * shutdown deadline, and a receive rejected by `info.signal` at shutdown.
    *
    * @default {one line on standard error}
    */
@@ -235,7 +238,7 @@ function defaultOnError(error: unknown, sock: StreamSocket | null): void {
     ? `${error.name}: ${error.message}`
     : String(error);
   const where = sock === null
-    ? "accept failed"
+    ? "accept failed, retrying after a pause"
     : `handler failed for ${formatAddr(sock.remoteAddr)}`;
   console.error(`serve: ${where}: ${message.split("\n")[0]}`);
 }
@@ -390,6 +393,11 @@ class ServerImpl<A extends Deno.Addr> implements Server<A> {
       }
       let sock: StreamSocket<A>;
       try {
+        // accept() itself skips connections that died before they were
+        // accepted (a client's reset is its own problem), so what fails
+        // here fails for the whole listener: out of file descriptors
+        // (EMFILE, ENFILE) or memory (ENOBUFS). Pause, so the handlers
+        // can free some, and try again.
         sock = await accept(this.#listener, { timeout: null });
       } catch (err) {
         if (this.#closing) return;
@@ -447,10 +455,28 @@ class ServerImpl<A extends Deno.Addr> implements Server<A> {
     Promise.resolve(handled).then(
       () => this.#close(conn),
       (err) => {
-        if (!conn.forced) this.#report(err, sock);
+        if (!conn.forced && !this.#causedByShutdown(err)) {
+          this.#report(err, sock);
+        }
         return this.#close(conn);
       },
     );
+  }
+
+  /**
+   * Whether `err` is the shutdown's own abort reason (a receive waiting
+   * with `info.signal` rejects with it), maybe wrapped as a `cause`: an
+   * error nobody made.
+   */
+  #causedByShutdown(err: unknown): boolean {
+    const signal = this.#abort.signal;
+    if (!signal.aborted) return false;
+    let e = err;
+    for (let depth = 0; e instanceof Error && depth < 8; depth++) {
+      if (e === signal.reason) return true;
+      e = e.cause;
+    }
+    return e === signal.reason;
   }
 
   #report(err: unknown, sock: StreamSocket<A> | null): void {
