@@ -106,6 +106,26 @@ export function parseAddr(
 }
 
 /**
+ * The argument error for a host name Deno refuses to parse (it throws a
+ * bare `URIError` for `"a b"`, `"a/b"` or `"é.com"`), or `null` when `err`
+ * is something else. Internal.
+ */
+export function hostError(
+  action: string,
+  hostname: string,
+  err: unknown,
+): TypeError | null {
+  if (!(err instanceof URIError)) return null;
+  const reason = /: ([^:]*)$/.exec(err.message)?.[1] ?? err.message;
+  return new TypeError(
+    `Cannot ${action} as hostname must be a host name or an IP address (${reason}): current value is ${
+      show(hostname)
+    }`,
+    { cause: err },
+  );
+}
+
+/**
  * Formats a Deno address for people: `127.0.0.1:8080`, `[::1]:8080`, a Unix
  * path, `@name` for a Linux abstract socket, or `(unnamed)` for an unbound
  * Unix peer.
