@@ -94,7 +94,10 @@ export function parseAddr(
     );
   }
   const port = validatePort(input.port, action);
-  const hostname = input.hostname ?? defaultHostname;
+  // Only a missing hostname takes the default: null is a mistake.
+  const hostname = input.hostname === undefined
+    ? defaultHostname
+    : input.hostname;
   if (typeof hostname !== "string") {
     throw new TypeError(
       `Cannot ${action} as hostname must be a string: current value is ${
