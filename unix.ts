@@ -360,7 +360,7 @@ function absolutePath(path: string): string {
  * bits beyond `mode`; returns the umask to put back once the socket is
  * bound. Around a synchronous bind no other code of this program runs
  * meanwhile, and the socket never accepts a connection its final mode
- * would refuse. Setting the umask needs `--allow-sys=umask`.
+ * would refuse. Setting the umask needs `--allow-sys` (Deno has no `--allow-sys=umask`).
  */
 function narrowUmask(mode: number, where: string): number {
   let old: number;
@@ -371,7 +371,7 @@ function narrowUmask(mode: number, where: string): number {
       throw new Deno.errors.NotCapable(
         `Cannot ${where} with mode 0o${
           mode.toString(8)
-        }: the mode is set as the socket is created, which needs sys access to "umask" (--allow-sys=umask)`,
+        }: the mode is set as the socket is created, which needs sys access to "umask" (--allow-sys)`,
         { cause: err },
       );
     }
@@ -394,7 +394,7 @@ export interface ListenOptions {
    * Permission bits of the socket file, such as `0o600` (owner only) or
    * `0o660` (owner and group). Connecting needs write permission on the
    * file. The file is created with no bits beyond these (the umask is
-   * narrowed for the moment of the bind, which needs `--allow-sys=umask`),
+   * narrowed for the moment of the bind, which needs `--allow-sys`),
    * so the socket never accepts a connection they refuse, then set to
    * exactly these. Not for abstract names.
    *
@@ -418,7 +418,7 @@ export interface ListenOptions {
  *
  * Requires `allow-read`, `allow-write` and `allow-net` permissions (net
  * access to `unix:<path>`; an abstract name needs `allow-net` only), and
- * `allow-sys` (`umask`) with `mode`.
+ * `allow-sys` with `mode` (to set the umask).
  *
  * @param options The path, or `{ path, mode }`.
  * @returns The server; pass it to {@linkcode accept} or iterate it.

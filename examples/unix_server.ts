@@ -16,7 +16,7 @@
  * ```
  *
  * (`--allow-read --allow-write --allow-net` without values also work.)
- * `--mode 600` also needs `--allow-sys=umask`: the socket file is created
+ * `--mode 600` also needs `--allow-sys` (to set the umask): the socket file is created
  * with those bits, never wider, for its whole life.
  * Talk to it with `examples/unix_client.ts`, `nc -U /tmp/echo.sock` or a
  * Python `socket.socket(socket.AF_UNIX)` client.
@@ -48,7 +48,7 @@ import {
 
 const args = parseExampleArgs({
   usage:
-    "deno run --allow-read=PATH --allow-write=PATH --allow-net=unix:PATH [--allow-sys=umask] examples/unix_server.ts --path PATH [--mode OCTAL]",
+    "deno run --allow-read=PATH --allow-write=PATH --allow-net=unix:PATH [--allow-sys] examples/unix_server.ts --path PATH [--mode OCTAL]",
   path: "required",
   options: { mode: { type: "string" } },
 });

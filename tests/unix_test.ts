@@ -346,7 +346,7 @@ Deno.test({
         {
           name: "NotCapable",
           message:
-            `Cannot listen on "${path}" with mode 0o600: the mode is set as the socket is created, which needs sys access to "umask" (--allow-sys=umask)`,
+            `Cannot listen on "${path}" with mode 0o600: the mode is set as the socket is created, which needs sys access to "umask" (--allow-sys)`,
         },
       );
       assert.equal(await exists(path), false);
