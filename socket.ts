@@ -2267,14 +2267,23 @@ export function create_server(
     ? (family === AF_INET6 ? "::1" : "127.0.0.1")
     : checked.host;
   const sock = new Socket(family, SOCK_STREAM);
-  const server = tcp.listen({
-    hostname: host,
-    port: checked.port,
-    reusePort: options.reuse_port === true,
-    ...(options.backlog !== undefined
-      ? { backlog: Math.max(0, options.backlog) }
-      : {}),
-  });
+  let server: tcp.TcpServer;
+  try {
+    server = tcp.listen({
+      hostname: host,
+      port: checked.port,
+      reusePort: options.reuse_port === true,
+      ...(options.backlog !== undefined
+        ? { backlog: Math.max(0, options.backlog) }
+        : {}),
+    });
+  } catch (err) {
+    // A name that does not resolve is Python's gaierror.
+    if (err instanceof Deno.errors.NotFound) {
+      throw new gaierror(err.message, { cause: err });
+    }
+    throw err;
+  }
   adoptServer(sock, server, { host, port: checked.port });
   return sock;
 }

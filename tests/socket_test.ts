@@ -2269,6 +2269,21 @@ Deno.test("create_connection() to a closed port is ConnectionRefused", async () 
   );
 });
 
+Deno.test("create_server() raises gaierror naming the host for a name that does not resolve, and TypeError for one with a space", () => {
+  assert.throws(
+    () => socket.create_server(["no-such-host.invalid", 0]),
+    (err: unknown) =>
+      err instanceof socket.gaierror &&
+      err.message.startsWith(
+        'Cannot listen on "no-such-host.invalid:0": the name does not resolve',
+      ),
+  );
+  assert.throws(
+    () => socket.create_server(["a b", 0]),
+    /^TypeError: Cannot listen as hostname must be a host name or an IP address \(.*\): current value is "a b"$/,
+  );
+});
+
 Deno.test("create_server() listens, and checks family and dual stack", async () => {
   await using server = socket.create_server(["127.0.0.1", 0], { backlog: 3 });
   assert.equal(server.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR), 1);
