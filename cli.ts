@@ -634,9 +634,16 @@ class PartFile {
       if (force) {
         await Deno.rename(this.#path, this.#target);
       } else {
-        // A link, unlike a rename, never replaces a file that appeared meanwhile.
-        await Deno.link(this.#path, this.#target);
-        await Deno.remove(this.#path);
+        // A link, unlike a rename, never replaces a file that appeared
+        // meanwhile; where the file system has no hard links, rename (FILE
+        // was checked to be absent before listening).
+        try {
+          await Deno.link(this.#path, this.#target);
+        } catch (err) {
+          if (err instanceof Deno.errors.AlreadyExists) throw err;
+          await Deno.rename(this.#path, this.#target);
+        }
+        await Deno.remove(this.#path).catch(() => {});
       }
     } catch (err) {
       await Deno.remove(this.#path).catch(() => {});
