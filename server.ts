@@ -11,7 +11,11 @@
  * - `maxConnections`, with the connections over it left waiting in the
  *   backlog or closed at once;
  * - `idleTimeout`, which closes connections that stall (no byte read or
- *   written for that long), checked by one timer for all of them;
+ *   written for that long), checked by one timer for all of them (a client
+ *   dripping a byte at a time is bounded by the handler's receive
+ *   timeouts, which time a whole line or frame);
+ * - a client that resets before it is accepted is skipped; only
+ *   listener-wide failures (out of file descriptors) pause accepting;
  * - a graceful {@linkcode Server.shutdown}: stop accepting, let handlers
  *   finish up to a deadline, close what is left, and resolve once every
  *   socket is closed and the port is free.
@@ -114,7 +118,10 @@ export interface ServeOptions<A extends Deno.Addr = Deno.Addr> {
    * the server closes it: the defence against clients that connect and
    * stall. One timer checks every connection; a connection is closed
    * between `idleTimeout` and 1.25 × `idleTimeout` after its last byte.
-   * `null` turns it off.
+   * `null` turns it off. Any byte resets it, so a client sending one byte
+   * at a time is not idle: bound each whole message with the receive's
+   * own `timeout` in the handler (`recvLine(sock, { timeout, signal })`
+   * times the whole line), and each reply with the send's.
    *
    * @default {null}
    */
