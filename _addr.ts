@@ -94,7 +94,10 @@ export function parseAddr(
     );
   }
   const port = validatePort(input.port, action);
-  const hostname = input.hostname ?? defaultHostname;
+  // Only a missing hostname takes the default: null is a mistake.
+  const hostname = input.hostname === undefined
+    ? defaultHostname
+    : input.hostname;
   if (typeof hostname !== "string") {
     throw new TypeError(
       `Cannot ${action} as hostname must be a string: current value is ${
@@ -103,6 +106,26 @@ export function parseAddr(
     );
   }
   return { hostname: hostname === "" ? defaultHostname : hostname, port };
+}
+
+/**
+ * The argument error for a host name Deno refuses to parse (it throws a
+ * bare `URIError` for `"a b"`, `"a/b"` or `"é.com"`), or `null` when `err`
+ * is something else. Internal.
+ */
+export function hostError(
+  action: string,
+  hostname: string,
+  err: unknown,
+): TypeError | null {
+  if (!(err instanceof URIError)) return null;
+  const reason = /: ([^:]*)$/.exec(err.message)?.[1] ?? err.message;
+  return new TypeError(
+    `Cannot ${action} as hostname must be a host name or an IP address (${reason}): current value is ${
+      show(hostname)
+    }`,
+    { cause: err },
+  );
 }
 
 /**

@@ -34,6 +34,8 @@ export interface CommandLine {
   concurrency: number;
   keepOpen: boolean;
   echo: boolean;
+  /** recv --force: replace an existing FILE. */
+  force: boolean;
   verbose: boolean;
   /** The hidden --progress: draw the progress line even when standard error is not a terminal. */
   progress: boolean;
@@ -198,10 +200,14 @@ ${DURATION_NOTE}`,
 
 Listens (on every interface when HOST is left out), prints "listening on
 HOST:PORT" on standard error, accepts one connection and writes what it sends
-to FILE ("-" for standard output) until it closes. Draws a progress line when
-standard error is a terminal and prints a summary at the end.
+to FILE ("-" for standard output) until it closes. The data goes to a new file
+beside FILE that takes FILE's name only once the transfer has ended well, so
+a failed transfer leaves no FILE behind, and never a half-written one. Draws
+a progress line when standard error is a terminal and prints a summary at the
+end.
 
 Options:
+  -f, --force                  replace FILE if it exists (refused otherwise)
       --unix PATH              listen on a Unix socket instead
       --tls                    speak TLS, with --cert FILE and --key FILE (PEM)
   -w, --timeout DURATION       give up when nobody connects within DURATION
@@ -269,6 +275,7 @@ const OPTIONS: Record<CommandName, ParseArgsOptionsConfig> = {
     ...TLS_SERVER,
     unix: { type: "string" },
     progress: { type: "boolean" },
+    force: { type: "boolean", short: "f" },
   },
 };
 
@@ -409,12 +416,47 @@ Run "${PROGRAM} ${name} --help" for more.`;
   }
 }
 
+/**
+ * Joins each option that takes a value with the argument after it
+ * (`--timeout -1` → `--timeout=-1`), as getopt does: node:util would take
+ * `-1` for an option of its own and report that --timeout "takes no
+ * value". The value is then checked as any other.
+ */
+function joinValues(
+  options: ParseArgsOptionsConfig,
+  args: readonly string[],
+): string[] {
+  const takesValue = new Map<string, string>();
+  for (const [long, config] of Object.entries(options)) {
+    if (config.type !== "string") continue;
+    takesValue.set(`--${long}`, long);
+    if (config.short !== undefined) takesValue.set(`-${config.short}`, long);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const long = takesValue.get(arg);
+    const next = args[i + 1];
+    if (long !== undefined && next !== undefined && next.startsWith("-")) {
+      out.push(`--${long}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 function parseCommand(name: CommandName, args: string[]): Parsed {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      args,
+      args: joinValues(OPTIONS[name], args),
       options: OPTIONS[name],
       strict: true,
       allowPositionals: true,
@@ -461,6 +503,7 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
     concurrency: DEFAULT_CONCURRENCY,
     keepOpen,
     echo,
+    force: values.force === true,
     verbose: values.verbose === true,
     progress: values.progress === true,
     tls: tlsArgs(

@@ -17,6 +17,11 @@ const LOCAL = Symbol("local");
 export function fsError(action: string, cause: unknown): Error {
   const err = ioError(action, cause);
   err.message = err.message.replace(/ \(os error \d+\)(?:: .*)?$/, "");
+  return setLocal(err);
+}
+
+/** Marks `err` as a file or standard-stream error for {@linkcode isLocal}; returns it. */
+export function setLocal<E extends Error>(err: E): E {
   Object.defineProperty(err, LOCAL, { value: true });
   return err;
 }

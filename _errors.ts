@@ -11,6 +11,9 @@ function denoErrorClass(err: Error): ErrorClass | undefined {
   return undefined;
 }
 
+/** How Deno's message for a failed name lookup begins. */
+const LOOKUP_FAILED = "failed to lookup address information";
+
 /** Turns Deno's `Connection refused (os error 111)` into `connection refused`. */
 function reasonOf(err: Error): string {
   const text = err.message.replace(/\s*\(os error \d+\)$/, "");
@@ -36,7 +39,31 @@ export function ioError(action: string, cause: unknown): Error {
       const Same = cause.constructor as ErrorClass;
       return new Same(`Cannot ${action}: ${reasonOf(cause)}`, { cause });
     }
-    return cause;
+    if (cause.constructor !== Error) return cause;
+    // Deno reports a failed name lookup as a plain Error with neither a
+    // class nor a code; this text is all there is to tell it by.
+    if (cause.message.startsWith(LOOKUP_FAILED)) {
+      const detail = cause.message.slice(LOOKUP_FAILED.length).replace(
+        /^:\s*/,
+        "",
+      );
+      return new Deno.errors.NotFound(
+        `Cannot ${action}: the name does not resolve${
+          detail === ""
+            ? ""
+            : ` (${detail[0]!.toLowerCase()}${detail.slice(1)})`
+        }`,
+        { cause },
+      );
+    }
+    // An OS error Deno has no class for (EMFILE, ENOBUFS, ...): a plain
+    // Error with a code.
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code !== "string") return cause;
+    return setCode(
+      new Error(`Cannot ${action}: ${reasonOf(cause)}`, { cause }),
+      code,
+    );
   }
   const err = new ctor(`Cannot ${action}: ${reasonOf(cause)}`, { cause });
   const code = (cause as { code?: unknown }).code;

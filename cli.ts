@@ -60,9 +60,11 @@ import {
   isLocal,
   Progress,
   raceSignal,
+  setLocal,
   writeAll,
 } from "./_cli_io.ts";
 import { show } from "./_errors.ts";
+import { serve, type ServeOptions, type Server } from "./server.ts";
 import {
   accept,
   close,
@@ -71,7 +73,7 @@ import {
   shutdown,
   type StreamServer,
   type StreamSocket,
-} from "./_stream.ts";
+} from "./tcp.ts";
 import * as tcp from "./tcp.ts";
 import * as tls from "./tls.ts";
 import * as udp from "./udp.ts";
@@ -80,8 +82,6 @@ import * as unix from "./unix.ts";
 const encoder = new TextEncoder();
 /** Reads of standard input sent as one UDP datagram at most (as nc). */
 const UDP_CHUNK = 16_384;
-/** Library argument errors: "Cannot listen as port must be ...". */
-const ARGUMENT_ERROR_REGEXP = /^Cannot [^:"]* as /;
 
 /** What a command needs besides its command line. */
 interface Run {
@@ -141,24 +141,50 @@ async function resolveHost(
   }
 }
 
+/**
+ * Runs a library call that takes the command line's arguments. The library
+ * refuses a bad argument (a host name with a space, a Unix path too long)
+ * with a `TypeError` or `RangeError` before any I/O; that is a usage error
+ * (exit 2), told by its type, not by its text.
+ */
+async function withArguments<T>(
+  run: Run,
+  call: () => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof TypeError || err instanceof RangeError) {
+      throw new UsageError(message(err), commandUsage(run));
+    }
+    throw err;
+  }
+}
+
+function commandUsage(run: Run): string {
+  return `Run "socketkit ${run.line.command} --help" for the usage.`;
+}
+
 async function connectStream(run: Run): Promise<StreamSocket> {
   const { line } = run;
   const options = {
     signal: run.signal,
     ...(line.timeout !== null ? { timeout: line.timeout } : {}),
   };
-  const address = line.transport === "unix" ? null : {
-    hostname: await resolveHost(line.hostname, line.family),
-    port: line.port,
-  };
-  const sock = address === null
-    ? await unix.connect(line.path, options)
-    : line.tls !== null
-    ? await tls.connect(address, {
-      ...options,
-      ...await tlsClientOptions(line.tls, line.hostname),
-    })
-    : await tcp.connect(address, options);
+  const sock = line.transport === "unix"
+    ? await withArguments(run, () => unix.connect(line.path, options))
+    : await withArguments(run, async () => {
+      const address = {
+        hostname: await resolveHost(line.hostname, line.family),
+        port: line.port,
+      };
+      return line.tls !== null
+        ? await tls.connect(address, {
+          ...options,
+          ...await tlsClientOptions(line.tls, line.hostname),
+        })
+        : await tcp.connect(address, options);
+    });
   run.say(`connected to ${formatAddr(sock.remoteAddr)}`);
   return sock;
 }
@@ -189,15 +215,16 @@ async function listenStream(run: Run): Promise<StreamServer> {
     ? ""
     : await resolveHost(line.hostname, line.family);
   const server = line.transport === "unix"
-    ? await unix.listen({ path: line.path })
+    ? await withArguments(run, () => unix.listen({ path: line.path }))
     : line.tls !== null
-    ? tls.listen({
-      hostname,
-      port: line.port,
-      cert: await readPem(line.tls.cert, "--cert"),
-      key: await readPem(line.tls.key, "--key"),
-    })
-    : tcp.listen({ hostname, port: line.port });
+    ? await withArguments(run, async () =>
+      tls.listen({
+        hostname,
+        port: line.port,
+        cert: await readPem(line.tls!.cert, "--cert"),
+        key: await readPem(line.tls!.key, "--key"),
+      }))
+    : await withArguments(run, () => tcp.listen({ hostname, port: line.port }));
   console.error(`listening on ${formatAddr(server.addr)}`);
   return server;
 }
@@ -206,12 +233,11 @@ async function listenStream(run: Run): Promise<StreamServer> {
 async function acceptOne(
   run: Run,
   server: StreamServer,
-  first: boolean,
 ): Promise<StreamSocket> {
   for (;;) {
     const sock = await accept(server, {
       signal: run.signal,
-      timeout: first ? run.line.timeout : null,
+      timeout: run.line.timeout,
     });
     run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
     if (run.line.tls === null) return sock;
@@ -373,13 +399,14 @@ async function datagrams(run: Run, sock: udp.UdpSocket): Promise<void> {
 
 async function udpConnectCommand(run: Run): Promise<number> {
   const { line } = run;
-  const sock = await udp.connect({
-    hostname: await resolveHost(line.hostname, line.family),
-    port: line.port,
-  }, {
-    signal: run.signal,
-    ...(line.timeout !== null ? { timeout: line.timeout } : {}),
-  });
+  const sock = await withArguments(run, async () =>
+    udp.connect({
+      hostname: await resolveHost(line.hostname, line.family),
+      port: line.port,
+    }, {
+      signal: run.signal,
+      ...(line.timeout !== null ? { timeout: line.timeout } : {}),
+    }));
   try {
     run.say(
       `sending to ${formatAddr(sock.remoteAddr!)} from ${
@@ -395,10 +422,11 @@ async function udpConnectCommand(run: Run): Promise<number> {
 
 async function udpListenCommand(run: Run): Promise<number> {
   const { line } = run;
-  const sock = await udp.bind({
-    hostname: await resolveHost(line.hostname, line.family),
-    port: line.port,
-  });
+  const sock = await withArguments(run, async () =>
+    udp.bind({
+      hostname: await resolveHost(line.hostname, line.family),
+      port: line.port,
+    }));
   try {
     console.error(`listening on ${formatAddr(sock.localAddr)}`);
     run.say(`using the ${sock.backend} backend`);
@@ -423,53 +451,100 @@ async function connectCommand(run: Run): Promise<number> {
 async function listenCommand(run: Run): Promise<number> {
   const { line } = run;
   if (line.transport === "udp") return udpListenCommand(run);
+  if (line.keepOpen) return await keepOpen(run);
+  // One connection only: stop listening once it is accepted, as nc does.
   const server = await listenStream(run);
+  let sock: StreamSocket;
   try {
-    if (line.keepOpen && line.echo) return await echoServer(run, server);
-    let first = true;
-    do {
-      const sock = await acceptOne(run, server, first);
-      first = false;
-      // One connection only: stop listening at once, as nc does.
-      if (!line.keepOpen) await close(server);
-      try {
-        await relay(run, sock, line.echo, line.keepOpen);
-      } catch (err) {
-        // With --keep-open, one client's failure ends only that client.
-        if (!line.keepOpen || run.signal.aborted || isLocal(err)) throw err;
-        console.error(`error: ${message(err)}`);
-      } finally {
-        await close(sock);
-      }
-    } while (line.keepOpen);
+    sock = await acceptOne(run, server);
   } finally {
     await close(server);
+  }
+  try {
+    await relay(run, sock, line.echo);
+  } finally {
+    await close(sock);
   }
   return 0;
 }
 
-/** listen --keep-open --echo: every client at once, until Ctrl-C. */
-async function echoServer(run: Run, server: StreamServer): Promise<number> {
-  const clients = new Set<Promise<void>>();
-  try {
-    for (let first = true;; first = false) {
-      const sock = await acceptOne(run, server, first);
-      const client = (async () => {
-        try {
-          await relay(run, sock, true);
-        } catch (err) {
-          if (!run.signal.aborted) console.error(`error: ${message(err)}`);
-        } finally {
-          await close(sock);
-        }
-      })();
-      clients.add(client);
-      client.finally(() => clients.delete(client));
-    }
-  } finally {
-    await close(server);
-    await Promise.all(clients);
+/**
+ * listen --keep-open, on `serve()`: with --echo every client at once,
+ * otherwise one after another (the next waits to be accepted), each until
+ * it ends its side; until Ctrl-C. A client that resets or fails costs only
+ * its own connection; standard output failing ends it all.
+ */
+async function keepOpen(run: Run): Promise<number> {
+  const { line } = run;
+  const stop = new AbortController();
+  let failure: { error: unknown } | null = null;
+  function fail(error: unknown): void {
+    failure ??= { error };
+    stop.abort();
   }
+  let waiting: ReturnType<typeof setTimeout> | undefined;
+  const options: ServeOptions = {
+    signal: AbortSignal.any([run.signal, stop.signal]),
+    // The relays end with the run's signal; close what is left at once.
+    shutdownTimeout: 0,
+    maxConnections: line.echo ? Infinity : 1,
+    onListen: (addr) => console.error(`listening on ${formatAddr(addr)}`),
+    onError: (err) => console.error(`error: ${message(err)}`),
+  };
+  async function handler(sock: StreamSocket): Promise<void> {
+    clearTimeout(waiting);
+    run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
+    try {
+      await relay(run, sock, line.echo, !line.echo);
+    } catch (err) {
+      if (run.signal.aborted || stop.signal.aborted) return;
+      // Standard output failing ends the run; a client's failure, the client.
+      if (isLocal(err)) fail(err);
+      else console.error(`error: ${message(err)}`);
+    }
+  }
+  const server: Server = line.transport === "unix"
+    ? await withArguments(
+      run,
+      () => serve({ path: line.path, ...options }, handler),
+    )
+    : await withArguments(run, async () =>
+      serve({
+        hostname: await resolveHost(line.hostname, line.family),
+        port: line.port,
+        ...options,
+        // With --tls, serve() completes each handshake before the handler
+        // runs; a failed one costs only that client.
+        ...(line.tls !== null
+          ? {
+            tls: {
+              cert: await readPem(line.tls.cert, "--cert"),
+              key: await readPem(line.tls.key, "--key"),
+            },
+          }
+          : {}),
+      }, handler));
+  if (line.timeout !== null) {
+    const ms = line.timeout;
+    waiting = setTimeout(() => {
+      if (server.connections > 0) return;
+      fail(
+        new Deno.errors.TimedOut(
+          `Cannot accept on ${
+            formatAddr(server.addr)
+          }: timed out after ${ms} ms`,
+        ),
+      );
+    }, ms);
+  }
+  try {
+    await server.finished;
+  } finally {
+    clearTimeout(waiting);
+  }
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  if (run.signal.aborted) throw run.signal.reason;
+  return 0;
 }
 
 /** Bytes, or TimedOut naming the transfer when nothing moved for too long. */
@@ -560,19 +635,122 @@ async function sendCommand(run: Run): Promise<number> {
   return 0;
 }
 
+/**
+ * Where recv writes FILE: a new file beside it, renamed over it once the
+ * transfer ends well, so a stray connection or a sender that dies mid-way
+ * leaves the original as it was.
+ */
+class PartFile {
+  readonly file: Deno.FsFile;
+  readonly #path: string;
+  readonly #target: string;
+  readonly #what: string;
+
+  private constructor(
+    file: Deno.FsFile,
+    path: string,
+    target: string,
+    what: string,
+  ) {
+    this.file = file;
+    this.#path = path;
+    this.#target = target;
+    this.#what = what;
+  }
+
+  /** Creates the part file beside `target`, with the mode `target` has. */
+  static async create(target: string, what: string): Promise<PartFile> {
+    const slash = target.lastIndexOf("/");
+    const path = `${target.slice(0, slash + 1)}.${target.slice(slash + 1)}.${
+      crypto.randomUUID().slice(0, 8)
+    }.part`;
+    let mode: number | null = null;
+    try {
+      mode = (await Deno.stat(target)).mode;
+    } catch {
+      // No file yet: the umask decides, as for any new file.
+    }
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, {
+        write: true,
+        createNew: true,
+        ...(mode !== null ? { mode: mode & 0o777 } : {}),
+      });
+    } catch (err) {
+      throw fsError(`create a file beside ${what}`, err);
+    }
+    return new PartFile(file, path, target, what);
+  }
+
+  /** Puts the received file in place: replacing FILE with `force`, else only when there is none. */
+  async commit(force: boolean): Promise<void> {
+    this.file.close();
+    try {
+      if (force) {
+        await Deno.rename(this.#path, this.#target);
+      } else {
+        // A link, unlike a rename, never replaces a file that appeared
+        // meanwhile; where the file system has no hard links, rename (FILE
+        // was checked to be absent before listening).
+        try {
+          await Deno.link(this.#path, this.#target);
+        } catch (err) {
+          if (err instanceof Deno.errors.AlreadyExists) throw err;
+          await Deno.rename(this.#path, this.#target);
+        }
+        await Deno.remove(this.#path).catch(() => {});
+      }
+    } catch (err) {
+      await Deno.remove(this.#path).catch(() => {});
+      throw fsError(`write ${this.#what}`, err);
+    }
+  }
+
+  /** Removes the part file; FILE stays as it was. */
+  async discard(): Promise<void> {
+    try {
+      this.file.close();
+    } catch {
+      // Closed already.
+    }
+    await Deno.remove(this.#path).catch(() => {});
+  }
+}
+
+/** Refuses to replace FILE unless --force says so; before any I/O. */
+async function checkTarget(run: Run, what: string): Promise<void> {
+  if (run.line.force) return;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(run.line.file);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw fsError(`check ${what}`, err);
+  }
+  throw setLocal(
+    new Deno.errors.AlreadyExists(
+      `Cannot recv into ${what}: the ${
+        info.isDirectory ? "directory" : "file"
+      } exists (add --force to replace it)`,
+    ),
+  );
+}
+
 async function recvCommand(run: Run): Promise<number> {
   const { line } = run;
   const toStdout = line.file === "-";
   const what = toStdout ? "standard output" : show(line.file);
+  if (!toStdout) await checkTarget(run, what);
   const server = await listenStream(run);
   let sock: StreamSocket;
   try {
-    sock = await acceptOne(run, server, true);
+    sock = await acceptOne(run, server);
   } finally {
     await close(server);
   }
   const peer = formatAddr(sock.remoteAddr);
-  let file: Deno.FsFile | null = null;
+  let part: PartFile | null = null;
   const { idle, signal } = idleSignal(run);
   const progress = new Progress(
     "received",
@@ -581,18 +759,8 @@ async function recvCommand(run: Run): Promise<number> {
     Deno.stderr,
   );
   try {
-    if (!toStdout) {
-      try {
-        file = await Deno.open(line.file, {
-          write: true,
-          create: true,
-          truncate: true,
-        });
-      } catch (err) {
-        throw fsError(`open ${what}`, err);
-      }
-    }
-    const out = file ?? Deno.stdout;
+    if (!toStdout) part = await PartFile.create(line.file, what);
+    const out = part?.file ?? Deno.stdout;
     try {
       for (;;) {
         const data = await recv(sock, undefined, { signal });
@@ -604,6 +772,8 @@ async function recvCommand(run: Run): Promise<number> {
     } catch (err) {
       throw idleFailure(idle, run, `recv ${what} from ${peer}`, err);
     }
+    await part?.commit(line.force);
+    part = null;
     console.error(await progress.finish("from", peer));
     // TLS: end with close_notify, which close() leaves to the background
     // and the exit that follows would cut off; the sender waits for it.
@@ -613,7 +783,7 @@ async function recvCommand(run: Run): Promise<number> {
     throw err;
   } finally {
     idle?.dispose();
-    file?.close();
+    await part?.discard();
     await close(sock);
   }
   return 0;
@@ -807,20 +977,14 @@ export async function main(args: string[]): Promise<number> {
     if (controller.signal.aborted) {
       return (controller.signal.reason as Interrupted).status;
     }
-    const text = message(err);
-    if (
-      (err instanceof TypeError || err instanceof RangeError) &&
-      ARGUMENT_ERROR_REGEXP.test(text)
-    ) {
-      // The library refused an argument before any I/O.
-      printUsageError(
-        new UsageError(
-          text,
-          `Run "socketkit ${line.command} --help" for the usage.`,
-        ),
-      );
+    if (err instanceof UsageError) {
+      printUsageError(err);
       return 2;
     }
+    // The reader of standard output left (`| head -c 10`): nothing more to
+    // do, and nothing to say, as cat and nc.
+    if (err instanceof Deno.errors.BrokenPipe && isLocal(err)) return 0;
+    const text = message(err);
     console.error(`error: ${text}`);
     if (line.verbose && err instanceof Error && err.stack) {
       console.error(err.stack);

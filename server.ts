@@ -11,7 +11,11 @@
  * - `maxConnections`, with the connections over it left waiting in the
  *   backlog or closed at once;
  * - `idleTimeout`, which closes connections that stall (no byte read or
- *   written for that long), checked by one timer for all of them;
+ *   written for that long), checked by one timer for all of them (a client
+ *   dripping a byte at a time is bounded by the handler's receive
+ *   timeouts, which time a whole line or frame);
+ * - a client that resets before it is accepted is skipped; only
+ *   listener-wide failures (out of file descriptors) pause accepting;
  * - a graceful {@linkcode Server.shutdown}: stop accepting, let handlers
  *   finish up to a deadline, close what is left, and resolve once every
  *   socket is closed and the port is free.
@@ -89,10 +93,13 @@ export interface ServeOptions<A extends Deno.Addr = Deno.Addr> {
   onListen?: (addr: A) => void;
   /**
    * Called when a handler throws or rejects, with the error and the
-   * connection (which is then closed), or when accepting fails, with
-   * `null` (the server retries after a short pause). Errors caused by the
-   * server itself closing a connection — idle timeout, end of the shutdown
-   * deadline — are not reported.
+   * connection (which is then closed), or when the listener fails to
+   * accept, with `null`: out of file descriptors (`EMFILE`, `ENFILE`) or
+   * buffers (`ENOBUFS`); the server then pauses, 5 ms doubling up to 1 s,
+   * and tries again. A client that resets before it is accepted is not a
+   * failure: it is skipped. Errors the server caused itself are not
+   * reported: a connection closed for `idleTimeout` or at the end of the
+   * shutdown deadline, and a receive rejected by `info.signal` at shutdown.
    *
    * @default {one line on standard error}
    */
@@ -116,7 +123,10 @@ export interface ServeOptions<A extends Deno.Addr = Deno.Addr> {
    * the server closes it: the defence against clients that connect and
    * stall. One timer checks every connection; a connection is closed
    * between `idleTimeout` and 1.25 × `idleTimeout` after its last byte.
-   * `null` turns it off.
+   * `null` turns it off. Any byte resets it, so a client sending one byte
+   * at a time is not idle: bound each whole message with the receive's
+   * own `timeout` in the handler (`recvLine(sock, { timeout, signal })`
+   * times the whole line), and each reply with the send's.
    *
    * @default {null}
    */
@@ -269,7 +279,7 @@ function defaultOnError(error: unknown, sock: StreamSocket | null): void {
     ? `${error.name}: ${error.message}`
     : String(error);
   const where = sock === null
-    ? "accept failed"
+    ? "accept failed, retrying after a pause"
     : `handler failed for ${formatAddr(sock.remoteAddr)}`;
   console.error(`serve: ${where}: ${message.split("\n")[0]}`);
 }
@@ -424,6 +434,11 @@ class ServerImpl<A extends Deno.Addr> implements Server<A> {
       }
       let sock: StreamSocket<A>;
       try {
+        // accept() itself skips connections that died before they were
+        // accepted (a client's reset is its own problem), so what fails
+        // here fails for the whole listener: out of file descriptors
+        // (EMFILE, ENFILE) or memory (ENOBUFS). Pause, so the handlers
+        // can free some, and try again.
         sock = await accept(this.#listener, { timeout: null });
       } catch (err) {
         if (this.#closing) return;
@@ -481,10 +496,28 @@ class ServerImpl<A extends Deno.Addr> implements Server<A> {
     Promise.resolve(handled).then(
       () => this.#close(conn),
       (err) => {
-        if (!conn.forced) this.#report(err, sock);
+        if (!conn.forced && !this.#causedByShutdown(err)) {
+          this.#report(err, sock);
+        }
         return this.#close(conn);
       },
     );
+  }
+
+  /**
+   * Whether `err` is the shutdown's own abort reason (a receive waiting
+   * with `info.signal` rejects with it), maybe wrapped as a `cause`: an
+   * error nobody made.
+   */
+  #causedByShutdown(err: unknown): boolean {
+    const signal = this.#abort.signal;
+    if (!signal.aborted) return false;
+    let e = err;
+    for (let depth = 0; e instanceof Error && depth < 8; depth++) {
+      if (e === signal.reason) return true;
+      e = e.cause;
+    }
+    return e === signal.reason;
   }
 
   #report(err: unknown, sock: StreamSocket<A> | null): void {

@@ -12,8 +12,9 @@
  * {@link ./udp.ts}, {@link ./unix.ts}): it holds no I/O logic of its own.
  * Deno creates an operating-system socket only at listen, connect or
  * datagram bind, so a {@linkcode Socket} records its family, type, options
- * and address until then: `bind` on a stream socket records the address and
- * `listen` creates the listener; `bind` on a datagram socket creates it.
+ * and address until then: `bind` on a TCP stream socket creates the
+ * listener (holding the port, as Python's bind does) and `listen` lets it
+ * accept; `bind` on a datagram socket creates it.
  *
  * Differences from Python, all documented where they apply:
  * - Calls that can wait return promises: `await s.accept()`.
@@ -520,6 +521,12 @@ export class Socket implements AsyncDisposable {
   #timeout: number | null;
   #io: { timeout: number | null };
   #bound: { host: string; port: number } | string | null = null;
+  /**
+   * A TCP stream socket's listener, made by `bind` to hold the port as
+   * Python's bind does (Deno has no bind without listen); `listen` makes
+   * it the handle.
+   */
+  #reserved: tcp.TcpServer | null = null;
   #handle: Handle | null = null;
   #connecting: Promise<void> | null = null;
   #connectError: Error | null = null;
@@ -672,19 +679,22 @@ export class Socket implements AsyncDisposable {
   }
 
   /**
-   * Records the address to listen on (stream sockets: Deno creates the
-   * listener at {@linkcode Socket.listen}), or creates the datagram socket
-   * bound to it. `["", port]` means every interface.
+   * Binds the socket to an address. `["", port]` means every interface.
    *
-   * On a stream socket an address in use is reported by `listen`, since
-   * that is when Deno binds.
+   * On a TCP stream socket this holds the address as Python's bind does:
+   * `getsockname()` answers the port chosen for port 0, and an address in
+   * use raises `AddrInUse` here. Deno has no bind without listen, so the
+   * listener is created now: a client connecting between `bind` and
+   * `listen` is queued and accepted after `listen` (Python would refuse
+   * it), or reset if `listen(backlog)` has to make the listener again with
+   * a backlog. A Unix stream socket records its path; `listen` binds it.
    *
-   * Requires `allow-net` permission (datagram sockets).
+   * Requires `allow-net` permission.
    *
    * @param address `[host, port]`, or a path for `AF_UNIX`.
    * @throws {TypeError} If the address does not suit the family.
    * @throws {RangeError} If the port is outside 0–65535.
-   * @throws {Deno.errors.AddrInUse} If a datagram address is taken.
+   * @throws {Deno.errors.AddrInUse} If the address is taken.
    * @throws {Deno.errors.NotSupported} If the socket is already bound.
    *
    * @example Bind a UDP socket to a free loopback port
@@ -714,6 +724,9 @@ export class Socket implements AsyncDisposable {
       checked.host = await resolveHost(checked.host, this.#family, "bind");
     }
     if (this.#isStream()) {
+      if (typeof checked !== "string") {
+        this.#reserved = this.#listenTcp("bind", checked.host, checked.port);
+      }
       this.#bound = checked;
       return;
     }
@@ -776,8 +789,10 @@ export class Socket implements AsyncDisposable {
 
   /**
    * Starts listening at the address given to `bind` (every interface and a
-   * free port if `bind` was not called, as the system does). This is when
-   * Deno creates the socket, so an address in use is reported here.
+   * free port if `bind` was not called, as the system does). Deno sets a
+   * listener's backlog when it creates it, at `bind`: with a `backlog`,
+   * the listener is made again on the same address with it (a connection
+   * queued since `bind` is then reset); without, Deno's 511 stays.
    *
    * Requires `allow-net` permission.
    *
@@ -840,23 +855,64 @@ export class Socket implements AsyncDisposable {
         }
         return this.#listenUnix(this.#bound);
       }
-      const bound = this.#bound as { host: string; port: number } | null;
-      if (this.#options.get(`${SOL_SOCKET}/${SO_REUSEADDR}`) === 0) {
-        throw notSupported(
-          "listen with SO_REUSEADDR cleared",
-          "Deno always sets SO_REUSEADDR on TCP listeners",
-        );
+      const reserved = this.#reserved;
+      if (reserved !== null && queue !== undefined) {
+        // Deno sets the backlog when it creates the listener, at bind: make
+        // it again with this one, on the same address.
+        this.#reserved = null;
+        return this.#relisten(reserved, queue);
       }
-      const server = tcp.listen({
-        hostname: bound?.host ?? (this.#family === AF_INET6 ? "::" : "0.0.0.0"),
-        port: bound?.port ?? 0,
-        reusePort: this.#options.get(`${SOL_SOCKET}/${SO_REUSEPORT}`) === 1,
-        ...(queue !== undefined ? { backlog: queue } : {}),
-      });
+      if (reserved !== null) {
+        this.#reserved = null;
+        this.#handle = { kind: "server", server: reserved };
+        return Promise.resolve();
+      }
+      const server = this.#listenTcp(
+        "listen",
+        this.#family === AF_INET6 ? "::" : "0.0.0.0",
+        0,
+        queue,
+      );
       this.#handle = { kind: "server", server };
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(py(err));
+    }
+  }
+
+  /** Creates the TCP listener, with the options recorded so far. */
+  #listenTcp(
+    action: string,
+    hostname: string,
+    port: number,
+    backlog?: number,
+  ): tcp.TcpServer {
+    if (this.#options.get(`${SOL_SOCKET}/${SO_REUSEADDR}`) === 0) {
+      throw notSupported(
+        `${action} with SO_REUSEADDR cleared`,
+        "Deno always sets SO_REUSEADDR on TCP listeners",
+      );
+    }
+    try {
+      return tcp.listen({
+        hostname,
+        port,
+        reusePort: this.#options.get(`${SOL_SOCKET}/${SO_REUSEPORT}`) === 1,
+        ...(backlog !== undefined ? { backlog } : {}),
+      });
+    } catch (err) {
+      throw py(err);
+    }
+  }
+
+  async #relisten(reserved: tcp.TcpServer, backlog: number): Promise<void> {
+    const { hostname, port } = reserved.addr;
+    await tcp.close(reserved);
+    try {
+      const server = this.#listenTcp("listen", hostname, port, backlog);
+      this.#handle = { kind: "server", server };
+    } catch (err) {
+      throw py(err);
     }
   }
 
@@ -1533,7 +1589,7 @@ export class Socket implements AsyncDisposable {
    * | option | stream (TCP) | datagram (UDP) |
    * | --- | --- | --- |
    * | `SO_REUSEADDR` | always on for listeners (Deno sets it); clearing it is unsupported | before `bind` |
-   * | `SO_REUSEPORT` | before `listen` | unsupported |
+   * | `SO_REUSEPORT` | before `bind` | unsupported |
    * | `SO_KEEPALIVE`, `TCP_NODELAY` | any time; a listener's value goes to accepted sockets | unsupported |
    * | `SO_BROADCAST` | unsupported | any time |
    * | `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP`, `IP_ADD_MEMBERSHIP`, `IP_DROP_MEMBERSHIP` | unsupported | any time (IPv4) |
@@ -1587,11 +1643,13 @@ export class Socket implements AsyncDisposable {
         throw notSupported(action, "SO_TYPE can only be read");
       case "SO_REUSEADDR": {
         const flag = flagOf(value, name);
-        if (h === null && this.#connecting === null) {
+        if (
+          h === null && this.#connecting === null && this.#reserved === null
+        ) {
           this.#options.set(key, flag ? 1 : 0);
           return;
         }
-        if (h?.kind === "server" && flag) return; // Deno set it at listen.
+        if ((h?.kind === "server" || this.#reserved !== null) && flag) return; // Deno set it at bind.
         throw notSupported(
           action,
           h?.kind === "server"
@@ -1607,13 +1665,15 @@ export class Socket implements AsyncDisposable {
             "Deno.listenDatagram has no SO_REUSEPORT (use SO_REUSEADDR)",
           );
         }
-        if (h === null && this.#connecting === null) {
+        if (
+          h === null && this.#connecting === null && this.#reserved === null
+        ) {
           this.#options.set(key, flag ? 1 : 0);
           return;
         }
         throw notSupported(
           action,
-          "Deno cannot change it once the socket exists (set it before listen)",
+          "Deno cannot change it once the socket exists (set it before bind)",
         );
       }
       case "SO_KEEPALIVE":
@@ -1745,14 +1805,11 @@ export class Socket implements AsyncDisposable {
   }
 
   /**
-   * The socket's own address, as Python's `getsockname`. Before Deno
-   * creates a stream socket this is the address given to `bind`; an unbound
-   * socket reads as `["0.0.0.0", 0]` (`""` for `AF_UNIX`). A stream socket
-   * bound to port 0 has no port until `listen` (Deno binds then), so asking
-   * before that throws rather than answer `0`.
+   * The socket's own address, as Python's `getsockname`: after `bind`, the
+   * address bound, with the port the system chose for port 0; an unbound
+   * socket reads as `["0.0.0.0", 0]` (`""` for `AF_UNIX`).
    *
    * @returns The address.
-   * @throws {Deno.errors.NotSupported} For a stream socket bound to port 0 that is not listening yet.
    *
    * @example The port chosen for port 0
    * ```ts
@@ -1780,17 +1837,12 @@ export class Socket implements AsyncDisposable {
           return toAddress(h.sock.localAddr, this.#family);
       }
     }
+    if (this.#reserved !== null) {
+      return toAddress(this.#reserved.addr, this.#family);
+    }
     const bound = this.#bound;
     if (typeof bound === "string") return bound;
     if (this.#family === AF_UNIX) return "";
-    if (bound !== null && bound.port === 0) {
-      // Python would give the port the system chose at bind; Deno chooses
-      // it at listen, so there is no true answer yet. Say so, never 0.
-      throw notSupported(
-        "getsockname",
-        "a stream socket bound to port 0 gets its port when listen() creates it (Deno binds at listen); call listen() first",
-      );
-    }
     const v6 = this.#family === AF_INET6;
     const host = bound?.host ?? (v6 ? "::" : "0.0.0.0");
     const port = bound?.port ?? 0;
@@ -1901,7 +1953,10 @@ export class Socket implements AsyncDisposable {
     if (this.#closing !== null) return this.#closing;
     const h = this.#handle;
     const connecting = this.#connecting;
+    const reserved = this.#reserved;
+    this.#reserved = null;
     this.#closing = (async () => {
+      if (reserved !== null) await tcp.close(reserved);
       if (h !== null) await closeHandle(h);
       if (connecting !== null) {
         await connecting;
@@ -2239,14 +2294,23 @@ export function create_server(
     ? (family === AF_INET6 ? "::1" : "127.0.0.1")
     : checked.host;
   const sock = new Socket(family, SOCK_STREAM);
-  const server = tcp.listen({
-    hostname: host,
-    port: checked.port,
-    reusePort: options.reuse_port === true,
-    ...(options.backlog !== undefined
-      ? { backlog: Math.max(0, options.backlog) }
-      : {}),
-  });
+  let server: tcp.TcpServer;
+  try {
+    server = tcp.listen({
+      hostname: host,
+      port: checked.port,
+      reusePort: options.reuse_port === true,
+      ...(options.backlog !== undefined
+        ? { backlog: Math.max(0, options.backlog) }
+        : {}),
+    });
+  } catch (err) {
+    // A name that does not resolve is Python's gaierror.
+    if (err instanceof Deno.errors.NotFound) {
+      throw new gaierror(err.message, { cause: err });
+    }
+    throw err;
+  }
   adoptServer(sock, server, { host, port: checked.port });
   return sock;
 }

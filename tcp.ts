@@ -28,7 +28,12 @@
  * @module
  */
 
-import { type AddressInput, formatAddr, parseAddr } from "./_addr.ts";
+import {
+  type AddressInput,
+  formatAddr,
+  hostError,
+  parseAddr,
+} from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
 import {
   connOf,
@@ -148,7 +153,7 @@ export function listen(options: ListenOptions | string = {}): TcpServer {
       ...(parsed.backlog !== undefined ? { tcpBacklog: parsed.backlog } : {}),
     });
   } catch (err) {
-    throw ioError(where, err);
+    throw hostError("listen", parsed.hostname, err) ?? ioError(where, err);
   }
   return new StreamServer(listener);
 }
@@ -166,8 +171,12 @@ function listenOptions(options: ListenOptions): {
       }`,
     );
   }
+  // Only a missing field takes its default: null is a mistake, not "any".
   const { hostname, port } = parseAddr(
-    { hostname: options.hostname ?? "0.0.0.0", port: options.port ?? 0 },
+    {
+      hostname: options.hostname === undefined ? "0.0.0.0" : options.hostname,
+      port: options.port === undefined ? 0 : options.port,
+    },
     "listen",
     "0.0.0.0",
   );
@@ -295,7 +304,7 @@ export async function connect(
   } catch (err) {
     if (timedOut !== undefined) throw timedOut;
     if (options.signal?.aborted) throw options.signal.reason;
-    throw ioError(where, err);
+    throw hostError("connect", hostname, err) ?? ioError(where, err);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }

@@ -139,6 +139,11 @@ function checkPath(path: unknown, action: string): string {
     );
   }
   const size = encoder.encode(path).length;
+  if (path === "\0") {
+    throw new RangeError(
+      `Cannot ${action} as an abstract name must have a character after its leading NUL (a bare "\\0" would get a name the kernel picks): current value is "\\0"`,
+    );
+  }
   if (isAbstract(path)) {
     if (Deno.build.os !== "linux" && Deno.build.os !== "android") {
       throw new Deno.errors.NotSupported(
@@ -242,6 +247,12 @@ async function clearStale(path: string, action: string): Promise<void> {
     probe = await Deno.connect({ transport: "unix", path });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return; // gone meanwhile
+    if (err instanceof Deno.errors.PermissionDenied) {
+      throw new Deno.errors.PermissionDenied(
+        `Cannot ${where}: a socket file is there that this user may not connect to, so whether it is live is unknown (remove it or choose another path)`,
+        { cause: err },
+      );
+    }
     if (!(err instanceof Deno.errors.ConnectionRefused)) {
       if (err instanceof Deno.errors.NotCapable) throw ioError(where, err);
       // A datagram socket answers "protocol wrong type": it is alive.
@@ -293,6 +304,7 @@ async function removeIfOurs(path: string, id: FileId | null): Promise<void> {
 function guardListener(
   listener: Deno.Listener,
   path: string,
+  absolute: string,
   id: FileId | null,
 ): () => Promise<void> {
   let aside: string | null = null;
@@ -329,10 +341,47 @@ function guardListener(
       } catch {
         await Deno.remove(aside).catch(noop);
       }
-      return;
     }
-    await removeIfOurs(path, id);
+    // By the path as it was when we listened: a relative path may name
+    // another file now, after a chdir.
+    await removeIfOurs(absolute, id);
   };
+}
+
+/** `path` made absolute against the working directory now. */
+function absolutePath(path: string): string {
+  if (path.startsWith("/")) return path;
+  try {
+    return `${Deno.cwd()}/${path}`;
+  } catch {
+    return path; // No permission to read the working directory.
+  }
+}
+
+/**
+ * Narrows the umask so that a socket file created now gets no permission
+ * bits beyond `mode`; returns the umask to put back once the socket is
+ * bound. Around a synchronous bind no other code of this program runs
+ * meanwhile, and the socket never accepts a connection its final mode
+ * would refuse. Setting the umask needs `--allow-sys` (Deno has no `--allow-sys=umask`).
+ */
+function narrowUmask(mode: number, where: string): number {
+  let old: number;
+  try {
+    old = Deno.umask(0o777);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) {
+      throw new Deno.errors.NotCapable(
+        `Cannot ${where} with mode 0o${
+          mode.toString(8)
+        }: the mode is set as the socket is created, which needs sys access to "umask" (--allow-sys)`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  Deno.umask(old | (0o777 & ~mode));
+  return old;
 }
 
 // ---- stream sockets ----
@@ -345,9 +394,12 @@ export interface ListenOptions {
    */
   path: string;
   /**
-   * Permission bits set on the socket file after it is created, such as
-   * `0o600` (owner only) or `0o660` (owner and group). Connecting needs
-   * write permission on the file. Not for abstract names.
+   * Permission bits of the socket file, such as `0o600` (owner only) or
+   * `0o660` (owner and group). Connecting needs write permission on the
+   * file. The file is created with no bits beyond these (the umask is
+   * narrowed for the moment of the bind, which needs `--allow-sys`),
+   * so the socket never accepts a connection they refuse, then set to
+   * exactly these. Not for abstract names.
    *
    * @default {what the umask leaves, usually 0o755}
    */
@@ -368,7 +420,8 @@ export interface ListenOptions {
  * a moment.)
  *
  * Requires `allow-read`, `allow-write` and `allow-net` permissions (net
- * access to `unix:<path>`; an abstract name needs `allow-net` only).
+ * access to `unix:<path>`; an abstract name needs `allow-net` only), and
+ * `allow-sys` with `mode` (to set the umask).
  *
  * @param options The path, or `{ path, mode }`.
  * @returns The server; pass it to {@linkcode accept} or iterate it.
@@ -377,6 +430,7 @@ export interface ListenOptions {
  * @throws {Deno.errors.AddrInUse} If a live socket is at the path.
  * @throws {Deno.errors.AlreadyExists} If something that is not a socket is at the path.
  * @throws {Deno.errors.NotCapable} If a permission is missing.
+ * @throws {Deno.errors.PermissionDenied} If a socket file at the path may not be connected to, so whether it is stale is unknown.
  *
  * @example Listen with owner-only permissions
  * ```ts
@@ -391,15 +445,17 @@ export interface ListenOptions {
  * await Deno.remove(dir);
  * ```
  *
- * @tags allow-read, allow-write, allow-net
+ * @tags allow-read, allow-write, allow-net, allow-sys
  */
 export async function listen(
   options: ListenOptions | string,
 ): Promise<UnixServer> {
   const { path, mode } = listenOptions(options, "listen");
   const where = `listen on ${display(path)}`;
+  const absolute = absolutePath(path);
   if (!isAbstract(path)) await clearStale(path, "listen");
   let listener: Deno.UnixListener;
+  const umask = mode === undefined ? null : narrowUmask(mode, where);
   try {
     listener = Deno.listen({ transport: "unix", path });
   } catch (err) {
@@ -412,11 +468,14 @@ export async function listen(
       );
     }
     throw ioError(where, err);
+  } finally {
+    if (umask !== null) Deno.umask(umask);
   }
   if (isAbstract(path)) return new StreamServer(listener);
   const id = await fileIdOf(path);
-  const onClose = guardListener(listener as Deno.Listener, path, id);
+  const onClose = guardListener(listener as Deno.Listener, path, absolute, id);
   if (mode !== undefined) {
+    // The umask may have left fewer bits than asked: add them now.
     try {
       await Deno.chmod(path, mode);
     } catch (err) {

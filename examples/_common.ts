@@ -4,8 +4,9 @@
 /**
  * The mechanical helpers the examples share, so that each example shows
  * only its own flow: error printing, Python's `time.ctime()`, the time-stamp
- * reply of the echo servers, Ctrl-C handling, the accept loop of the
- * connection servers, and the input and reply reading of the echo clients.
+ * reply of the echo servers, Ctrl-C handling, and the input and reply
+ * reading of the echo clients. The servers accept with `serve()` from
+ * server.ts: one accept loop for all of them.
  *
  * The stream helpers work on TCP and Unix sockets alike (both are
  * `StreamSocket`s and share `recv` and `sendAll`).
@@ -13,13 +14,7 @@
  * @module
  */
 
-import {
-  close,
-  recv,
-  sendAll,
-  type StreamServer,
-  type StreamSocket,
-} from "../_stream.ts";
+import { recv, sendAll, type StreamSocket } from "../tcp.ts";
 
 /** The message of an error, or the thrown value as text. */
 export function errorMessage(err: unknown): string {
@@ -77,11 +72,16 @@ export function timestamped(data: Uint8Array): Uint8Array {
  * The echo servers' conversation: answers each piece of data it receives
  * (each `recv(conn, 1024)`, as the Python servers answer each
  * `recv(1024)`) with {@linkcode timestamped} data, until the client ends
- * the stream.
+ * the stream. When `signal` aborts (the server shuts down) it stops
+ * waiting for more and rejects with the signal's reason; a reply being
+ * sent is sent first.
  */
-export async function echoTimestamped(conn: StreamSocket): Promise<void> {
+export async function echoTimestamped(
+  conn: StreamSocket,
+  signal?: AbortSignal,
+): Promise<void> {
   for (;;) {
-    const data = await recv(conn, 1024);
+    const data = await recv(conn, 1024, signal === undefined ? {} : { signal });
     if (data === null) return;
     await sendAll(conn, timestamped(data));
   }
@@ -113,49 +113,6 @@ export function onCtrlC(stop?: () => void): CtrlC {
     signal: controller.signal,
     dispose: () => Deno.removeSignalListener("SIGINT", onInterrupt),
   };
-}
-
-/**
- * Serves each connection `server` accepts with `handle`, many at once, and
- * closes each connection when its handler is done. When `signal` aborts it
- * closes the server and every open connection (so a handler blocked in a
- * read fails; it can tell by `signal.aborted`), then waits for the
- * handlers and returns.
- *
- * Closing a Unix server also removes its socket file.
- */
-export async function serveConnections<A extends Deno.Addr>(
-  server: StreamServer<A>,
-  handle: (conn: StreamSocket<A>, signal: AbortSignal) => Promise<void>,
-  signal: AbortSignal,
-): Promise<void> {
-  const open = new Set<StreamSocket<A>>();
-  const handlers = new Set<Promise<void>>();
-  const onAbort = () => {
-    close(server);
-    for (const conn of open) close(conn);
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
-  for await (const conn of server) {
-    if (signal.aborted) {
-      await close(conn);
-      break;
-    }
-    open.add(conn);
-    const handler = (async () => {
-      try {
-        await handle(conn, signal);
-      } finally {
-        open.delete(conn);
-        await close(conn);
-      }
-    })();
-    handlers.add(handler);
-    handler.finally(() => handlers.delete(handler));
-  }
-  signal.removeEventListener("abort", onAbort);
-  await close(server);
-  await Promise.all(handlers);
 }
 
 /**

@@ -16,21 +16,22 @@
  * ```
  *
  * The first line on standard output is `listening on HOST:PORT` (`--port 0`
- * picks a free port); connections are logged to standard error. Ctrl-C
- * closes the server and every connection and exits 0.
+ * picks a free port); connections are logged to standard error. It runs on
+ * `serve()`: a client that resets, stalls or floods costs only its own
+ * connection. Ctrl-C shuts it down gracefully (no new clients, the
+ * sessions waiting for data end) and exits 0.
  *
  * @module
  */
 
-import * as tcp from "../tcp.ts";
 import { formatAddr } from "../_addr.ts";
+import { serve, type Server } from "../server.ts";
 import { parseExampleArgs } from "./_args.ts";
 import {
   echoTimestamped,
   errorMessage,
   exitWithError,
   onCtrlC,
-  serveConnections,
 } from "./_common.ts";
 
 const args = parseExampleArgs({
@@ -39,29 +40,34 @@ const args = parseExampleArgs({
   addr: "listen",
 });
 
-let server: tcp.TcpServer;
+// Ctrl-C shuts the server down: no new clients, the sessions waiting for
+// data end, a reply being sent is sent. Handled from before listening on.
+const ctrlC = onCtrlC();
+let server: Server<Deno.NetAddr>;
 try {
-  server = tcp.listen({ hostname: args.hostname, port: args.port });
+  server = await serve({
+    hostname: args.hostname,
+    port: args.port,
+    signal: ctrlC.signal,
+    shutdownTimeout: 5_000,
+    onListen: (addr) => console.log(`listening on ${formatAddr(addr)}`),
+    // A reset by the peer costs only that client.
+    onError: (err, sock) =>
+      console.error(
+        sock === null
+          ? errorMessage(err)
+          : `dropped ${formatAddr(sock.remoteAddr)}: ${errorMessage(err)}`,
+      ),
+  }, async (conn, { signal }) => {
+    // Serves one client: each piece of data comes back with the time in front.
+    const peer = formatAddr(conn.remoteAddr);
+    console.error(`connected from ${peer}`);
+    await echoTimestamped(conn, signal);
+    console.error(`disconnected ${peer}`);
+  });
 } catch (err) {
   exitWithError(err);
 }
-
-/** Serves one client: each piece of data comes back with the time in front. */
-async function serve(conn: tcp.TcpSocket, signal: AbortSignal): Promise<void> {
-  const peer = formatAddr(conn.remoteAddr);
-  console.error(`connected from ${peer}`);
-  try {
-    await echoTimestamped(conn);
-    console.error(`disconnected ${peer}`);
-  } catch (err) {
-    // A reset by the peer, or our own close on Ctrl-C.
-    if (!signal.aborted) console.error(`dropped ${peer}: ${errorMessage(err)}`);
-  }
-}
-
-// Ctrl-C closes the server and every connection; ready once it is handled.
-const ctrlC = onCtrlC();
-console.log(`listening on ${formatAddr(server.addr)}`);
-await serveConnections(server, serve, ctrlC.signal);
+await server.finished;
 ctrlC.dispose();
 console.error("stopped");

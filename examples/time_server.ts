@@ -12,20 +12,18 @@
  * Ask it with `examples/time_client.ts --port 3434`, `nc 127.0.0.1 3434` or
  * the tutorial's Python client. The first line on standard output is
  * `listening on HOST:PORT` (`--port 0` picks a free port); connections are
- * logged to standard error. Ctrl-C closes the server and exits 0.
+ * logged to standard error. It runs on `serve()`, so a client that resets
+ * or stalls costs only its own connection. Ctrl-C closes the server and
+ * exits 0.
  *
  * @module
  */
 
 import * as tcp from "../tcp.ts";
 import { formatAddr } from "../_addr.ts";
+import { serve, type Server } from "../server.ts";
 import { parseExampleArgs } from "./_args.ts";
-import {
-  errorMessage,
-  exitWithError,
-  onCtrlC,
-  serveConnections,
-} from "./_common.ts";
+import { errorMessage, exitWithError, onCtrlC } from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -33,29 +31,34 @@ const args = parseExampleArgs({
   addr: "listen",
 });
 
-let server: tcp.TcpServer;
+// Ctrl-C shuts the server down; handled from before listening on.
+const ctrlC = onCtrlC();
+let server: Server<Deno.NetAddr>;
 try {
-  server = tcp.listen({ hostname: args.hostname, port: args.port });
+  server = await serve({
+    hostname: args.hostname,
+    port: args.port,
+    signal: ctrlC.signal,
+    shutdownTimeout: 5_000,
+    onListen: (addr) => console.log(`listening on ${formatAddr(addr)}`),
+    onError: (err, sock) =>
+      console.error(
+        sock === null
+          ? errorMessage(err)
+          : `dropped ${formatAddr(sock.remoteAddr)}: ${errorMessage(err)}`,
+      ),
+  }, async (conn) => {
+    // Tells one client the time; the connection closes when this returns.
+    console.error(`client ${formatAddr(conn.remoteAddr)} connected`);
+    await tcp.sendAll(
+      conn,
+      `Current time is ${new Date().toISOString()}\n`,
+      { timeout: 10_000 },
+    );
+  });
 } catch (err) {
   exitWithError(err);
 }
-
-/** Tells one client the time; the connection closes when this returns. */
-async function tell(conn: tcp.TcpSocket, signal: AbortSignal): Promise<void> {
-  const peer = formatAddr(conn.remoteAddr);
-  console.error(`client ${peer} connected`);
-  try {
-    await tcp.sendAll(conn, `Current time is ${new Date().toISOString()}\n`, {
-      timeout: 10_000,
-    });
-  } catch (err) {
-    if (!signal.aborted) console.error(`dropped ${peer}: ${errorMessage(err)}`);
-  }
-}
-
-// Ctrl-C closes the server and every connection; ready once it is handled.
-const ctrlC = onCtrlC();
-console.log(`listening on ${formatAddr(server.addr)}`);
-await serveConnections(server, tell, ctrlC.signal);
+await server.finished;
 ctrlC.dispose();
 console.error("stopped");

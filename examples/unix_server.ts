@@ -16,31 +16,39 @@
  * ```
  *
  * (`--allow-read --allow-write --allow-net` without values also work.)
+ * `--mode 600` also needs `--allow-sys` (to set the umask): the socket file is created
+ * with those bits, never wider, for its whole life.
  * Talk to it with `examples/unix_client.ts`, `nc -U /tmp/echo.sock` or a
  * Python `socket.socket(socket.AF_UNIX)` client.
  *
  * The first line on standard output is `listening on PATH`; connections are
  * logged to standard error. A stale socket file left by a crashed server
- * is replaced; a live one is an error. Ctrl-C closes the server and every
- * connection, removes the socket file and exits 0.
+ * is replaced; a live one is an error. With `--mode`, the socket never
+ * accepts with wider permissions than asked. It runs on `serve()`: a
+ * client that resets or stalls costs only its own connection. Ctrl-C shuts
+ * it down gracefully, removes the socket file and exits 0.
  *
  * @module
  */
 
-import * as unix from "../unix.ts";
 import { formatAddr } from "../_addr.ts";
+import {
+  serve,
+  type Server,
+  type ServeUnixOptions,
+  type StreamSocket,
+} from "../server.ts";
 import { parseExampleArgs } from "./_args.ts";
 import {
   echoTimestamped,
   errorMessage,
   exitWithError,
   onCtrlC,
-  serveConnections,
 } from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
-    "deno run --allow-read=PATH --allow-write=PATH --allow-net=unix:PATH examples/unix_server.ts --path PATH [--mode OCTAL]",
+    "deno run --allow-read=PATH --allow-write=PATH --allow-net=unix:PATH [--allow-sys] examples/unix_server.ts --path PATH [--mode OCTAL]",
   path: "required",
   options: { mode: { type: "string" } },
 });
@@ -57,38 +65,41 @@ if (args.values.mode !== undefined) {
   mode = parseInt(args.values.mode, 8);
 }
 
-let server: unix.UnixServer;
-try {
-  server = await unix.listen(
-    mode === undefined ? { path: args.path! } : { path: args.path!, mode },
-  );
-} catch (err) {
-  exitWithError(err);
-}
+/** Each client's number, for the log. */
+const peers = new WeakMap<StreamSocket, string>();
 
 let clients = 0;
 
-/** Serves one client: each piece of data comes back with the time in front. */
-async function serve(
-  conn: unix.UnixSocket,
-  signal: AbortSignal,
-): Promise<void> {
-  // Unix clients rarely bind a name, so number them.
-  const peer = `client ${++clients}`;
-  console.error(`connected: ${peer}`);
-  try {
-    await echoTimestamped(conn);
-    console.error(`disconnected: ${peer}`);
-  } catch (err) {
-    // A reset by the peer, or our own close on Ctrl-C.
-    if (!signal.aborted) console.error(`dropped ${peer}: ${errorMessage(err)}`);
-  }
-}
-
-// Ctrl-C closes the server (which removes the socket file) and every
-// connection; ready once it is handled.
+// Ctrl-C shuts the server down (which removes the socket file); handled
+// from before listening on.
 const ctrlC = onCtrlC();
-console.log(`listening on ${formatAddr(server.addr)}`);
-await serveConnections(server, serve, ctrlC.signal);
+let server: Server<Deno.UnixAddr>;
+try {
+  const options: ServeUnixOptions = {
+    path: args.path!,
+    signal: ctrlC.signal,
+    shutdownTimeout: 5_000,
+    onListen: (addr) => console.log(`listening on ${formatAddr(addr)}`),
+    onError: (err, sock) =>
+      console.error(
+        sock === null
+          ? errorMessage(err)
+          : `dropped ${peers.get(sock)}: ${errorMessage(err)}`,
+      ),
+  };
+  if (mode !== undefined) options.mode = mode;
+  server = await serve(options, async (conn, { signal }) => {
+    // Serves one client: each piece of data comes back with the time in
+    // front. Unix clients rarely bind a name, so number them.
+    const peer = `client ${++clients}`;
+    peers.set(conn, peer);
+    console.error(`connected: ${peer}`);
+    await echoTimestamped(conn, signal);
+    console.error(`disconnected: ${peer}`);
+  });
+} catch (err) {
+  exitWithError(err);
+}
+await server.finished;
 ctrlC.dispose();
 console.error("stopped");

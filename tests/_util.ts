@@ -280,3 +280,27 @@ export function within<T>(
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Connects `count` clients to `port` on 127.0.0.1 that reset at once
+ * (SO_LINGER 0, then close), before the server can accept them: Deno's
+ * accept then fails with NotConnected. Needs python3; waits for them all.
+ */
+export async function resetBeforeAccept(
+  port: number,
+  count: number,
+): Promise<void> {
+  const out = await run("python3", [
+    "-c",
+    `import socket, struct, sys
+for _ in range(int(sys.argv[2])):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.close()
+`,
+    String(port),
+    String(count),
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+}

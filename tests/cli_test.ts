@@ -14,7 +14,14 @@ import {
 import * as tcp from "../tcp.ts";
 import * as udp from "../udp.ts";
 import * as unix from "../unix.ts";
-import { bytes, pseudoRandomBytes, sha256, text } from "./_util.ts";
+import {
+  bytes,
+  pseudoRandomBytes,
+  resetBeforeAccept,
+  run as runCommand,
+  sha256,
+  text,
+} from "./_util.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -36,6 +43,7 @@ async function installed(command: string): Promise<boolean> {
 const HAS_PYTHON = await installed("python3");
 const HAS_NC = await installed("nc");
 const HAS_SOCAT = await installed("socat");
+const HAS_BASH = await installed("bash");
 const HAS_IPV6 = (() => {
   try {
     Deno.listen({ hostname: "::1", port: 0 }).close();
@@ -363,6 +371,28 @@ Deno.test("bad arguments print one error line and the usage, and exit 2", async 
       ["connect", "--unix", `/tmp/${"x".repeat(200)}`],
       "error: Cannot connect as path",
     ],
+    // A value that starts with "-" is the option's value, checked as such.
+    [
+      ["connect", "--timeout", "-1", "127.0.0.1", "80"],
+      'error: --timeout must be a positive duration such as 5, 0.5, 500ms or 2m: current value is "-1"',
+    ],
+    [
+      ["connect", "-w", "-5s", "127.0.0.1", "80"],
+      'error: --timeout must be a positive duration such as 5, 0.5, 500ms or 2m: current value is "-5s"',
+    ],
+    // A host name Deno cannot parse: an argument error, told by its type.
+    [
+      ["connect", "a b", "80"],
+      'error: Cannot connect as hostname must be a host name or an IP address (invalid char found in FQDN): current value is "a b"',
+    ],
+    [
+      ["listen", "bad host", "0"],
+      'error: Cannot listen as hostname must be a host name or an IP address (invalid char found in FQDN): current value is "bad host"',
+    ],
+    [
+      ["listen", "-k", "--echo", "bad host", "0"],
+      'error: Cannot listen as hostname must be a host name or an IP address (invalid char found in FQDN): current value is "bad host"',
+    ],
   ];
   const runs = await Promise.all(cases.map(([args]) => runCli(args)));
   for (const [i, [args, expected]] of cases.entries()) {
@@ -429,6 +459,50 @@ Deno.test("connect to a closed port prints one line and exits 1", async () => {
     `error: Cannot connect to "127.0.0.1:${port}": connection refused\n`,
   );
 });
+
+Deno.test("connect to a name that does not resolve names it in one line and exits 1", async () => {
+  const { code, stdout, stderr } = await runCli([
+    "connect",
+    "no-such-host.invalid",
+    "80",
+  ]);
+  assert.equal(code, 1, stderr);
+  assert.equal(stdout.length, 0);
+  assert.equal(stderrLines(stderr).length, 1, stderr);
+  assert.match(
+    stderr,
+    /^error: Cannot connect to "no-such-host\.invalid:80": the name does not resolve/,
+  );
+});
+
+Deno.test(
+  "connect piped into head -c 10 exits 0 without a message once head leaves",
+  {
+    ignore: windows || !HAS_BASH,
+  },
+  async () => {
+    await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    const serving = (async () => {
+      await using sock = await tcp.accept(server, { timeout: 10_000 });
+      const chunk = new Uint8Array(65_536).fill(0x61);
+      // Sends until the client is gone.
+      for (let i = 0; i < 4_096; i++) {
+        try {
+          await tcp.sendAll(sock, chunk, { timeout: 10_000 });
+        } catch {
+          return;
+        }
+      }
+    })();
+    const out = await runCommand("bash", [
+      "-c",
+      `"${Deno.execPath()}" run -A --quiet "${CLI}" connect 127.0.0.1 ${server.addr.port} < /dev/null | head -c 10; echo "status \${PIPESTATUS[0]}" >&2`,
+    ]);
+    await serving;
+    assert.equal(out.stdout, "aaaaaaaaaa");
+    assert.equal(out.stderr, "status 0\n");
+  },
+);
 
 Deno.test("connect with --idle-timeout quits when nothing moves", async () => {
   await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
@@ -710,6 +784,44 @@ Deno.test(
     const lines = stderrLines(stderr);
     assert.equal(lines.length, 5, stderr);
     assert.match(lines[1]!, /^connection from 127\.0\.0\.1:\d+$/);
+  },
+);
+
+Deno.test(
+  "listen --keep-open --echo goes on serving after clients that reset before they are accepted",
+  { ignore: windows || !HAS_PYTHON },
+  async () => {
+    await using proc = cli("listen", "--echo", "-k", "127.0.0.1", "0");
+    const port = await proc.listeningPort();
+    await resetBeforeAccept(port, 50);
+    await using client = await tcp.connect({ hostname: "127.0.0.1", port });
+    await tcp.sendAll(client, "still here\n");
+    assert.equal(await tcp.recvLine(client, { timeout: 10_000 }), "still here");
+    await tcp.close(client);
+    proc.kill("SIGINT");
+    const { code, stderr } = await proc.finish();
+    assert.equal(code, 130, stderr);
+    assert.doesNotMatch(stderr, /Uncaught|NotConnected/);
+  },
+);
+
+Deno.test(
+  "listen --keep-open goes on relaying after clients that reset before they are accepted",
+  { ignore: windows || !HAS_PYTHON },
+  async () => {
+    await using proc = cli("listen", "-k", "127.0.0.1", "0");
+    const port = await proc.listeningPort();
+    await resetBeforeAccept(port, 50);
+    await using client = await tcp.connect({ hostname: "127.0.0.1", port });
+    await tcp.sendAll(client, "after the resets\n");
+    await tcp.shutdown(client, "write");
+    assert.equal(await readAll(client), "");
+    await proc.closeStdin();
+    proc.kill("SIGINT");
+    const { code, stdout, stderr } = await proc.finish();
+    assert.equal(code, 130, stderr);
+    assert.match(text(stdout)!, /after the resets\n$/);
+    assert.doesNotMatch(stderr, /Uncaught|NotConnected/);
   },
 );
 
@@ -1068,6 +1180,82 @@ Deno.test("send to a closed port prints one line and exits 1", async () => {
   });
 });
 
+Deno.test("recv refuses to replace an existing FILE without --force, before listening", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/keep.txt`;
+    await Deno.writeTextFile(path, "original");
+    // -w bounds the wait, should it listen.
+    const { code, stderr } = await runCli([
+      "recv",
+      "-w",
+      "5s",
+      "127.0.0.1",
+      "0",
+      path,
+    ]);
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      `error: Cannot recv into "${path}": the file exists (add --force to replace it)\n`,
+    );
+    assert.equal(await Deno.readTextFile(path), "original");
+  });
+});
+
+Deno.test({
+  name:
+    "recv --force keeps the original FILE when the sender dies mid-transfer, and replaces it when a transfer ends well",
+  ignore: !HAS_PYTHON,
+  async fn() {
+    await inTempDir(async (dir) => {
+      const path = `${dir}/data.bin`;
+      await Deno.writeTextFile(path, "original");
+      await Deno.chmod(path, 0o640);
+      {
+        await using receiver = cli("recv", "--force", "127.0.0.1", "0", path);
+        const port = await receiver.listeningPort();
+        // A sender that sends a little, then resets.
+        const out = await runCommand("python3", [
+          "-c",
+          `import socket, struct, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"partial data")
+time.sleep(0.2)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+`,
+          String(port),
+        ]);
+        assert.equal(out.code, 0, out.stderr);
+        const { code, stderr } = await receiver.finish();
+        assert.equal(code, 1, stderr);
+        assert.match(stderr, /connection reset/i);
+      }
+      assert.equal(await Deno.readTextFile(path), "original");
+      assert.deepEqual(
+        (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name),
+        ["data.bin"],
+      );
+      {
+        await using receiver = cli("recv", "-f", "127.0.0.1", "0", path);
+        const port = await receiver.listeningPort();
+        await using sock = await tcp.connect({ hostname: "127.0.0.1", port });
+        await tcp.sendAll(sock, "the new content");
+        await tcp.shutdown(sock, "write");
+        assert.equal(await readAll(sock), "");
+        const { code, stderr } = await receiver.finish();
+        assert.equal(code, 0, stderr);
+      }
+      assert.equal(await Deno.readTextFile(path), "the new content");
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o640);
+      assert.deepEqual(
+        (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name),
+        ["data.bin"],
+      );
+    });
+  },
+});
+
 Deno.test("recv with --idle-timeout fails when the sender stalls", async () => {
   await inTempDir(async (dir) => {
     await using receiver = cli(
@@ -1089,7 +1277,8 @@ Deno.test("recv with --idle-timeout fails when the sender stalls", async () => {
       lines[1]!,
       /^error: Cannot recv ".*out\.bin" from 127\.0\.0\.1:\d+: nothing moved for 300 ms$/,
     );
-    assert.equal(await Deno.readTextFile(`${dir}/out.bin`), "partial");
+    // A failed transfer leaves no file behind, not even a part file.
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(dir)), []);
   });
 });
 

@@ -366,6 +366,58 @@ Deno.test("chat_server drops a client whose header is not a number and goes on s
   assert.equal(out.stdout, "Msg received\nMsg received\n");
 });
 
+Deno.test("chat_server drops a client that drips a message a byte at a time once --message-timeout passes, and serves others meanwhile", async () => {
+  await using server = await startExample("chat_server.ts", NET, [
+    "--port",
+    "0",
+    "--message-timeout",
+    "1",
+    "--max-connections",
+    "1",
+  ]);
+  const port = portOf(server.listening);
+  const dripper = await tcp.connect({ hostname: "127.0.0.1", port });
+  const started = performance.now();
+  // One byte every 100 ms: each byte would reset an idle timeout.
+  const dripping = (async () => {
+    const message = "5".padEnd(64) + "hello";
+    for (const ch of message) {
+      try {
+        await tcp.sendAll(dripper, ch, { timeout: 10_000 });
+      } catch {
+        return; // The server closed it.
+      }
+      const closed = await tcp.recv(dripper, 1, { timeout: 100 }).then(
+        (data) => data === null,
+        (err) => !(err instanceof Deno.errors.TimedOut),
+      );
+      if (closed) return;
+    }
+  })();
+  // The only slot is the dripper's; the client waits, then gets it.
+  const out = await runClient(["--port", String(port)]);
+  const waited = performance.now() - started;
+  await dripping;
+  await tcp.close(dripper);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, "Msg received\nMsg received\n");
+  assert.ok(waited >= 900 && waited < 15_000, `waited ${waited} ms`);
+});
+
+Deno.test("chat_server rejects a bad --message-timeout with status 2", async () => {
+  const out = await runExample("chat_server.ts", NET, [
+    "--port",
+    "0",
+    "--message-timeout",
+    "soon",
+  ]);
+  assert.equal(out.code, 2);
+  assert.match(
+    out.stderr,
+    /^error: --message-timeout must be a positive number of seconds: current value is "soon"\n/,
+  );
+});
+
 Deno.test("chat_server counts many clients at once", async () => {
   await using server = await startExample("chat_server.ts", NET, [
     "--port",

@@ -9,6 +9,7 @@ import {
   CTIME_PREFIX_REGEXP,
   hasCommand,
   portOf,
+  resetBeforeAccept,
   run,
   runExample,
   startExample,
@@ -412,6 +413,31 @@ for (const name of ["tcp_server.ts", "time_server.ts"]) {
     const lines = linesOf(log);
     assert.ok(lines.includes("stopping"), log);
     assert.equal(lines.at(-1), "stopped");
+  });
+}
+
+for (const name of ["tcp_server.ts", "time_server.ts"]) {
+  Deno.test({
+    name:
+      `${name} goes on serving after clients that reset before they are accepted`,
+    ignore: !HAS_PYTHON,
+    async fn() {
+      await using server = await startExample(name, NET, ["--port", "0"]);
+      const port = portOf(server.listening);
+      await resetBeforeAccept(port, 50);
+      await using sock = await tcp.connect({ hostname: "127.0.0.1", port });
+      if (name === "tcp_server.ts") {
+        await tcp.sendAll(sock, "after\n");
+        assertReply(
+          (await readUntil(sock, (r) => r.endsWith("\n"))).trimEnd(),
+          "after",
+        );
+      } else {
+        assert.match(await readUntil(sock, () => false), TIME_REGEXP);
+      }
+      const status = await server.stop();
+      assert.equal(status.code, 0);
+    },
   });
 }
 

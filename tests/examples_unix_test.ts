@@ -41,7 +41,7 @@ Deno.test({
       const path = `${dir}/echo.sock`;
       await using server = await startExample(
         "unix_server.ts",
-        flagsFor(path),
+        [...flagsFor(path), "--allow-sys"],
         ["--path", path, "--mode", "600"],
       );
       assert.equal(server.listening, path);

@@ -5,7 +5,13 @@ import { recvFrame, sendFrame } from "../framing.ts";
 import { serve, type ServeHandler } from "../server.ts";
 import * as tcp from "../tcp.ts";
 import * as unix from "../unix.ts";
-import { pseudoRandomBytes, text } from "./_util.ts";
+import {
+  hasCommand,
+  pseudoRandomBytes,
+  resetBeforeAccept,
+  run,
+  text,
+} from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
 
@@ -534,4 +540,222 @@ Deno.test("serve() rejects bad arguments before listening", async () => {
     serve({ ...options, signal: AbortSignal.abort(new Error("no")) }, echo),
     /^Error: no$/,
   );
+});
+
+// ---- one client must not stop a server ----
+
+const HAS_PYTHON = hasCommand("python3");
+
+Deno.test({
+  name:
+    "serve() skips clients that reset before they are accepted: no accept error, no pause, the next client is answered at once",
+  ignore: !HAS_PYTHON,
+  async fn() {
+    const reported: [string, boolean][] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => release = resolve);
+    let first = true;
+    await using server = await serve({
+      hostname: LOOPBACK,
+      port: 0,
+      maxConnections: 1,
+      onError: (err, sock) =>
+        reported.push([(err as Error).name, sock !== null]),
+    }, async (sock) => {
+      if (first) {
+        first = false;
+        await held; // Holds the only slot: the next clients wait unaccepted.
+      }
+      await echo(sock, { signal: new AbortController().signal });
+    });
+    const port = server.addr.port;
+    const holder = await tcp.connect(server.addr);
+    await until(() => server.connections === 1);
+    // Twenty clients connect and reset while the server is not accepting.
+    await resetBeforeAccept(port, 20);
+    release();
+    await tcp.close(holder);
+    // 0.1.0 reported each one and paused 5 ms, 10 ms, ... 1 s: 13.3 s.
+    const started = performance.now();
+    assert.equal(await converse(port, messagesFor(1, 3)), 3);
+    const took = performance.now() - started;
+    assert.ok(took < 3_000, `the next client waited ${took} ms`);
+    assert.deepEqual(reported.filter(([, hasSock]) => !hasSock), []);
+  },
+});
+
+Deno.test(
+  "serve() reports running out of file descriptors as Cannot accept on its address, keeps the code, and serves again once some are free",
+  {
+    ignore: Deno.build.os !== "linux",
+  },
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const script = `${dir}/emfile.ts`;
+      const root = new URL("..", import.meta.url).href;
+      await Deno.writeTextFile(
+        script,
+        `import { serve } from "${root}server.ts";
+import * as tcp from "${root}tcp.ts";
+const reports = [];
+const server = await serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  onError: (err, sock) => reports.push({ name: err.name, message: err.message, code: err.code, sock: sock !== null, cause: err.cause?.message }),
+}, (sock) => tcp.sendAll(sock, "hi\\n"));
+const files = [];
+try {
+  for (;;) files.push(Deno.openSync("/dev/null"));
+} catch {
+  // Out of descriptors.
+}
+files.pop().close(); // One for the client; the server's accept has none.
+const client = await tcp.connect(server.addr);
+while (reports.length === 0) await new Promise((r) => setTimeout(r, 5));
+for (const f of files) f.close();
+const line = await tcp.recvLine(client, { timeout: 10_000 });
+await tcp.close(client);
+await server.shutdown();
+console.log(JSON.stringify({ first: reports[0], line, port: server.addr.port }));
+`,
+      );
+      const out = await run("sh", [
+        "-c",
+        `ulimit -n 64 && exec "${Deno.execPath()}" run -A --quiet "${script}"`,
+      ]);
+      assert.equal(out.code, 0, out.stderr);
+      const { first, line, port } = JSON.parse(out.stdout);
+      assert.equal(line, "hi");
+      assert.deepEqual(first, {
+        name: "Error",
+        message: `Cannot accept on 127.0.0.1:${port}: too many open files`,
+        code: "EMFILE",
+        sock: false,
+        cause: "Too many open files (os error 24)",
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test("shutdown() reports nothing for a receive that info.signal ended, as in the README's example", async () => {
+  const reported: unknown[] = [];
+  const server = await serve({
+    hostname: LOOPBACK,
+    port: 0,
+    onError: (err) => reported.push(err),
+  }, async (sock, { signal }) => {
+    for (let msg; (msg = await recvFrame(sock, { signal })) !== null;) {
+      await sendFrame(sock, msg);
+    }
+  });
+  await using client = await tcp.connect(server.addr);
+  await sendFrame(client, "ping");
+  assert.equal(text(await recvFrame(client, { timeout: 5_000 })), "ping");
+  await server.shutdown();
+  assert.equal(await recvFrame(client, { timeout: 5_000 }), null);
+  assert.deepEqual(reported, []);
+});
+
+Deno.test("shutdown() lets a handler answer the request it read before shutdown began, and reports nothing", async () => {
+  const reported: unknown[] = [];
+  let read = false;
+  const server = await serve({
+    hostname: LOOPBACK,
+    port: 0,
+    onError: (err) => reported.push(err),
+  }, async (sock, { signal }) => {
+    for (let msg; (msg = await recvFrame(sock, { signal })) !== null;) {
+      read = true;
+      await delay(200); // Working on it as shutdown begins.
+      await sendFrame(sock, `answer to ${text(msg)}`);
+    }
+  });
+  await using client = await tcp.connect(server.addr);
+  await sendFrame(client, "question");
+  await until(() => read);
+  const shutdown = server.shutdown();
+  assert.equal(
+    text(await recvFrame(client, { timeout: 5_000 })),
+    "answer to question",
+  );
+  assert.equal(await recvFrame(client, { timeout: 5_000 }), null);
+  await shutdown;
+  assert.deepEqual(reported, []);
+});
+
+Deno.test({
+  name:
+    "serve() holds 1,000 connections, echoes each, answers a new client promptly meanwhile, and a resetting or flooding client costs only its own connection",
+  ignore: !HAS_PYTHON,
+  async fn() {
+    const reported: [string, boolean][] = [];
+    await using server = await serve({
+      hostname: LOOPBACK,
+      port: 0,
+      backlog: 1_024,
+      onError: (err, sock) =>
+        reported.push([(err as Error).name, sock !== null]),
+    }, async (sock, { signal }) => {
+      for (let msg; (msg = await recvFrame(sock, { signal })) !== null;) {
+        // A client that does not read its replies holds a send only so long.
+        await sendFrame(sock, msg, { timeout: 1_000 });
+      }
+    });
+    const port = server.addr.port;
+    const held = await Promise.all(
+      Array.from({ length: 1_000 }, () => tcp.connect(server.addr)),
+    );
+    try {
+      await Promise.all(held.map(async (sock, i) => {
+        const m = pseudoRandomBytes(32 + (i % 17), i + 1);
+        await sendFrame(sock, m);
+        assert.deepEqual(await recvFrame(sock, { timeout: 30_000 }), m);
+      }));
+      assert.equal(server.connections, 1_000);
+
+      // A flooder sends and never reads: the server's send times out and
+      // closes it.
+      const flood = (async () => {
+        await using sock = await tcp.connect(server.addr);
+        const big = new Uint8Array(1 << 20);
+        const err = await (async () => {
+          for (let i = 0; i < 256; i++) {
+            await sendFrame(sock, big, { timeout: 10_000 });
+          }
+        })().then(() => null, (e) => e);
+        assert.ok(
+          err instanceof Deno.errors.ConnectionReset ||
+            err instanceof Deno.errors.BrokenPipe,
+          String(err),
+        );
+      })();
+      await resetBeforeAccept(port, 20);
+
+      // A new client, while the 1,000 are held and the flood goes on.
+      const started = performance.now();
+      assert.equal(await converse(port, messagesFor(7, 3)), 3);
+      const took = performance.now() - started;
+      assert.ok(took < 5_000, `the new client waited ${took} ms`);
+      await flood;
+
+      // The held connections are all still served.
+      await Promise.all(held.map(async (sock, i) => {
+        const m = pseudoRandomBytes(8, 5_000 + i);
+        await sendFrame(sock, m);
+        assert.deepEqual(await recvFrame(sock, { timeout: 30_000 }), m);
+      }));
+    } finally {
+      await Promise.all(held.map((s) => tcp.close(s)));
+    }
+    // Nothing failed but the flooder (and resets the server saw after
+    // accepting them); never the listener.
+    assert.ok(reported.every(([, hasSock]) => hasSock), String(reported));
+    assert.ok(
+      reported.some(([name]) => name === "TimedOut"),
+      JSON.stringify(reported),
+    );
+  },
 });

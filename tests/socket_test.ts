@@ -1386,31 +1386,45 @@ Deno.test("bind() checks the address before any I/O", async () => {
   await assert.rejects(u.bind(""), /non-empty path/);
 });
 
-Deno.test("bind() on a stream socket records the address and listen() creates it", async () => {
+Deno.test("bind() on a stream socket reserves the port as Python does: getsockname() answers it and AddrInUse comes from bind()", async () => {
   await using s = socket.socket();
   await s.bind(["localhost", 0]);
-  // Deno picks the port at listen: no port to report yet, and no pretending.
-  assert.throws(
-    () => s.getsockname(),
-    {
-      name: "NotSupported",
-      message:
-        "Cannot getsockname: a stream socket bound to port 0 gets its port when listen() creates it (Deno binds at listen); call listen() first",
-    },
-  );
-  await assert.rejects(s.bind(["127.0.0.1", 0]), Deno.errors.NotSupported);
-  await s.listen(5);
   const [host, port] = s.getsockname() as socket.InetAddress;
   assert.equal(host, "127.0.0.1");
   assert.ok(port > 0);
+  // The port is held: another socket cannot bind it.
+  await using other = socket.socket();
+  const err = await other.bind(["127.0.0.1", port]).catch((e) => e);
+  assert.ok(err instanceof Deno.errors.AddrInUse, String(err));
+  assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+  await assert.rejects(s.bind(["127.0.0.1", 0]), Deno.errors.NotSupported);
+  // listen(backlog) keeps the address.
+  await s.listen(5);
+  assert.deepEqual(s.getsockname(), ["127.0.0.1", port]);
+  await using _client = await socket.create_connection(["127.0.0.1", port]);
+  const [conn] = await s.accept();
+  await conn.close();
   await assert.rejects(s.listen(), /already listening/);
 });
 
-Deno.test("listen() reports an address in use as AddrInUse", async () => {
+Deno.test("a client connecting between bind() and listen() is accepted after listen()", async () => {
+  await using s = socket.socket();
+  await s.bind(["127.0.0.1", 0]);
+  const [, port] = s.getsockname() as socket.InetAddress;
+  await using client = await socket.create_connection(["127.0.0.1", port]);
+  await s.listen();
+  const [conn, from] = await s.accept();
+  assert.deepEqual(from, client.getsockname());
+  await conn.close();
+});
+
+Deno.test("bind() reports an address in use as AddrInUse", async () => {
   await using a = await tcpServer();
   await using b = socket.socket();
-  await b.bind(["127.0.0.1", portOf(a)]);
-  await assert.rejects(b.listen(), Deno.errors.AddrInUse);
+  await assert.rejects(
+    b.bind(["127.0.0.1", portOf(a)]),
+    Deno.errors.AddrInUse,
+  );
 });
 
 Deno.test("listen() and accept() on a datagram socket are NotSupported", async () => {
@@ -1892,7 +1906,11 @@ Deno.test("options set before connect or on a listener reach the connection", as
 Deno.test("SO_REUSEADDR cannot be cleared on a TCP listener, since Deno always sets it", async () => {
   await using s = socket.socket();
   await s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0);
-  await s.bind(["127.0.0.1", 0]);
+  await assert.rejects(s.bind(["127.0.0.1", 0]), {
+    name: "NotSupported",
+    message:
+      "Cannot bind with SO_REUSEADDR cleared: Deno always sets SO_REUSEADDR on TCP listeners",
+  });
   await assert.rejects(s.listen(), {
     name: "NotSupported",
     message:
@@ -1907,7 +1925,7 @@ Deno.test("SO_REUSEADDR cannot be cleared on a TCP listener, since Deno always s
 });
 
 Deno.test({
-  name: "SO_REUSEPORT before listen lets two sockets listen on one port",
+  name: "SO_REUSEPORT before bind lets two sockets listen on one port",
   ignore: !linux,
   async fn() {
     await using a = socket.socket();
@@ -1922,7 +1940,7 @@ Deno.test({
     assert.equal(b.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT), 1);
     await assert.rejects(
       b.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 0),
-      /set it before listen/,
+      /set it before bind/,
     );
   },
 });
@@ -2248,6 +2266,21 @@ Deno.test("create_connection() to a closed port is ConnectionRefused", async () 
   await assert.rejects(
     socket.create_connection(["127.0.0.1", port], 5),
     socket.ConnectionRefusedError,
+  );
+});
+
+Deno.test("create_server() raises gaierror naming the host for a name that does not resolve, and TypeError for one with a space", () => {
+  assert.throws(
+    () => socket.create_server(["no-such-host.invalid", 0]),
+    (err: unknown) =>
+      err instanceof socket.gaierror &&
+      err.message.startsWith(
+        'Cannot listen on "no-such-host.invalid:0": the name does not resolve',
+      ),
+  );
+  assert.throws(
+    () => socket.create_server(["a b", 0]),
+    /^TypeError: Cannot listen as hostname must be a host name or an IP address \(.*\): current value is "a b"$/,
   );
 });
 

@@ -1049,6 +1049,53 @@ Deno.test("connect() to a closed port rejects with ConnectionRefused naming the 
   );
 });
 
+Deno.test("connect() and listen() report a name that does not resolve as NotFound naming the host, with the cause", async () => {
+  const refused = await tcp.connect("no-such-host.invalid:80").catch((e) => e);
+  assert.ok(refused instanceof Deno.errors.NotFound, String(refused));
+  assert.match(
+    refused.message,
+    /^Cannot connect to "no-such-host\.invalid:80": the name does not resolve/,
+  );
+  assert.ok(refused.cause instanceof Error);
+  const err = (() => {
+    try {
+      tcp.listen({ hostname: "no-such-host.invalid", port: 0 });
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(err instanceof Deno.errors.NotFound, String(err));
+  assert.match(
+    (err as Error).message,
+    /^Cannot listen on "no-such-host\.invalid:0": the name does not resolve/,
+  );
+});
+
+Deno.test("connect() and listen() refuse a host name with a space as a TypeError naming it, not a bare URIError", async () => {
+  const err = await tcp.connect({ hostname: "a b", port: 80 }).catch((e) => e);
+  assert.ok(err instanceof TypeError, String(err));
+  assert.match(
+    err.message,
+    /^Cannot connect as hostname must be a host name or an IP address \(.*\): current value is "a b"$/,
+  );
+  assert.ok(err.cause instanceof URIError);
+  assert.throws(
+    () => tcp.listen({ hostname: "bad host", port: 0 }),
+    /^TypeError: Cannot listen as hostname must be a host name or an IP address \(.*\): current value is "bad host"$/,
+  );
+});
+
+Deno.test("listen() rejects a null port or hostname instead of taking a random port", () => {
+  assert.throws(
+    () => tcp.listen({ port: null as unknown as number }),
+    /^TypeError: Cannot listen as port must be a number: current value is null$/,
+  );
+  assert.throws(
+    () => tcp.listen({ hostname: null as unknown as string, port: 0 }),
+    /^TypeError: Cannot listen as hostname must be a string: current value is null$/,
+  );
+});
+
 Deno.test("listen() on a taken port throws AddrInUse naming the address", async () => {
   await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const port = server.addr.port;

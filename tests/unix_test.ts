@@ -2,7 +2,14 @@
 
 import assert from "node:assert/strict";
 import * as unix from "../unix.ts";
-import { bytes, pseudoRandomBytes, sha256, text } from "./_util.ts";
+import {
+  bytes,
+  hasCommand,
+  pseudoRandomBytes,
+  run,
+  sha256,
+  text,
+} from "./_util.ts";
 
 const ignore = Deno.build.os === "windows";
 const linux = Deno.build.os === "linux";
@@ -231,6 +238,206 @@ Deno.test({
         assert.equal((await Deno.lstat(path)).mode! & 0o777, mode);
       }
     });
+  },
+});
+
+/** A Python any user may run (a root's pyenv shim is not). */
+const SYSTEM_PYTHON = "/usr/bin/python3";
+const AS_ROOT_WITH_SETPRIV = !ignore && Deno.uid() === 0 &&
+  hasCommand("setpriv") && (() => {
+    try {
+      return (Deno.statSync(SYSTEM_PYTHON).mode! & 0o001) !== 0;
+    } catch {
+      return false;
+    }
+  })();
+/** Runs a command as the unprivileged user nobody. */
+const AS_NOBODY = [
+  "--reuid=nobody",
+  "--regid=nogroup",
+  "--clear-groups",
+];
+
+Deno.test({
+  name:
+    "listen() with mode never lets another user connect, even for a moment, whatever the umask (root only: tries as nobody)",
+  ignore: !AS_ROOT_WITH_SETPRIV,
+  async fn() {
+    await inTempDir(async (dir) => {
+      await Deno.chmod(dir, 0o777);
+      const path = `${dir}/private.sock`;
+      const stop = `${dir}/stop`;
+      // nobody connects in a tight loop while root listens 300 times.
+      const intruder = new Deno.Command("setpriv", {
+        args: [
+          ...AS_NOBODY,
+          SYSTEM_PYTHON,
+          "-c",
+          `import os, socket, sys
+path, stop = sys.argv[1], sys.argv[2]
+connected = tries = 0
+while not os.path.exists(stop):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        connected += 1
+    except OSError:
+        pass
+    s.close()
+    tries += 1
+print(connected, tries)
+`,
+          path,
+          stop,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const old = Deno.umask(0);
+      try {
+        for (let i = 0; i < 300; i++) {
+          const server = await unix.listen({ path, mode: 0o600 });
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          await unix.close(server);
+        }
+      } finally {
+        Deno.umask(old);
+        await Deno.writeTextFile(stop, "");
+      }
+      const out = await intruder.output();
+      const [connected, tries] = new TextDecoder().decode(out.stdout).trim()
+        .split(" ").map(Number);
+      assert.ok(tries! > 0, new TextDecoder().decode(out.stderr));
+      assert.equal(connected, 0, `nobody connected ${connected} times`);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "listen() with mode creates the socket file with those bits, not the umask's wider ones",
+  ignore,
+  async fn() {
+    await inTempDir(async (dir) => {
+      const old = Deno.umask(0);
+      try {
+        const path = `${dir}/narrow.sock`;
+        await using _server = await unix.listen({ path, mode: 0o600 });
+        assert.equal((await Deno.lstat(path)).mode! & 0o777, 0o600);
+        // The umask is back as it was.
+        assert.equal(Deno.umask(), 0);
+      } finally {
+        Deno.umask(old);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "listen() with mode and without sys permission for umask refuses with NotCapable saying which flag",
+  ignore,
+  permissions: { read: true, write: true, net: true, sys: false },
+  async fn() {
+    await inTempDir(async (dir) => {
+      const path = `${dir}/m.sock`;
+      await assert.rejects(
+        unix.listen({ path, mode: 0o600 }),
+        {
+          name: "NotCapable",
+          message:
+            `Cannot listen on "${path}" with mode 0o600: the mode is set as the socket is created, which needs sys access to "umask" (--allow-sys)`,
+        },
+      );
+      assert.equal(await exists(path), false);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "closing a server listening on a relative path removes its file after a chdir, and nothing in the new directory",
+  ignore,
+  async fn() {
+    await inTempDir(async (dir) => {
+      const home = Deno.cwd();
+      await Deno.mkdir(`${dir}/a`);
+      await Deno.mkdir(`${dir}/b`);
+      Deno.chdir(`${dir}/a`);
+      try {
+        const server = await unix.listen({ path: "rel.sock" });
+        assert.equal(server.addr.path, "rel.sock");
+        Deno.chdir(`${dir}/b`);
+        await Deno.writeTextFile(`${dir}/b/rel.sock`, "not ours");
+        await unix.close(server);
+      } finally {
+        Deno.chdir(home);
+      }
+      assert.equal(await exists(`${dir}/a/rel.sock`), false);
+      assert.equal(await Deno.readTextFile(`${dir}/b/rel.sock`), "not ours");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "listen() over a socket file it may not connect to reports PermissionDenied, not a live socket (root only: listens as nobody)",
+  ignore: !AS_ROOT_WITH_SETPRIV,
+  async fn() {
+    await inTempDir(async (dir) => {
+      await Deno.chmod(dir, 0o777);
+      const path = `${dir}/root.sock`;
+      makeStaleSocket(path);
+      await Deno.chmod(path, 0o600);
+      const script = `${dir}/listen.ts`;
+      await Deno.writeTextFile(
+        script,
+        `import * as unix from "${new URL("../unix.ts", import.meta.url).href}";
+try {
+  await unix.listen({ path: ${JSON.stringify(path)} });
+  console.log("listening");
+} catch (err) {
+  console.log(JSON.stringify({ name: err.name, message: err.message, cause: err.cause?.name }));
+}
+`,
+      );
+      const out = await run("setpriv", [
+        ...AS_NOBODY,
+        "env",
+        `DENO_DIR=${dir}/deno`,
+        `HOME=${dir}`,
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--quiet",
+        script,
+      ]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.deepEqual(JSON.parse(out.stdout), {
+        name: "PermissionDenied",
+        message:
+          `Cannot listen on "${path}": a socket file is there that this user may not connect to, so whether it is live is unknown (remove it or choose another path)`,
+        cause: "PermissionDenied",
+      });
+      // The file is left alone.
+      assert.equal((await Deno.lstat(path)).isSocket, true);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    'listen() and connect() refuse the bare abstract name "\\0", which would get a name the kernel picks',
+  ignore: !linux,
+  async fn() {
+    await assert.rejects(
+      unix.listen({ path: "\0" }),
+      /^RangeError: Cannot listen as an abstract name must have a character after its leading NUL/,
+    );
+    await assert.rejects(
+      unix.connect("\0"),
+      /^RangeError: Cannot connect as an abstract name must have a character after its leading NUL/,
+    );
   },
 });
 
