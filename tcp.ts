@@ -34,7 +34,14 @@ import {
   hostError,
   parseAddr,
 } from "./_addr.ts";
-import { ioError, show } from "./_errors.ts";
+import { ioError, setCode, show } from "./_errors.ts";
+import {
+  type AttemptFailure,
+  connectFirst,
+  familyOf,
+  interleave,
+  lookup,
+} from "./_dns.ts";
 import {
   connOf,
   type IoOptions,
@@ -218,6 +225,16 @@ export interface ConnectOptions extends IoOptions {
    * @default {undefined}
    */
   noDelay?: boolean;
+  /**
+   * When the name resolves to several addresses, how long to wait for one
+   * attempt before starting the next (RFC 8305 Happy Eyeballs, as Python's
+   * `happy_eyeballs_delay` and Node's `autoSelectFamilyAttemptTimeout`).
+   * Addresses are tried IPv6 and IPv4 in turn; an attempt that fails starts
+   * the next at once, and the first connection wins.
+   *
+   * @default {250}
+   */
+  happyEyeballsDelay?: number;
 }
 
 /**
@@ -273,6 +290,9 @@ export async function connect(
       }`,
     );
   }
+  const delay = options.happyEyeballsDelay === undefined
+    ? HAPPY_EYEBALLS_DELAY
+    : validateTimeout(options.happyEyeballsDelay, where) ?? Infinity;
   if (options.signal?.aborted) throw options.signal.reason;
   // Deno.connect takes a signal and cancels the attempt, so a timeout is an
   // abort whose reason we choose.
@@ -295,15 +315,18 @@ export async function connect(
   }
   let conn: Deno.TcpConn;
   try {
-    conn = await Deno.connect({
-      hostname,
-      port,
-      transport: "tcp",
-      ...(signal !== undefined ? { signal } : {}),
-    });
+    conn = familyOf(hostname) !== 0 || !HOST_NAME_REGEXP.test(hostname)
+      ? await Deno.connect({
+        hostname,
+        port,
+        transport: "tcp",
+        ...(signal !== undefined ? { signal } : {}),
+      })
+      : await connectByName(hostname, port, where, delay, signal);
   } catch (err) {
     if (timedOut !== undefined) throw timedOut;
     if (options.signal?.aborted) throw options.signal.reason;
+    if (err instanceof ConnectFailure) throw err.error;
     throw hostError("connect", hostname, err) ?? ioError(where, err);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
@@ -400,4 +423,94 @@ export function setNoDelay(sock: StreamSocket, flag = true): void {
  */
 export function setKeepAlive(sock: StreamSocket, flag = true): void {
   tcpConnOf(sock, "setKeepAlive", flag).setKeepAlive(flag);
+}
+
+/** The default of {@linkcode ConnectOptions.happyEyeballsDelay}. */
+const HAPPY_EYEBALLS_DELAY = 250;
+/** Names worth resolving ourselves; anything else goes to Deno, which says what is wrong with it. */
+const HOST_NAME_REGEXP = /^[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?\.?$/;
+
+/** A connect error that is already the one to throw. */
+class ConnectFailure {
+  readonly error: Error;
+  constructor(error: Error) {
+    this.error = error;
+  }
+}
+
+/**
+ * Resolves `hostname` and connects to the first of its addresses that
+ * answers (Happy Eyeballs). When every address fails, the error has the
+ * class of the first failure and names each address with its reason.
+ */
+async function connectByName(
+  hostname: string,
+  port: number,
+  where: string,
+  delay: number,
+  signal: AbortSignal | undefined,
+): Promise<Deno.TcpConn> {
+  let addresses: string[];
+  try {
+    const found = lookup(hostname);
+    addresses = interleave(
+      await (signal === undefined ? found : raceAbort(found, signal)),
+    ).map((a) => a.address);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw new ConnectFailure(
+      new Deno.errors.NotFound(
+        `Cannot ${where}: the name does not resolve`,
+        { cause: err },
+      ),
+    );
+  }
+  if (addresses.length === 1) {
+    return await Deno.connect({
+      hostname: addresses[0]!,
+      port,
+      transport: "tcp",
+      ...(signal !== undefined ? { signal } : {}),
+    });
+  }
+  try {
+    return await connectFirst(
+      addresses,
+      (address, signal) =>
+        Deno.connect({ hostname: address, port, transport: "tcp", signal }),
+      delay,
+      signal,
+    );
+  } catch (failures) {
+    if (signal?.aborted || !Array.isArray(failures)) throw failures;
+    const list = failures as AttemptFailure[];
+    const first = ioError(where, list[0]!.error);
+    const Err = first.constructor as ErrorConstructor;
+    const tried = list.map(({ address, error }) =>
+      `${formatAddr({ transport: "tcp", hostname: address, port })}: ${
+        ioError("x", error).message.replace(/^Cannot x: /, "")
+      }`
+    ).join("; ");
+    const err = new Err(
+      `${
+        first.message.replace(/: [^:]*$/, "")
+      }: every address failed (${tried})`,
+      { cause: new AggregateError(list.map((f) => f.error)) },
+    );
+    const code = (first as { code?: unknown }).code;
+    if (typeof code === "string") setCode(err, code);
+    throw new ConnectFailure(err);
+  }
+}
+
+/** Resolves as `promise` does, or rejects with `signal.reason` on abort. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
 }
