@@ -1,7 +1,9 @@
 // Copyright 2026 the socketkit authors. MIT license.
 
 import assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
 import * as tcp from "../tcp.ts";
+import { recvDelimited, recvFrame } from "../framing.ts";
 import {
   bytes,
   pseudoRandomBytes,
@@ -1685,4 +1687,255 @@ Deno.test("an accept that completes as its server closes never returns a closed 
     }
     await tcp.close(client);
   }
+});
+
+// ---- Core v2 regressions (issue 9) ----
+
+/** Waits, bounded, until `sock` has received at least `n` bytes (buffered ones count). */
+async function untilRead(sock: tcp.TcpSocket, n: number): Promise<void> {
+  for (let i = 0; i < 400 && sock.bytesRead < n; i++) await delay(5);
+  assert.ok(sock.bytesRead >= n, `only ${sock.bytesRead} of ${n} bytes read`);
+}
+
+/** A frame with a 4-byte big-endian header announcing `length`, and `payload` after it. */
+function frameBytes(length: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setUint32(0, length);
+  out.set(payload, 4);
+  return out;
+}
+
+/** Every kind of receive, as a second caller: each must be Busy. */
+const SECOND_RECEIVES: [string, (sock: tcp.TcpSocket) => Promise<unknown>][] = [
+  ["recv", (s) => tcp.recv(s)],
+  ["recvInto", (s) => tcp.recvInto(s, new Uint8Array(64))],
+  ["recvExact", (s) => tcp.recvExact(s, 2)],
+  ["recvLine", (s) => tcp.recvLine(s)],
+  ["recvUntil", (s) => tcp.recvUntil(s, ";")],
+  ["recvDelimited", (s) => recvDelimited(s, { delimiter: ";" })],
+  ["recvFrame", (s) => recvFrame(s)],
+  ["readable", (s) => tcp.readable(s).getReader().read()],
+];
+
+/**
+ * A first receive waiting for more than what is buffered: what the peer
+ * sends first (buffered before the second caller comes), what it sends to
+ * complete the record, and what the first must resolve to.
+ */
+interface FirstReceive {
+  name: string;
+  buffered: Uint8Array;
+  start(sock: tcp.TcpSocket): Promise<unknown>;
+  rest: Uint8Array;
+  expected: unknown;
+}
+
+// Bytes that hold a whole record for every second receive: a frame of 4
+// bytes ("ab;\n"), so a line, a ";"-record, 2 bytes, anything.
+const FRAME_AB = frameBytes(4, bytes("ab;\n"));
+
+const FIRST_RECEIVES: FirstReceive[] = [
+  {
+    name: "recvExact",
+    buffered: FRAME_AB,
+    start: (s) => tcp.recvExact(s, 20),
+    rest: bytes("0123456789ab"),
+    expected: concatBytes(FRAME_AB, bytes("0123456789ab")),
+  },
+  {
+    name: "recvUntil",
+    buffered: FRAME_AB,
+    start: (s) => tcp.recvUntil(s, "#"),
+    rest: bytes("tail#"),
+    expected: concatBytes(FRAME_AB, bytes("tail")),
+  },
+  {
+    name: "recvDelimited",
+    buffered: FRAME_AB,
+    start: (s) => recvDelimited(s, { delimiter: "#" }),
+    rest: bytes("tail#"),
+    expected: concatBytes(FRAME_AB, bytes("tail")),
+  },
+  {
+    name: "recvLine",
+    buffered: frameBytes(3, bytes("ab;")),
+    start: (s) => tcp.recvLine(s),
+    rest: bytes("tail\n"),
+    expected: "\0\0\0\x03ab;tail",
+  },
+  {
+    // The header is buffered and the payload is pending.
+    name: "recvFrame",
+    buffered: frameBytes(10, bytes("ab;\n")),
+    start: (s) => recvFrame(s),
+    rest: bytes("efghij"),
+    expected: bytes("ab;\nefghij"),
+  },
+  {
+    name: "recv",
+    buffered: new Uint8Array(0),
+    start: (s) => tcp.recv(s),
+    rest: FRAME_AB,
+    expected: FRAME_AB,
+  },
+  {
+    name: "recvInto",
+    buffered: new Uint8Array(0),
+    start: async (s) => {
+      const buffer = new Uint8Array(64);
+      const n = await tcp.recvInto(s, buffer);
+      return buffer.slice(0, n ?? 0);
+    },
+    rest: FRAME_AB,
+    expected: FRAME_AB,
+  },
+  {
+    name: "readable",
+    buffered: new Uint8Array(0),
+    start: async (s) => {
+      const reader = tcp.readable(s).getReader();
+      const { value } = await reader.read();
+      reader.releaseLock();
+      return value;
+    },
+    rest: FRAME_AB,
+    expected: FRAME_AB,
+  },
+];
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+for (const first of FIRST_RECEIVES) {
+  Deno.test(`a second receive while ${first.name}() waits is Busy even when its own record is already buffered, and ${first.name}() gets the whole record (issue 9)`, async () => {
+    for (const [second, call] of SECOND_RECEIVES) {
+      await using pair = await tcpPair();
+      if (first.buffered.length > 0) {
+        await tcp.sendAll(pair.client, first.buffered);
+      }
+      const firstDone = first.start(pair.peer);
+      // The first receive has read the buffered bytes and waits for more.
+      await untilRead(pair.peer, first.buffered.length);
+      await assert.rejects(
+        within(call(pair.peer), 2_000, second),
+        (err: unknown) => {
+          assert.ok(
+            err instanceof Deno.errors.Busy,
+            `${second} during ${first.name}: ${err}`,
+          );
+          return true;
+        },
+      );
+      await tcp.sendAll(pair.client, first.rest);
+      const got = await within(firstDone, 2_000, first.name);
+      assert.deepEqual(got, first.expected, `${second} during ${first.name}`);
+    }
+  });
+}
+
+/** A value for a failure message. */
+function show(value: unknown): string {
+  return value instanceof Uint8Array
+    ? JSON.stringify(new TextDecoder().decode(value))
+    : JSON.stringify(value);
+}
+
+/** Resolves after `k` microtask turns. */
+async function microtasks(k: number): Promise<void> {
+  for (let i = 0; i < k; i++) await Promise.resolve();
+}
+
+Deno.test("a second receive made at any microtask while the first takes its record never takes bytes of it (issue 9)", async () => {
+  const records: {
+    name: string;
+    first: (s: tcp.TcpSocket) => Promise<unknown>;
+    data: Uint8Array;
+    one: unknown;
+    two: unknown;
+  }[] = [
+    {
+      name: "recvUntil",
+      first: (s: tcp.TcpSocket) => tcp.recvUntil(s, ";"),
+      data: bytes("one;two;"),
+      one: bytes("one"),
+      two: bytes("two"),
+    },
+    {
+      name: "recvDelimited",
+      first: (s: tcp.TcpSocket) => recvDelimited(s, { delimiter: ";" }),
+      data: bytes("one;two;"),
+      one: bytes("one"),
+      two: bytes("two"),
+    },
+    {
+      name: "recvLine",
+      first: (s: tcp.TcpSocket) => tcp.recvLine(s),
+      data: bytes("one\ntwo\n"),
+      one: "one",
+      two: "two",
+    },
+    {
+      name: "recvExact",
+      first: (s: tcp.TcpSocket) => tcp.recvExact(s, 3),
+      data: bytes("onetwo"),
+      one: bytes("one"),
+      two: bytes("two"),
+    },
+    {
+      name: "recvFrame",
+      first: (s: tcp.TcpSocket) => recvFrame(s),
+      data: concatBytes(
+        frameBytes(3, bytes("one")),
+        frameBytes(3, bytes("two")),
+      ),
+      one: bytes("one"),
+      two: bytes("two"),
+    },
+  ];
+  const failures: string[] = [];
+  for (const record of records) {
+    for (let k = 0; k < 12; k++) {
+      await using pair = await tcpPair();
+      const conn = pair.peer.conn;
+      const read = conn.read.bind(conn);
+      let second: Promise<unknown> | undefined;
+      // Make the second call k microtasks after the read that brings both
+      // records completes (the first call is waiting for it).
+      conn.read = (p: Uint8Array) =>
+        read(p).then((n) => {
+          if (second === undefined && n !== null) {
+            second = microtasks(k).then(() => record.first(pair.peer));
+          }
+          return n;
+        });
+      const first = record.first(pair.peer);
+      await tcp.sendAll(pair.client, record.data);
+      const where =
+        `${record.name}, second call ${k} microtasks after the read`;
+      const firstGot = await within(first, 2_000, `first ${record.name}`);
+      if (!isDeepStrictEqual(firstGot, record.one)) {
+        failures.push(`${where}: the first got ${show(firstGot)}`);
+      }
+      for (let i = 0; i < 100 && second === undefined; i++) await delay(5);
+      assert.ok(second !== undefined);
+      const outcome = await within(
+        second.then((value) => ({ value }), (error) => ({ error })),
+        2_000,
+        `second ${record.name}`,
+      );
+      if ("error" in outcome) {
+        if (!(outcome.error instanceof Deno.errors.Busy)) {
+          failures.push(`${where}: the second failed with ${outcome.error}`);
+        }
+      } else if (!isDeepStrictEqual(outcome.value, record.two)) {
+        failures.push(`${where}: the second got ${show(outcome.value)}`);
+      }
+      conn.read = read;
+    }
+  }
+  assert.deepEqual(failures, []);
 });
