@@ -6,6 +6,7 @@ import * as tcp from "../tcp.ts";
 import { recvDelimited, recvFrame } from "../framing.ts";
 import {
   bytes,
+  hasCommand,
   pseudoRandomBytes,
   sha256,
   tcpPair,
@@ -2165,6 +2166,185 @@ Deno.test(
       } finally {
         clearTimeout(timer);
       }
+    }
+  },
+);
+
+// ---- hand-made mutants of issue 9 ----
+
+/** Writes to `sock` until a write fails (the peer closed), bounded. */
+async function sendUntilFailure(sock: tcp.TcpSocket): Promise<unknown> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      await within(tcp.sendAll(sock, new Uint8Array(1024)), 2_000);
+    } catch (err) {
+      return err;
+    }
+    await delay(5);
+  }
+  assert.fail("no write failed after the peer closed");
+}
+
+Deno.test("a failed direct write releases the write side: the next two sendAll() calls settle with the same error", async () => {
+  await using pair = await tcpPair();
+  await tcp.close(pair.peer);
+  const first = await sendUntilFailure(pair.client);
+  assert.ok(
+    first instanceof Deno.errors.BrokenPipe ||
+      first instanceof Deno.errors.ConnectionReset,
+    String(first),
+  );
+  for (const i of [1, 2]) {
+    const later = await within(
+      tcp.sendAll(pair.client, "more").then(() => null, (err) => err),
+      2_000,
+      `sendAll number ${i} after the failure`,
+    );
+    assert.ok(later instanceof Error, `sendAll ${i} resolved`);
+    assert.equal(later.constructor, first.constructor);
+    assert.equal(later.message, first.message);
+  }
+  // A write with a deadline takes the queued path: refused the same way.
+  await assert.rejects(
+    within(tcp.sendAll(pair.client, "more", { timeout: 1_000 }), 2_000),
+    first.constructor as ErrorConstructor,
+  );
+});
+
+Deno.test("close() resolves only once the read in flight has settled", async () => {
+  await using pair = await tcpPair();
+  const conn = pair.peer.conn;
+  const read = conn.read.bind(conn);
+  let inFlight = 0;
+  conn.read = (p: Uint8Array) => {
+    inFlight++;
+    return read(p).finally(() => inFlight--);
+  };
+  await assert.rejects(
+    within(tcp.recv(pair.peer, 1024, { timeout: 20 }), 2_000),
+    Deno.errors.TimedOut,
+  );
+  assert.equal(inFlight, 1, "the timed-out read stays in flight");
+  await within(tcp.close(pair.peer), 2_000, "close");
+  assert.equal(inFlight, 0, "close waited for the read");
+});
+
+Deno.test("a timed-out recvInto() never writes into the caller's buffer later; the bytes go to the next call in order", async () => {
+  await using pair = await tcpPair();
+  const mine = new Uint8Array(16).fill(0xee);
+  await assert.rejects(
+    within(tcp.recvInto(pair.peer, mine, { timeout: 20 }), 2_000),
+    Deno.errors.TimedOut,
+  );
+  await tcp.sendAll(pair.client, "abcdef");
+  // The read left in flight completes meanwhile (into the socket's buffer).
+  await delay(50);
+  assert.ok(mine.every((b) => b === 0xee), "the caller's buffer is untouched");
+  // The next calls get the bytes in order, with and without a timeout.
+  const next = new Uint8Array(4);
+  assert.equal(
+    await within(tcp.recvInto(pair.peer, next, { timeout: 1_000 }), 2_000),
+    4,
+  );
+  assert.equal(text(next), "abcd");
+  assert.equal(await within(tcp.recvInto(pair.peer, next), 2_000), 2);
+  assert.equal(text(next.subarray(0, 2)), "ef");
+  // Without a timeout, straight into the caller's buffer.
+  const direct = new Uint8Array(8);
+  const receiving = tcp.recvInto(pair.peer, direct);
+  await tcp.sendAll(pair.client, "xyz");
+  assert.equal(await within(receiving, 2_000), 3);
+  assert.equal(text(direct.subarray(0, 3)), "xyz");
+  // A timed-out recvInto followed by recv: nothing lost, nothing reordered.
+  await assert.rejects(
+    within(tcp.recvInto(pair.peer, mine, { timeout: 20 }), 2_000),
+    Deno.errors.TimedOut,
+  );
+  await tcp.sendAll(pair.client, "late");
+  assert.equal(text(await within(tcp.recvExact(pair.peer, 4), 2_000)), "late");
+  assert.ok(mine.every((b) => b === 0xee));
+  await tcp.shutdown(pair.client);
+  assert.equal(await within(tcp.recvInto(pair.peer, next), 2_000), null);
+});
+
+Deno.test("errors keep the system's code: ECONNREFUSED, EADDRINUSE, ECONNRESET", async () => {
+  const port = await closedPort();
+  await assert.rejects(
+    within(tcp.connect({ hostname: "127.0.0.1", port }), 5_000),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.ConnectionRefused);
+      assert.equal((err as { code?: string }).code, "ECONNREFUSED");
+      return true;
+    },
+  );
+  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  assert.throws(
+    () => tcp.listen({ hostname: "127.0.0.1", port: server.addr.port }),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.AddrInUse);
+      assert.equal((err as { code?: string }).code, "EADDRINUSE");
+      return true;
+    },
+  );
+  await using pair = await tcpPair();
+  await tcp.close(pair.peer);
+  const failure = await sendUntilFailure(pair.client);
+  const code = (failure as { code?: string }).code;
+  assert.ok(code === "EPIPE" || code === "ECONNRESET", `code ${code}`);
+});
+
+const RESET_THEN_CONNECT = `
+import socket, struct, sys
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port), timeout=5)
+a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+a.close()
+b = socket.create_connection(("127.0.0.1", port), timeout=5)
+b.sendall(b"hello")
+print("ready", flush=True)
+assert b.recv(16) == b"ok"
+b.close()
+`;
+
+Deno.test(
+  "accept() skips a client that reset before it was accepted, and accepts the next",
+  {
+    ignore: !hasCommand("python3"),
+  },
+  async () => {
+    await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    const child = new Deno.Command("python3", {
+      args: ["-c", RESET_THEN_CONNECT, String(server.addr.port)],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      // Both connections are queued, the first already reset, before accept.
+      const { value } = await within(lines.read(), 10_000, "python's ready");
+      assert.equal(value?.trim(), "ready");
+      await using conn = await within(
+        tcp.accept(server, { timeout: 5_000 }),
+        6_000,
+        "accept",
+      );
+      assert.equal(
+        text(await within(tcp.recvExact(conn, 5, { timeout: 5_000 }), 6_000)),
+        "hello",
+      );
+      await tcp.sendAll(conn, "ok");
+      const status = await within(child.status, 10_000, "python's exit");
+      assert.equal(status.code, 0, await stderr);
+    } finally {
+      try {
+        child.kill();
+      } catch {
+        // Already exited.
+      }
+      await lines.cancel();
+      await stderr;
+      await child.status;
     }
   },
 );
