@@ -2348,3 +2348,117 @@ Deno.test(
     }
   },
 );
+
+// ---- the write side of Core v2 over TCP ----
+
+Deno.test("a reply held while more requests are buffered goes out even if the server stops reading", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "one\ntwo\n");
+  assert.equal(
+    await within(tcp.recvLine(pair.peer, { timeout: 2_000 }), 3_000),
+    "one",
+  );
+  // "two" is still buffered, so this reply may be held for batching...
+  await within(tcp.sendAll(pair.peer, "reply one\n"), 1_000);
+  // ...but never for long: the server reads nothing more, and the client
+  // still gets it.
+  assert.equal(
+    await within(tcp.recvLine(pair.client, { timeout: 2_000 }), 3_000),
+    "reply one",
+  );
+  assert.equal(pair.peer.bytesWritten, 10);
+});
+
+Deno.test("pipelined requests get every reply, in order, whatever is held", async () => {
+  await using pair = await tcpPair();
+  const requests = Array.from({ length: 200 }, (_, i) => `request ${i}\n`);
+  await tcp.sendAll(pair.client, requests.join(""));
+  await tcp.shutdown(pair.client);
+  const serving = (async () => {
+    for (let line; (line = await tcp.recvLine(pair.peer)) !== null;) {
+      await tcp.sendAll(pair.peer, `reply to ${line}\n`);
+    }
+    await tcp.shutdown(pair.peer, "write", { timeout: 5_000 });
+  })();
+  const replies: string[] = [];
+  await within(
+    (async () => {
+      for (let line; (line = await tcp.recvLine(pair.client)) !== null;) {
+        replies.push(line);
+      }
+    })(),
+    10_000,
+    "the replies",
+  );
+  await within(serving, 5_000, "the server");
+  assert.deepEqual(
+    replies,
+    requests.map((r) => `reply to ${r.trimEnd()}`),
+  );
+});
+
+Deno.test("close() sends a held reply before closing", async () => {
+  await using pair = await tcpPair();
+  await tcp.sendAll(pair.client, "one\ntwo\n");
+  assert.equal(await within(tcp.recvLine(pair.peer), 2_000), "one");
+  await within(tcp.sendAll(pair.peer, "bye\n"), 1_000);
+  await within(tcp.close(pair.peer), 5_000, "close");
+  assert.equal(
+    await within(tcp.recvLine(pair.client, { timeout: 2_000 }), 3_000),
+    "bye",
+  );
+  assert.equal(
+    await within(tcp.recvLine(pair.client, { timeout: 2_000 }), 3_000),
+    null,
+  );
+});
+
+Deno.test("a queued write that fails is reported by close() when no call saw it", async () => {
+  // Not `await using`: close() rejects again on every call (it is
+  // idempotent), so the pair is closed by hand.
+  const pair = await tcpPair();
+  await tcp.close(pair.peer);
+  // The first write after the peer closed goes through; the reset comes back.
+  await within(tcp.sendAll(pair.client, "x"), 1_000);
+  await delay(100);
+  // With a deadline the bytes are queued and the call settles at once; the
+  // queued write then fails.
+  await within(
+    tcp.sendAll(pair.client, "queued", { timeout: 1_000 }),
+    2_000,
+  );
+  await delay(100);
+  await assert.rejects(
+    within(tcp.close(pair.client), 2_000, "close"),
+    (err: unknown) => {
+      assert.ok(
+        err instanceof Deno.errors.BrokenPipe ||
+          err instanceof Deno.errors.ConnectionReset,
+        String(err),
+      );
+      assert.match(err.message, /^Cannot send to 127\.0\.0\.1:\d+: /);
+      return true;
+    },
+  );
+  await assert.rejects(tcp.close(pair.client), "as the first call");
+  await tcp.close(pair.server);
+});
+
+Deno.test("a queued write that fails is reported by the next call, and not again by close()", async () => {
+  await using pair = await tcpPair();
+  await tcp.close(pair.peer);
+  await within(tcp.sendAll(pair.client, "x"), 1_000);
+  await delay(100);
+  await within(
+    tcp.sendAll(pair.client, "queued", { timeout: 1_000 }),
+    2_000,
+  );
+  await delay(100);
+  await assert.rejects(
+    within(tcp.sendAll(pair.client, "next"), 2_000),
+    (err: unknown) =>
+      err instanceof Deno.errors.BrokenPipe ||
+      err instanceof Deno.errors.ConnectionReset,
+  );
+  await within(tcp.close(pair.client), 2_000, "close");
+});
