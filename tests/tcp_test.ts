@@ -2462,3 +2462,57 @@ Deno.test("a queued write that fails is reported by the next call, and not again
   );
   await within(tcp.close(pair.client), 2_000, "close");
 });
+
+Deno.test("close() lets queued bytes go out to a reading peer first", async () => {
+  await using pair = await tcpPair();
+  const data = pseudoRandomBytes(4 << 20, 41);
+  // Nobody reads yet: the last bytes of this call stay in the send queue.
+  const reading = (async () => {
+    await delay(50);
+    return await tcp.recvExact(pair.peer, data.length, { timeout: 10_000 });
+  })();
+  await within(
+    tcp.sendAll(pair.client, data, { timeout: 10_000 }),
+    11_000,
+    "sendAll",
+  );
+  await within(tcp.close(pair.client), 11_000, "close");
+  assertBytes(await within(reading, 11_000), data, "what the peer read");
+  assert.equal(
+    await within(tcp.recv(pair.peer, 1, { timeout: 2_000 }), 3_000),
+    null,
+  );
+});
+
+Deno.test("close() waits for queued bytes no longer than the socket's timeout, then rejects with TimedOut", async () => {
+  // Not `await using`: close() rejects again on every call (it is
+  // idempotent), so the pair is closed by hand.
+  const pair = await tcpPair();
+  // A write in flight that the peer never takes, and bytes queued behind it.
+  const stuck = tcp.sendAll(pair.client, new Uint8Array(64 << 20)).then(
+    () => null,
+    (err) => err,
+  );
+  await within(
+    tcp.sendAll(pair.client, new Uint8Array(1000), { timeout: 1_000 }),
+    2_000,
+  );
+  tcp.setTimeout(pair.client, 100);
+  const started = performance.now();
+  await assert.rejects(
+    within(tcp.close(pair.client), 5_000, "close"),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.TimedOut, String(err));
+      assert.match(
+        err.message,
+        /^Cannot close 127\.0\.0\.1:\d+: queued bytes were not all written within 100 ms, and were dropped$/,
+      );
+      return true;
+    },
+  );
+  assert.ok(performance.now() - started < 4_000);
+  assert.ok(await within(stuck, 2_000) instanceof Deno.errors.BadResource);
+  await assert.rejects(tcp.close(pair.client), Deno.errors.TimedOut);
+  await tcp.close(pair.peer);
+  await tcp.close(pair.server);
+});
