@@ -348,7 +348,8 @@ class Core implements WriterHost {
   }
 
   close(): Promise<void> {
-    if (this.closing !== null) return this.closing;
+    // The first call reports a failure; later ones resolve once it settled.
+    if (this.closing !== null) return this.closing.then(noop, noop);
     this.closing = Promise.resolve().then(() => this.#close());
     return this.closing;
   }
@@ -357,7 +358,12 @@ class Core implements WriterHost {
     let lost: Error | null = null;
     if (this.writer.owed) {
       // Queued bytes go out first, as the kernel's would, for a while.
-      const ms = this.timeout ?? CLOSE_LINGER_MS;
+      // The socket's timeout bounds it; a socket with none, or a
+      // non-blocking one (whose sends counted these bytes as sent), waits
+      // up to CLOSE_LINGER_MS.
+      const ms = this.timeout !== null && this.timeout > 0
+        ? this.timeout
+        : CLOSE_LINGER_MS;
       const linger = new Deadline(ms, undefined, () => `close ${this.peer()}`);
       try {
         await this.writer.drain(linger);
@@ -1180,8 +1186,10 @@ export function setBlocking(
  * a closed server's port can be bound again at once.
  *
  * Bytes a send already resolved for but still queued are written first,
- * for up to the socket's timeout (10 seconds when it has none), as the
- * kernel goes on sending after `close`. A write in flight that the caller
+ * for up to the socket's timeout (10 seconds without one, or when it is
+ * non-blocking), as the
+ * kernel goes on sending after `close`; only the first call reports a
+ * failure, later calls resolve once the close has settled. A write in flight that the caller
  * still waits for is not: it rejects with `Deno.errors.BadResource`.
  *
  * @param sock The socket or server.

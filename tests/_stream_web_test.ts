@@ -2,7 +2,14 @@
 
 import assert from "node:assert/strict";
 import * as tcp from "../tcp.ts";
-import { bytes, pseudoRandomBytes, sha256, tcpPair, text } from "./_util.ts";
+import {
+  bytes,
+  pseudoRandomBytes,
+  sha256,
+  tcpPair,
+  text,
+  within,
+} from "./_util.ts";
 
 Deno.test("readable() yields what recvLine left buffered first, then the rest, in order", async () => {
   await using pair = await tcpPair();
@@ -87,4 +94,50 @@ Deno.test("readable() rejects a chunkBytes that is not a positive integer", asyn
       },
     );
   }
+});
+
+// ---- Core v2 regressions (issue 9) ----
+
+Deno.test("cancelling readable()'s reader while a read is pending leaves the next chunk for the next recv (issue 9)", async () => {
+  await using pair = await tcpPair();
+  const reader = tcp.readable(pair.peer).getReader();
+  const reading = reader.read();
+  // Let the pull start its receive, which waits for the peer.
+  await new Promise((r) => setTimeout(r, 20));
+  await within(reader.cancel(), 1_000, "cancel");
+  const result = await within(reading, 1_000, "the pending read");
+  assert.equal(result.done, true);
+  assert.equal(result.value, undefined);
+  // The socket is free for other receives at once...
+  await tcp.sendAll(pair.client, "next chunk");
+  // ...and the chunk the cancelled read was waiting for comes to them.
+  assert.equal(
+    text(await within(tcp.recv(pair.peer, 1024, { timeout: 2_000 }), 3_000)),
+    "next chunk",
+  );
+  await tcp.sendAll(pair.client, "line\n");
+  assert.equal(
+    await within(tcp.recvLine(pair.peer, { timeout: 2_000 }), 3_000),
+    "line",
+  );
+});
+
+Deno.test("cancelling readable()'s reader with a reason keeps the stream's bytes in order for recvExact (issue 9)", async () => {
+  await using pair = await tcpPair();
+  const data = pseudoRandomBytes(100_000, 31);
+  const reader = tcp.readable(pair.peer, { chunkBytes: 1000 }).getReader();
+  await tcp.sendAll(pair.client, data.subarray(0, 10));
+  const first = await within(reader.read(), 1_000);
+  assert.deepEqual(first.value, data.subarray(0, 10));
+  const pending = reader.read();
+  await new Promise((r) => setTimeout(r, 20));
+  await within(reader.cancel(new Error("enough")), 1_000);
+  await within(pending, 1_000);
+  const sending = tcp.sendAll(pair.client, data.subarray(10));
+  const rest = await within(
+    tcp.recvExact(pair.peer, data.length - 10, { timeout: 5_000 }),
+    6_000,
+  );
+  await sending;
+  assert.deepEqual(rest, data.subarray(10));
 });

@@ -30,6 +30,7 @@ import {
   sha256,
   tcpPair,
   text,
+  within,
 } from "./_util.ts";
 
 const HEADERS: FrameHeader[] = [
@@ -853,4 +854,82 @@ Deno.test("frames() and messages() iterate until the end and leave the rest with
   assert.deepEqual(seen, ["x", "yy"]);
   assert.throws(() => frames(pair.peer, { maxBytes: -1 }), RangeError);
   assert.throws(() => messages(pair.peer, { delimiter: "" }), TypeError);
+});
+
+// ---- Core v2 regressions (issue 9) ----
+
+Deno.test("after a sendFrame() cut short by its timeout, later frames are refused and the peer decodes only frames that were sent (issue 9)", async () => {
+  await using pair = await tcpPair();
+  const options = { maxBytes: Infinity };
+  const sent = ["one", "two"].map(bytes);
+  for (const payload of sent) await sendFrame(pair.client, payload, options);
+  // Nobody reads yet: a large frame fills the buffers and is cut short.
+  const big = new Uint8Array(48 << 20).fill(0x42);
+  await assert.rejects(
+    within(sendFrame(pair.client, big, { ...options, timeout: 50 }), 5_000),
+    (err: unknown) => {
+      assert.ok(err instanceof Deno.errors.TimedOut, String(err));
+      assert.match(err.message, /the write side is now unusable$/);
+      return true;
+    },
+  );
+  // The write side is unusable: no frame may follow the cut one.
+  for (const payload of ["three", "four"]) {
+    await assert.rejects(
+      within(sendFrame(pair.client, payload, options), 1_000),
+      Deno.errors.InvalidData,
+    );
+  }
+  await assert.rejects(
+    within(tcp.sendAll(pair.client, encodeFrame("five")), 1_000),
+    Deno.errors.InvalidData,
+  );
+  const shutting = tcp.shutdown(pair.client, "write", { timeout: 15_000 });
+  const decoded: Uint8Array[] = [];
+  let ending: unknown = null;
+  await within(
+    (async () => {
+      for (;;) {
+        try {
+          const frame = await recvFrame(pair.peer, options);
+          if (frame === null) break;
+          decoded.push(frame);
+        } catch (err) {
+          ending = err;
+          break;
+        }
+      }
+    })(),
+    20_000,
+    "reading the frames",
+  );
+  await within(shutting, 16_000, "shutdown");
+  assert.deepEqual(decoded, sent, "only whole frames that were sent");
+  assert.ok(ending instanceof Deno.errors.UnexpectedEof, String(ending));
+  assert.match(
+    ending.message,
+    new RegExp(`the stream ended inside a frame of ${big.length} bytes`),
+  );
+});
+
+Deno.test("recvFrame()'s timeout bounds header and payload together, even while bytes keep coming", async () => {
+  await using pair = await tcpPair();
+  const frame = encodeFrame(new Uint8Array(100).fill(7));
+  let stop = false;
+  const dripping = (async () => {
+    for (let i = 0; i < frame.length && !stop; i++) {
+      await tcp.sendAll(pair.client, frame.subarray(i, i + 1));
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  })();
+  const started = performance.now();
+  await assert.rejects(
+    within(recvFrame(pair.peer, { timeout: 200 }), 5_000, "recvFrame"),
+    Deno.errors.TimedOut,
+  );
+  const elapsed = performance.now() - started;
+  stop = true;
+  await within(dripping, 2_000, "the drip");
+  assert.ok(elapsed < 1_000, `rejected after ${elapsed} ms`);
+  assert.ok(pair.peer.bytesRead > 4, "bytes kept coming meanwhile");
 });

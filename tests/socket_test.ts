@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../socket.ts";
-import { pseudoRandomBytes, sha256 } from "./_util.ts";
+import { pseudoRandomBytes, sha256, within } from "./_util.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -2356,4 +2356,116 @@ Deno.test("inet_aton() and inet_ntoa() convert dotted IPv4 addresses", () => {
       'Cannot inet_aton as ip must be a dotted IPv4 address: current value is "256.0.0.1"',
   });
   assert.throws(() => socket.inet_ntoa(new Uint8Array(3)), TypeError);
+});
+
+// ---- Core v2 regressions (issue 9) ----
+
+/**
+ * Python's retry loop: send() until everything is sent, catching the
+ * socket's timeout or BlockingIOError and resending what send() did not
+ * report as sent.
+ */
+async function sendWithRetries(
+  s: socket.Socket,
+  data: Uint8Array,
+): Promise<{ retries: number }> {
+  let sent = 0;
+  let retries = 0;
+  while (sent < data.length) {
+    try {
+      sent += await s.send(data.subarray(sent));
+    } catch (err) {
+      if (
+        !(err instanceof socket.BlockingIOError ||
+          err instanceof socket.TimeoutError)
+      ) throw err;
+      retries++;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+  return { retries };
+}
+
+for (const timeout of [0, 0.005]) {
+  Deno.test(`Python's send() retry loop with settimeout(${timeout}) delivers exactly the 10 MiB meant, no duplicates (issue 9)`, async () => {
+    await using p = await pair();
+    const data = pseudoRandomBytes(10 << 20, 21);
+    p.a.settimeout(timeout);
+    p.b.settimeout(20);
+    const received: Uint8Array[] = [];
+    let total = 0;
+    // Read slowly at first, so the sender's buffers fill and sends fail.
+    const reading = (async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      for (;;) {
+        const chunk = await p.b.recv(65_536);
+        if (chunk.length === 0) break;
+        received.push(chunk);
+        total += chunk.length;
+      }
+    })();
+    const { retries } = await within(
+      sendWithRetries(p.a, data),
+      30_000,
+      "the retry loop",
+    );
+    assert.ok(
+      retries > 0,
+      "some sends timed out (else the test proves nothing)",
+    );
+    p.a.settimeout(10);
+    await p.a.shutdown(socket.SHUT_WR);
+    await within(reading, 30_000, "reading to the end");
+    assert.equal(total, data.length);
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of received) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    assert.equal(await sha256(all), await sha256(data));
+  });
+}
+
+Deno.test("connect_ex() resolves to 11 (EAGAIN, as Python) when the connection times out", async () => {
+  await using server = socket.socket();
+  await server.bind(["127.0.0.1", 0]);
+  await server.listen(0);
+  const port = portOf(server);
+  // Linux queues one connection at backlog 0, then drops new SYNs.
+  const held: socket.Socket[] = [];
+  let code = 0;
+  try {
+    for (let i = 0; i < 4 && code === 0; i++) {
+      const c = socket.socket();
+      held.push(c);
+      c.settimeout(0.2);
+      code = await within(c.connect_ex(["127.0.0.1", port]), 5_000);
+    }
+  } finally {
+    for (const c of held) await c.close();
+  }
+  assert.equal(code, 11);
+});
+
+Deno.test("getblocking() is false only for a timeout of 0, as Python", async () => {
+  await using s = socket.socket();
+  assert.equal(s.getblocking(), true);
+  s.settimeout(0);
+  assert.equal(s.getblocking(), false);
+  s.settimeout(0.5);
+  assert.equal(s.getblocking(), true, "a timeout still blocks");
+  s.setblocking(false);
+  assert.equal(s.getblocking(), false);
+  assert.equal(s.gettimeout(), 0);
+  s.setblocking(true);
+  assert.equal(s.getblocking(), true);
+  assert.equal(s.gettimeout(), null);
+  await using p = await pair();
+  assert.equal(p.b.getblocking(), true);
+  p.b.setblocking(false);
+  await assert.rejects(
+    within(p.b.recv(10), 1_000),
+    socket.BlockingIOError,
+  );
 });
