@@ -360,7 +360,8 @@ const decoder = new TextDecoder();
 export function encodeAddr(addr: SockAddr): Uint8Array {
   if (addr.family === AF_UNIX) {
     const path = encoder.encode(addr.path);
-    const out = new Uint8Array(2 + path.length + 1);
+    // An abstract name (leading NUL) has no terminating NUL.
+    const out = new Uint8Array(2 + path.length + (path[0] === 0 ? 0 : 1));
     new DataView(out.buffer).setUint16(0, AF_UNIX, true);
     out.set(path, 2);
     return out;
