@@ -4,7 +4,7 @@
 // Internal.
 
 import { SHUT_WR } from "./_ffi.ts";
-import { FdSocket } from "./_ffi_socket.ts";
+import type { FdSocket } from "./_ffi_socket.ts";
 
 const FOREVER = { timeout: null };
 

@@ -51,6 +51,7 @@ const SYMBOLS = {
     parameters: ["i32", "i32", "i32", "buffer", "buffer"],
     result: "i32",
   },
+  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
@@ -100,6 +101,9 @@ export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_RAW = 255;
 export const IP_TTL = 2;
 export const IPV6_UNICAST_HOPS = 16;
+export const IP_RECVTTL = 12;
+export const IPV6_RECVHOPLIMIT = 51;
+export const IPV6_HOPLIMIT = 52;
 export const MSG_PEEK = 2;
 export const MSG_TRUNC = 0x20;
 export const MSG_NOSIGNAL = 0x4000;

@@ -298,6 +298,44 @@ export class FdSocket {
     }
   }
 
+  /**
+   * As {@linkcode FdSocket.recvFrom}, with the control messages (`cmsg`)
+   * the system attached, such as the TTL a packet arrived with.
+   */
+  async recvMsg(
+    buffer: Uint8Array,
+    control: Uint8Array,
+    options: WaitOptions,
+    action: string,
+  ): Promise<{ n: number; addr: SockAddr; control: Uint8Array }> {
+    const deadline = start(options);
+    const name = new Uint8Array(SOCKADDR_SIZE);
+    const iov = new BigUint64Array([addressOf(buffer), BigInt(buffer.length)]);
+    const msg = new BigUint64Array(7);
+    for (;;) {
+      this.#check(action);
+      msg[0] = addressOf(name);
+      msg[1] = BigInt(SOCKADDR_SIZE);
+      msg[2] = addressOf(iov);
+      msg[3] = 1n;
+      msg[4] = addressOf(control);
+      msg[5] = BigInt(control.length);
+      msg[6] = 0n;
+      const n = this.#lib.recvmsg(this.#fd, new Uint8Array(msg.buffer), 0);
+      if (n >= 0) {
+        return {
+          n: Number(n),
+          addr: decodeAddr(name, Number(msg[1]! & 0xffffffffn)),
+          control: control.subarray(0, Number(msg[5]!)),
+        };
+      }
+      const code = errno();
+      if (code === EINTR) continue;
+      if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
+      await this.#wait(POLLIN, options, deadline, action);
+    }
+  }
+
   /** Whether the peer has shut its sending side (POLLRDHUP), without waiting. */
   peerShut(): boolean {
     if (this.#closing) return false;
@@ -493,6 +531,15 @@ export class FdSocket {
       }
     }
   }
+}
+
+function addressOf(buffer: ArrayBufferView): bigint {
+  if (buffer.byteLength === 0) return 0n;
+  return BigInt(
+    Deno.UnsafePointer.value(
+      Deno.UnsafePointer.of(buffer as ArrayBufferView<ArrayBuffer>),
+    ),
+  );
 }
 
 function start(options: WaitOptions): number | null {
