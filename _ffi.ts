@@ -218,6 +218,14 @@ export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `E${errno}`;
 }
 
+/** The errno number of a name such as `ECONNREFUSED` (Linux), if known. */
+export function errnoNumber(name: string): number | undefined {
+  for (const [code, known] of Object.entries(ERRNO_NAMES)) {
+    if (known === name) return Number(code);
+  }
+  return undefined;
+}
+
 // ---- the library, opened by the first socket and closed by the last ----
 
 let library: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;

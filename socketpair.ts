@@ -79,6 +79,32 @@ export type SocketPairType = "stream" | "datagram" | "seqpacket";
 export function socketpair(
   type?: "stream",
 ): [StreamSocket<Deno.UnixAddr>, StreamSocket<Deno.UnixAddr>];
+/**
+ * Makes two connected Unix message sockets (`socketpair(2)` with
+ * `SOCK_DGRAM` or `SOCK_SEQPACKET`), for `send` and `recv` of
+ * `@socketkit/socket/seqpacket`.
+ *
+ * Requires `allow-ffi` permission.
+ *
+ * @param type `"datagram"` or `"seqpacket"`.
+ * @returns The two ends; close both.
+ *
+ * @example A datagram pair
+ * ```ts
+ * import { socketpair } from "@socketkit/socket/socketpair";
+ * import * as seqpacket from "@socketkit/socket/seqpacket";
+ * import assert from "node:assert/strict";
+ *
+ * const [a, b] = socketpair("datagram");
+ * await using _a = a;
+ * await using _b = b;
+ * await seqpacket.send(a, "one");
+ * assert.equal(b.kind, "datagram");
+ * assert.equal((await seqpacket.recv(b))!.length, 3);
+ * ```
+ *
+ * @tags allow-ffi
+ */
 export function socketpair(
   type: "datagram" | "seqpacket",
 ): [MessageSocket, MessageSocket];
