@@ -67,12 +67,6 @@ const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
-  /** Asks without waiting (timeout 0), on the main thread. */
-  pollNow: {
-    name: "poll",
-    parameters: ["buffer", "u64", "i32"],
-    result: "i32",
-  },
 } as const;
 
 /** The libc functions, as Deno binds them. */

@@ -24,7 +24,6 @@ import {
   openEventFd,
   POLLIN,
   POLLOUT,
-  POLLRDHUP,
   releaseLibc,
   SO_ERROR,
   SOCK_CLOEXEC,
@@ -305,6 +304,7 @@ export class FdSocket {
   async recvMsg(
     buffer: Uint8Array,
     control: Uint8Array,
+    flags: number,
     options: WaitOptions,
     action: string,
   ): Promise<{ n: number; addr: SockAddr; control: Uint8Array }> {
@@ -321,7 +321,7 @@ export class FdSocket {
       msg[4] = addressOf(control);
       msg[5] = BigInt(control.length);
       msg[6] = 0n;
-      const n = this.#lib.recvmsg(this.#fd, new Uint8Array(msg.buffer), 0);
+      const n = this.#lib.recvmsg(this.#fd, new Uint8Array(msg.buffer), flags);
       if (n >= 0) {
         return {
           n: Number(n),
@@ -334,17 +334,6 @@ export class FdSocket {
       if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
       await this.#wait(POLLIN, options, deadline, action);
     }
-  }
-
-  /** Whether the peer has shut its sending side (POLLRDHUP), without waiting. */
-  peerShut(): boolean {
-    if (this.#closing) return false;
-    const fds = new Uint8Array(8);
-    const view = new DataView(fds.buffer);
-    view.setInt32(0, this.#fd, true);
-    view.setInt16(4, POLLRDHUP, true);
-    if (this.#lib.pollNow(fds, 1n, 0) <= 0) return false;
-    return (view.getInt16(6, true) & POLLRDHUP) !== 0;
   }
 
   /** Sets an option to an int or to raw bytes. */

@@ -4,7 +4,9 @@
 // and SeqpacketServer. Public classes, internal accessors. Internal file.
 
 import { show } from "./_errors.ts";
-import { MSG_TRUNC, SOCK_SEQPACKET } from "./_ffi.ts";
+import { MSG_TRUNC, SOCK_SEQPACKET, SOL_SOCKET } from "./_ffi.ts";
+
+const SO_PASSCRED = 16;
 import type { FdSocket, WaitOptions } from "./_ffi_socket.ts";
 
 /** What a handle keeps: its descriptor, its path and its default timeout. */
@@ -49,6 +51,7 @@ export class MessageSocket implements AsyncDisposable {
   readonly #remote: string;
   #scratch: Uint8Array = new Uint8Array(0);
   #eof = false;
+  #passCred = false;
   #messagesRead = 0;
   #messagesWritten = 0;
 
@@ -64,10 +67,30 @@ export class MessageSocket implements AsyncDisposable {
       if (sock.#eof) return null;
       if (sock.#scratch.length < max) sock.#scratch = new Uint8Array(max);
       const fd = sock.#state.fd;
-      const n = await fd.recv(sock.#scratch, MSG_TRUNC, io, action);
-      if (n === 0 && fd.type === SOCK_SEQPACKET && fd.peerShut()) {
-        sock.#eof = true;
-        return null;
+      let n: number;
+      if (fd.type === SOCK_SEQPACKET) {
+        // A 0-byte message and the end both read as 0 bytes. Every message
+        // carries the sender's credentials once SO_PASSCRED is on; the end
+        // carries none. (32 bytes hold them and no SCM_RIGHTS: descriptors
+        // a peer might send are closed by the kernel, never leaked here.)
+        if (!sock.#passCred) {
+          fd.setOption(SOL_SOCKET, SO_PASSCRED, 1, action);
+          sock.#passCred = true;
+        }
+        const got = await fd.recvMsg(
+          sock.#scratch,
+          new Uint8Array(32),
+          MSG_TRUNC,
+          io,
+          action,
+        );
+        n = got.n;
+        if (n === 0 && got.control.length === 0) {
+          sock.#eof = true;
+          return null;
+        }
+      } else {
+        n = await fd.recv(sock.#scratch, MSG_TRUNC, io, action);
       }
       if (n > max) {
         throw new Deno.errors.InvalidData(

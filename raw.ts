@@ -555,6 +555,7 @@ export async function recvFrom(
   const { n, addr, control } = await stateOf(sock).fd.recvMsg(
     buffer,
     new Uint8Array(64),
+    0,
     io,
     action,
   );

@@ -499,8 +499,9 @@ export interface RecvOptions extends IoOptions {
  * the next call.
  *
  * An empty message and the end of the connection both read as 0 bytes to
- * the system; this function tells them apart by whether the peer has shut
- * down. An empty message sent just before the peer closed reads as the end.
+ * the system; this function tells them apart by the sender's credentials
+ * that the system attaches to every message (`SO_PASSCRED`, turned on at
+ * the first receive), so an empty message is never taken for the end.
  *
  * Requires `allow-ffi` permission.
  *
