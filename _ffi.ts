@@ -60,12 +60,19 @@ const SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   strerror: { parameters: ["i32"], result: "pointer" },
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   /** Waits off the main thread. */
   poll: {
     parameters: ["buffer", "u64", "i32"],
     result: "i32",
     nonblocking: true,
+  },
+  /** Asks without waiting (timeout 0), on the main thread. */
+  pollNow: {
+    name: "poll",
+    parameters: ["buffer", "u64", "i32"],
+    result: "i32",
   },
 } as const;
 
@@ -88,6 +95,7 @@ export const SOL_SOCKET = 1;
 export const SO_ERROR = 4;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
+export const SO_TIMESTAMPNS = 35;
 export const IPPROTO_IP = 0;
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_IPV6 = 41;

@@ -43,6 +43,8 @@ export interface WaitOptions {
 }
 
 const FOREVER: WaitOptions = { timeout: null };
+/** How many times a wait yields to this thread's tasks before leaving it. */
+const SPINS = 2;
 const ECONNABORTED = 103;
 const EPROTO = 71;
 
@@ -61,6 +63,10 @@ export class FdSocket {
   #resolveClosed!: () => void;
   readonly #addr = new Uint8Array(SOCKADDR_SIZE);
   readonly #addrLen = new Uint32Array(1);
+  #msgHeader: MsgHeader | null = null;
+  readonly #clockBuf = new BigInt64Array(2);
+  readonly #pollOneBytes = new Uint8Array(8);
+  readonly #pollOne = new DataView(this.#pollOneBytes.buffer);
 
   private constructor(
     lib: Libc,
@@ -303,30 +309,22 @@ export class FdSocket {
    */
   async recvMsg(
     buffer: Uint8Array,
-    control: Uint8Array,
+    controlSize: number,
     flags: number,
     options: WaitOptions,
     action: string,
   ): Promise<{ n: number; addr: SockAddr; control: Uint8Array }> {
     const deadline = start(options);
-    const name = new Uint8Array(SOCKADDR_SIZE);
-    const iov = new BigUint64Array([addressOf(buffer), BigInt(buffer.length)]);
-    const msg = new BigUint64Array(7);
+    const m = this.#msgHeader ??= new MsgHeader(controlSize);
     for (;;) {
       this.#check(action);
-      msg[0] = addressOf(name);
-      msg[1] = BigInt(SOCKADDR_SIZE);
-      msg[2] = addressOf(iov);
-      msg[3] = 1n;
-      msg[4] = addressOf(control);
-      msg[5] = BigInt(control.length);
-      msg[6] = 0n;
-      const n = this.#lib.recvmsg(this.#fd, new Uint8Array(msg.buffer), flags);
+      m.prepare(buffer, controlSize);
+      const n = this.#lib.recvmsg(this.#fd, m.bytes, flags);
       if (n >= 0) {
         return {
           n: Number(n),
-          addr: decodeAddr(name, Number(msg[1]! & 0xffffffffn)),
-          control: control.subarray(0, Number(msg[5]!)),
+          addr: decodeAddr(m.name, m.nameLength()),
+          control: m.controlBytes(),
         };
       }
       const code = errno();
@@ -334,6 +332,16 @@ export class FdSocket {
       if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
       await this.#wait(POLLIN, options, deadline, action);
     }
+  }
+
+  /**
+   * The system's wall clock (CLOCK_REALTIME) in milliseconds, the clock of
+   * the receive timestamps (SO_TIMESTAMPNS), read through libc.
+   */
+  clock(): number {
+    const ts = this.#clockBuf;
+    this.#lib.clock_gettime(0, new Uint8Array(ts.buffer));
+    return Number(ts[0]!) * 1000 + Number(ts[1]!) / 1e6;
   }
 
   /** Sets an option to an int or to raw bytes. */
@@ -436,6 +444,14 @@ export class FdSocket {
     this.#resolveClosed();
   }
 
+  #readyNow(events: number): boolean {
+    const view = this.#pollOne;
+    view.setInt32(0, this.#fd, true);
+    view.setInt16(4, events, true);
+    view.setInt16(6, 0, true);
+    return this.#lib.pollNow(this.#pollOneBytes, 1n, 0) > 0;
+  }
+
   /**
    * Waits until the socket is ready for `events` (or has an error or
    * hang-up), the deadline passes (TimedOut), the signal aborts (its
@@ -457,6 +473,19 @@ export class FdSocket {
       );
     }
     const lib = this.#lib;
+    // Before a wait off the main thread (tens of microseconds to hand
+    // over): let the tasks queued on this thread run, since a peer in this
+    // process may be about to answer, and look again without waiting.
+    for (let i = 0; i < SPINS; i++) {
+      await Promise.resolve();
+      if (this.#closing) {
+        throw new Deno.errors.BadResource(
+          `Cannot ${action}: the socket is closed`,
+        );
+      }
+      if (signal?.aborted) throw signal.reason;
+      if (this.#readyNow(events)) return;
+    }
     const wakeFd = this.#spare.pop() ?? openEventFd(lib, action);
     this.#waking.add(wakeFd);
     const onAbort = () => wake(lib, wakeFd);
@@ -519,6 +548,49 @@ export class FdSocket {
         this.#spare.push(wakeFd);
       }
     }
+  }
+}
+
+/**
+ * A `struct msghdr` with its name, `iovec` and control buffers, built once
+ * per socket and reused: recvmsg is called synchronously, so two calls
+ * never use it at the same time.
+ */
+class MsgHeader {
+  readonly name = new Uint8Array(SOCKADDR_SIZE);
+  readonly #control: Uint8Array;
+  readonly #iov = new BigUint64Array(2);
+  readonly #msg = new BigUint64Array(7);
+  readonly bytes = new Uint8Array(this.#msg.buffer);
+  #data: Uint8Array | null = null;
+
+  constructor(controlSize: number) {
+    this.#control = new Uint8Array(Math.max(controlSize, 64));
+    this.#msg[0] = addressOf(this.name);
+    this.#msg[2] = addressOf(this.#iov);
+    this.#msg[3] = 1n;
+    this.#msg[4] = addressOf(this.#control);
+  }
+
+  /** Points the header at `data` and resets the lengths the call changes. */
+  prepare(data: Uint8Array, controlSize: number): void {
+    if (data !== this.#data) {
+      this.#iov[0] = addressOf(data);
+      this.#data = data;
+    }
+    this.#iov[1] = BigInt(data.length);
+    this.#msg[1] = BigInt(SOCKADDR_SIZE);
+    this.#msg[5] = BigInt(Math.min(controlSize, this.#control.length));
+    this.#msg[6] = 0n;
+  }
+
+  nameLength(): number {
+    return Number(this.#msg[1]! & 0xffffffffn);
+  }
+
+  /** A copy of the control messages the call returned. */
+  controlBytes(): Uint8Array {
+    return this.#control.slice(0, Number(this.#msg[5]!));
   }
 }
 

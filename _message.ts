@@ -79,7 +79,7 @@ export class MessageSocket implements AsyncDisposable {
         }
         const got = await fd.recvMsg(
           sock.#scratch,
-          new Uint8Array(32),
+          32,
           MSG_TRUNC,
           io,
           action,

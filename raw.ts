@@ -52,9 +52,11 @@ import {
   IPV6_UNICAST_HOPS,
   isIpv4,
   isIpv6,
+  SO_TIMESTAMPNS,
   SOCK_DGRAM,
   SOCK_RAW,
   type SockAddr,
+  SOL_SOCKET,
 } from "./_ffi.ts";
 import { FdSocket, type WaitOptions } from "./_ffi_socket.ts";
 import { validateSignal, validateTimeout } from "./_timeout.ts";
@@ -103,6 +105,12 @@ export interface RawAddr {
   hostname: string;
   /** The TTL (IPv4) or hop limit (IPv6) it arrived with, if the system said. */
   ttl: number | null;
+  /**
+   * When the system received it: the kernel's timestamp (`SO_TIMESTAMPNS`)
+   * in milliseconds since the Unix epoch, with microsecond precision, or
+   * `null` if the system did not say.
+   */
+  receivedAt: number | null;
 }
 
 let stateOf: (sock: RawSocket) => {
@@ -331,6 +339,7 @@ export function open(options: OpenOptions = {}): RawSocket {
         "ask for the hop limit of packets",
       );
     }
+    fd.setOption(SOL_SOCKET, SO_TIMESTAMPNS, 1, "ask for receive times");
     if (ttl !== undefined) setTtl(sock, ttl);
   } catch (err) {
     fd.close();
@@ -554,7 +563,7 @@ export async function recvFrom(
   const buffer = new Uint8Array(max);
   const { n, addr, control } = await stateOf(sock).fd.recvMsg(
     buffer,
-    new Uint8Array(64),
+    64,
     0,
     io,
     action,
@@ -562,18 +571,22 @@ export async function recvFrom(
   const hostname = addr.family === AF_INET || addr.family === AF_INET6
     ? addr.hostname
     : "";
-  return [buffer.slice(0, Math.min(n, max)), {
-    hostname,
-    ttl: ttlOf(control, sock.family),
-  }];
+  const [ttl, receivedAt] = controlOf(control, sock.family);
+  return [buffer.slice(0, Math.min(n, max)), { hostname, ttl, receivedAt }];
 }
 
-function ttlOf(control: Uint8Array, family: IpFamily): number | null {
+/** The TTL and the receive time among the control messages. */
+function controlOf(
+  control: Uint8Array,
+  family: IpFamily,
+): [number | null, number | null] {
   const view = new DataView(
     control.buffer,
     control.byteOffset,
     control.byteLength,
   );
+  let ttl: number | null = null;
+  let receivedAt: number | null = null;
   for (let at = 0; at + 16 <= control.length;) {
     const len = Number(view.getBigUint64(at, true));
     const level = view.getInt32(at + 8, true);
@@ -583,11 +596,14 @@ function ttlOf(control: Uint8Array, family: IpFamily): number | null {
       (family === 4 && level === IPPROTO_IP && type === IP_TTL) ||
       (family === 6 && level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT)
     ) {
-      return view.getInt32(at + 16, true);
+      ttl = view.getInt32(at + 16, true);
+    } else if (level === SOL_SOCKET && type === SO_TIMESTAMPNS && len >= 32) {
+      receivedAt = Number(view.getBigInt64(at + 16, true)) * 1000 +
+        Number(view.getBigInt64(at + 24, true)) / 1e6;
     }
     at += (len + 7) & ~7;
   }
-  return null;
+  return [ttl, receivedAt];
 }
 
 /**
@@ -890,7 +906,10 @@ export interface PingOptions {
  * Sends ICMP echo requests and waits for the replies, as the `ping`
  * command: each request carries an identifier, a sequence number and a
  * timestamp, and each reply is checked (type, checksum, identifier,
- * sequence, payload) before its round-trip time is counted.
+ * sequence, payload) before its round-trip time is counted. As iputils
+ * does, the round trip runs from the wall clock just before the send to the
+ * kernel's receive timestamp of the reply (`SO_TIMESTAMPNS`), so the time
+ * this process takes to wake up is not counted.
  *
  * Requires `allow-ffi` permission (`allow-net` to resolve a host name),
  * and root or `net.ipv4.ping_group_range` (see {@linkcode open}).
@@ -998,6 +1017,8 @@ export async function ping(
   const replies: PingReply[] = [];
   const times: number[] = [];
   const sentAt = new Map<number, number>();
+  const sentClock = new Map<number, number>();
+  const target = sockAddr(address, family);
   const payloadOf = (sequence: number) => {
     const payload = new Uint8Array(size);
     for (let i = 8; i < size; i++) payload[i] = (i + sequence) & 0xff;
@@ -1010,7 +1031,16 @@ export async function ping(
     new DataView(payload.buffer).setFloat64(0, started, false);
     const packet = echoRequest({ family, identifier, sequence, payload });
     sentAt.set(sequence, started);
-    await sendTo(sock, packet, address, signal ? { signal } : {});
+    // As iputils: the round trip runs from the wall clock just before the
+    // send to the kernel's receive timestamp of the reply.
+    const fd = stateOf(sock).fd;
+    sentClock.set(sequence, fd.clock());
+    await fd.send(
+      packet,
+      target,
+      { timeout: null, signal },
+      `ping ${show(address)}`,
+    );
     transmitted++;
     const deadline = started + timeout;
     for (;;) {
@@ -1038,7 +1068,9 @@ export async function ping(
         const expected = payloadOf(seq);
         new DataView(expected.buffer).setFloat64(0, sentAt.get(seq)!, false);
         if (!equalBytes(msg.payload, expected)) continue;
-        const sent = sentAt.get(seq)!;
+        const sent = from.receivedAt !== null
+          ? from.receivedAt - sentClock.get(seq)!
+          : now - sentAt.get(seq)!;
         sentAt.delete(seq);
         const reply: PingReply = {
           sequence: seq,
@@ -1047,7 +1079,7 @@ export async function ping(
           bytes: 8 + msg.payload.length,
           ttl: from.ttl ??
             (family === 4 && sock.kind === "raw" ? data[8]! : null),
-          time: now - sent,
+          time: Math.max(0, sent),
         };
         replies.push(reply);
         times.push(reply.time);

@@ -7,10 +7,16 @@ import { cases as tcpCases } from "./tcp_cases.ts";
 import { cases as udpCases } from "./udp_cases.ts";
 import { cases as unixCases } from "./unix_cases.ts";
 import { cases as framingCases } from "./framing_cases.ts";
+import { cases as rawCases } from "./raw_cases.ts";
 
 const filter = Deno.args[0] ?? "";
-const all = [...tcpCases(), ...udpCases(), ...unixCases(), ...framingCases()]
-  .filter((c) => c.name.includes(filter));
+const all = [
+  ...tcpCases(),
+  ...udpCases(),
+  ...unixCases(),
+  ...framingCases(),
+  ...rawCases(),
+].filter((c) => c.name.includes(filter));
 const results: Result[] = [];
 for (const c of all) {
   const result = await runCase(c);
