@@ -36,6 +36,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { lookup } from "node:dns/promises";
 import { show } from "./_errors.ts";
 import {
@@ -1019,15 +1020,13 @@ export async function ping(
   const sentAt = new Map<number, number>();
   const sentClock = new Map<number, number>();
   const target = sockAddr(address, family);
-  const payloadOf = (sequence: number) => {
-    const payload = new Uint8Array(size);
-    for (let i = 8; i < size; i++) payload[i] = (i + sequence) & 0xff;
-    return payload;
-  };
+  // The payload: 8 bytes of send time, then the bytes 8, 9, 10, ... as
+  // iputils sends; built once, copied per request.
+  const pattern = Uint8Array.from({ length: size }, (_, i) => i & 0xff);
   let transmitted = 0;
   for (let sequence = 1; sequence <= count; sequence++) {
     const started = performance.now();
-    const payload = payloadOf(sequence);
+    const payload = pattern.slice();
     new DataView(payload.buffer).setFloat64(0, started, false);
     const packet = echoRequest({ family, identifier, sequence, payload });
     sentAt.set(sequence, started);
@@ -1065,7 +1064,7 @@ export async function ping(
       if (!sentAt.has(seq)) continue;
       if (msg.type === replyType) {
         // The payload must come back as sent (a late or stray reply is not ours).
-        const expected = payloadOf(seq);
+        const expected = pattern.slice();
         new DataView(expected.buffer).setFloat64(0, sentAt.get(seq)!, false);
         if (!equalBytes(msg.payload, expected)) continue;
         const sent = from.receivedAt !== null
@@ -1131,9 +1130,10 @@ export async function ping(
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a.length === b.length &&
+    Buffer.from(a.buffer, a.byteOffset, a.length).equals(
+      Buffer.from(b.buffer, b.byteOffset, b.length),
+    );
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

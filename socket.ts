@@ -551,10 +551,13 @@ export class Socket implements AsyncDisposable {
   /**
    * Makes a socket; same as {@linkcode socket}.
    *
-   * @param family `AF_INET` (default), `AF_INET6` or `AF_UNIX`.
-   * @param type `SOCK_STREAM` (default) or `SOCK_DGRAM`, optionally ORed
-   * with `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
-   * @param proto `0`, or the protocol matching the type.
+   * @param family `AF_INET` (default), `AF_INET6` or `AF_UNIX` (another
+   * family is asked of the kernel through libc).
+   * @param type `SOCK_STREAM` (default) or `SOCK_DGRAM`, or through libc
+   * `SOCK_RAW` or `SOCK_SEQPACKET`; optionally ORed with `SOCK_NONBLOCK`
+   * and `SOCK_CLOEXEC`.
+   * @param proto `0`, or the protocol matching the type (`IPPROTO_ICMP`
+   * and `IPPROTO_ICMPV6` for raw or ping sockets).
    */
   constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
     for (

@@ -212,6 +212,11 @@ Deno.test({
       await client.send("peeked");
       assert.equal(str(await conn.recv(1024, socket.MSG_PEEK)), "peeked");
       assert.equal(str(await conn.recv(1024)), "peeked");
+      await client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 50_000);
+      assert.equal(
+        client.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+        100_000,
+      );
       const other = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET);
       await assert.rejects(
         other.bind(path),
