@@ -18,26 +18,53 @@ export const hasPython = hasCommand("python3");
 /** Whether iputils `ping` is installed. */
 export const hasPing = hasCommand("ping");
 
-/** How many file descriptors this process has open now. */
-export function fdCount(): number {
+/**
+ * Checks that `round` leaves no file descriptor open, counting
+ * `/proc/self/fd` before and after in a process of its own (test files run
+ * in parallel share this process, so its count moves under them).
+ *
+ * `script` is a module body that defines `async function round()`; `@/` in
+ * it stands for the project root. Deno opens descriptors of its own lazily
+ * (a Unix socket pair about half a second after start), so the count is
+ * taken after one warm-up round, two seconds into the process.
+ */
+export async function assertNoFdLeakIn(
+  script: string,
+  rounds = 3,
+): Promise<void> {
+  const root = new URL("..", import.meta.url).href;
+  const code = `${script.replaceAll("@/", root)}
+const count = () => {
   let n = 0;
   for (const _ of Deno.readDirSync("/proc/self/fd")) n++;
   return n;
-}
-
-/**
- * Runs `fn` and checks that it left no file descriptor open. Deno may open
- * descriptors of its own lazily (thread pools, timers), so the count is
- * taken after one warm-up run of `fn`.
- */
-export async function assertNoFdLeak(
-  fn: () => Promise<void>,
-  rounds = 3,
-): Promise<void> {
-  await fn();
-  const before = fdCount();
-  for (let i = 0; i < rounds; i++) await fn();
-  const after = fdCount();
+};
+// Deno opens a Unix socket pair of its own about half a second after it
+// starts: count from well after that.
+await round();
+await new Promise((r) => setTimeout(r, Math.max(0, 2000 - performance.now())));
+const before = count();
+for (let i = 0; i < ${rounds}; i++) await round();
+console.log(JSON.stringify({ before, after: count() }));
+`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "-A", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(code));
+  await writer.close();
+  const out = await within(child.output(), 60_000, "the fd-count process");
+  const decoder = new TextDecoder();
+  if (!out.success) {
+    throw new Error(
+      `the fd-count process failed: ${decoder.decode(out.stderr)}`,
+    );
+  }
+  const { before, after } = JSON.parse(decoder.decode(out.stdout));
   if (after !== before) {
     throw new Error(
       `file descriptors leaked: ${before} open before, ${after} after ${rounds} rounds`,

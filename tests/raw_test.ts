@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as raw from "../raw.ts";
 import {
-  assertNoFdLeak,
+  assertNoFdLeakIn,
   hasPing,
   linux,
   needsRoot,
@@ -273,9 +273,16 @@ Deno.test({
   name: "ping() leaves no file descriptor open" + needsRoot,
   ignore: !root,
   async fn() {
-    await assertNoFdLeak(async () => {
-      await raw.ping("127.0.0.1", { count: 1 });
-    }, 2);
+    await assertNoFdLeakIn(
+      `
+      import * as raw from "@/raw.ts";
+      async function round() {
+        await raw.ping("127.0.0.1", { count: 1 });
+        await raw.ping("::1", { count: 1 });
+      }
+    `,
+      2,
+    );
   },
 });
 

@@ -7,7 +7,7 @@ import * as seqpacket from "../seqpacket.ts";
 import { socketpair } from "../socketpair.ts";
 import * as unix from "../unix.ts";
 import {
-  assertNoFdLeak,
+  assertNoFdLeakIn,
   hasPython,
   linux,
   python,
@@ -445,20 +445,30 @@ Deno.test({
   name: "seqpacket sockets leave no file descriptor open",
   ignore: !linux,
   async fn() {
-    await inTempDir(async (dir) => {
-      await assertNoFdLeak(async () => {
-        await using c = await connected(dir);
-        await seqpacket.send(c.client, "x");
-        await seqpacket.recv(c.peer);
+    await assertNoFdLeakIn(`
+      import assert from "node:assert/strict";
+      import * as seqpacket from "@/seqpacket.ts";
+      const dir = await Deno.makeTempDir();
+      async function round() {
+        const server = await seqpacket.listen({ path: dir + "/s", mode: 0o600 });
+        const accepted = seqpacket.accept(server);
+        const client = await seqpacket.connect(dir + "/s");
+        const peer = await accepted;
+        await seqpacket.send(client, "x");
+        await seqpacket.recv(peer);
         await assert.rejects(
-          seqpacket.recv(c.peer, { timeout: 1 }),
+          seqpacket.recv(peer, { timeout: 1 }),
           Deno.errors.TimedOut,
         );
-        await assert.rejects(
-          seqpacket.listen(`${dir}/s`),
-          Deno.errors.AddrInUse,
-        );
-      });
-    });
+        await assert.rejects(seqpacket.listen(dir + "/s"), Deno.errors.AddrInUse);
+        // listen() probed the live server with one connection: take it.
+        await seqpacket.close(await seqpacket.accept(server));
+        const pending = seqpacket.accept(server).catch((err) => err);
+        await seqpacket.close(server);
+        assert.ok((await pending) instanceof Deno.errors.BadResource);
+        await seqpacket.close(client);
+        await seqpacket.close(peer);
+      }
+    `);
   },
 });

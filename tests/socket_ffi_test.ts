@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as socket from "../socket.ts";
 import {
-  assertNoFdLeak,
+  assertNoFdLeakIn,
   hasPython,
   linux,
   needsRoot,
@@ -424,18 +424,32 @@ Deno.test({
     );
     await a.close();
     await b.close();
-    await assertNoFdLeak(async () => {
-      const [c, d] = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM);
-      await c.send("x");
-      await d.recv(1);
-      await c.close();
-      await d.close();
-      const [e, f] = socket.socketpair();
-      await e.sendall("y");
-      await f.recv(1);
-      await e.close();
-      await f.close();
-      assert.throws(() => socket.socket(socket.AF_INET, socket.SOCK_RDM));
-    });
+    await assertNoFdLeakIn(`
+      import assert from "node:assert/strict";
+      import * as socket from "@/socket.ts";
+      async function round() {
+        const [c, d] = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM);
+        await c.send("x");
+        await d.recv(1);
+        await c.close();
+        await d.close();
+        const [e, f] = socket.socketpair();
+        await e.sendall("y");
+        await f.recv(1);
+        await e.close();
+        await f.close();
+        if (Deno.uid() === 0) {
+          const g = socket.socket(
+            socket.AF_INET,
+            socket.SOCK_RAW,
+            socket.IPPROTO_ICMP,
+          );
+          g.settimeout(0.001);
+          await assert.rejects(g.recvfrom(100), socket.TimeoutError);
+          await g.close();
+        }
+        assert.throws(() => socket.socket(socket.AF_INET, socket.SOCK_RDM));
+      }
+    `);
   },
 });

@@ -5,7 +5,7 @@ import * as framing from "../framing.ts";
 import * as seqpacket from "../seqpacket.ts";
 import { socketpair } from "../socketpair.ts";
 import * as tcp from "../tcp.ts";
-import { assertNoFdLeak, linux, str, utf8, within } from "./_ffi_util.ts";
+import { assertNoFdLeakIn, linux, str, utf8, within } from "./_ffi_util.ts";
 import { concat, pseudoRandomBytes, sha256 } from "./_util.ts";
 
 /** A stream pair closed by `await using`. */
@@ -151,23 +151,28 @@ Deno.test({
   name: "socketpair() leaves no file descriptor open",
   ignore: !linux,
   async fn() {
-    await assertNoFdLeak(async () => {
-      for (const type of ["datagram", "seqpacket"] as const) {
-        const [a, b] = socketpair(type);
-        await seqpacket.send(a, "x");
-        await seqpacket.recv(b);
-        await seqpacket.close(a);
-        await seqpacket.close(b);
+    await assertNoFdLeakIn(`
+      import * as seqpacket from "@/seqpacket.ts";
+      import { socketpair } from "@/socketpair.ts";
+      import * as tcp from "@/tcp.ts";
+      async function round() {
+        for (const type of ["datagram", "seqpacket"]) {
+          const [a, b] = socketpair(type);
+          await seqpacket.send(a, "x");
+          await seqpacket.recv(b);
+          await seqpacket.close(a);
+          await seqpacket.close(b);
+        }
+        const [a, b] = socketpair();
+        const pending = tcp.recv(b).catch(() => null);
+        await tcp.sendAll(a, "y");
+        await pending;
+        const waiting = tcp.recv(b).catch(() => null);
+        await tcp.close(b);
+        await waiting;
+        await tcp.close(a);
       }
-      const [a, b] = socketpair();
-      const pending = tcp.recv(b).catch(() => null);
-      await tcp.sendAll(a, "y");
-      await pending;
-      const waiting = tcp.recv(b).catch(() => null);
-      await tcp.close(b);
-      await waiting;
-      await tcp.close(a);
-    });
+    `);
   },
 });
 
