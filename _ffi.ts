@@ -234,15 +234,6 @@ let library: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
 let users = 0;
 let errnoView: Deno.UnsafePointerView | null = null;
 
-function libraryName(action: string): string {
-  if (Deno.build.os !== "linux") {
-    throw new Deno.errors.NotSupported(
-      `Cannot ${action}: raw, sequenced-packet and socketpair sockets need Linux (this is ${Deno.build.os})`,
-    );
-  }
-  return "libc.so.6";
-}
-
 /**
  * Opens libc (once) and counts one more user; pair each call with
  * {@linkcode releaseLibc}.
@@ -252,9 +243,26 @@ function libraryName(action: string): string {
  */
 export function acquireLibc(action: string): Libc {
   if (library === null) {
-    const name = libraryName(action);
+    library = openLibc(action);
+    errnoView = new Deno.UnsafePointerView(
+      library.symbols.__errno_location()!,
+    );
+  }
+  users++;
+  return library.symbols;
+}
+
+function openLibc(action: string): Deno.DynamicLibrary<typeof SYMBOLS> {
+  if (Deno.build.os !== "linux") {
+    throw new Deno.errors.NotSupported(
+      `Cannot ${action}: raw, sequenced-packet and socketpair sockets need Linux (this is ${Deno.build.os})`,
+    );
+  }
+  // glibc's name, then musl's.
+  let failure: unknown;
+  for (const name of ["libc.so.6", "libc.so"]) {
     try {
-      library = Deno.dlopen(name, SYMBOLS);
+      return Deno.dlopen(name, SYMBOLS);
     } catch (err) {
       if (err instanceof Deno.errors.NotCapable) {
         throw new Deno.errors.NotCapable(
@@ -262,26 +270,13 @@ export function acquireLibc(action: string): Libc {
           { cause: err },
         );
       }
-      if (err instanceof Error && /cannot open|not found/i.test(err.message)) {
-        // musl names its C library differently.
-        try {
-          library = Deno.dlopen("libc.so", SYMBOLS);
-        } catch {
-          throw new Deno.errors.NotSupported(
-            `Cannot ${action}: the C library could not be opened`,
-            { cause: err },
-          );
-        }
-      } else {
-        throw err;
-      }
+      failure ??= err;
     }
-    errnoView = new Deno.UnsafePointerView(
-      library.symbols.__errno_location()!,
-    );
   }
-  users++;
-  return library.symbols;
+  throw new Deno.errors.NotSupported(
+    `Cannot ${action}: the C library could not be opened`,
+    { cause: failure },
+  );
 }
 
 /** Counts one user less; the last one closes the library. */

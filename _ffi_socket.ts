@@ -42,7 +42,6 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
-const FOREVER: WaitOptions = { timeout: null };
 /** How many times a wait yields to this thread's tasks before leaving it. */
 const SPINS = 2;
 const ECONNABORTED = 103;
@@ -608,5 +607,3 @@ function start(options: WaitOptions): number | null {
     ? null
     : performance.now() + options.timeout;
 }
-
-export { FOREVER };

@@ -52,6 +52,7 @@ export class MessageSocket implements AsyncDisposable {
   #scratch: Uint8Array = new Uint8Array(0);
   #eof = false;
   #passCred = false;
+  #receiving = false;
   #messagesRead = 0;
   #messagesWritten = 0;
 
@@ -65,6 +66,25 @@ export class MessageSocket implements AsyncDisposable {
     makeSocket = (fd, local, remote) => new MessageSocket(fd, local, remote);
     receive = async (sock, max, io, action) => {
       if (sock.#eof) return null;
+      // The scratch buffer is read after the wait: one receive at a time.
+      if (sock.#receiving) {
+        throw new Deno.errors.Busy(
+          `Cannot ${action}: another receive is in progress on this socket`,
+        );
+      }
+      sock.#receiving = true;
+      try {
+        return await receiveInto(sock, max, io, action);
+      } finally {
+        sock.#receiving = false;
+      }
+    };
+    const receiveInto = async (
+      sock: MessageSocket,
+      max: number,
+      io: WaitOptions,
+      action: string,
+    ): Promise<Uint8Array | null> => {
       if (sock.#scratch.length < max) sock.#scratch = new Uint8Array(max);
       const fd = sock.#state.fd;
       let n: number;

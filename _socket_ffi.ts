@@ -214,6 +214,13 @@ export class FfiSocket {
 
   listen(backlog = 128): Promise<void> {
     return this.#run(() => {
+      if (typeof backlog !== "number" || !Number.isInteger(backlog)) {
+        throw new TypeError(
+          `Cannot listen as backlog must be an integer: current value is ${
+            show(backlog)
+          }`,
+        );
+      }
       this.#fd.listen(backlog, `listen on the ${this.#name()}`);
       return Promise.resolve();
     });

@@ -114,10 +114,9 @@ export interface RawAddr {
   receivedAt: number | null;
 }
 
-let stateOf: (sock: RawSocket) => {
-  fd: FdSocket;
-  timeout: number | null;
-};
+let fdOf: (sock: RawSocket) => FdSocket;
+let timeoutOf: (sock: RawSocket) => number | null;
+let setTimeoutOf: (sock: RawSocket, ms: number | null) => void;
 let makeRaw: (
   fd: FdSocket,
   family: IpFamily,
@@ -146,19 +145,10 @@ export class RawSocket implements AsyncDisposable {
 
   static {
     makeRaw = (fd, family, kind) => new RawSocket(fd, family, kind);
-    stateOf = (sock) => {
-      const self = sock;
-      return {
-        get fd() {
-          return self.#fd;
-        },
-        get timeout() {
-          return self.#timeout;
-        },
-        set timeout(ms: number | null) {
-          self.#timeout = ms;
-        },
-      };
+    fdOf = (sock) => sock.#fd;
+    timeoutOf = (sock) => sock.#timeout;
+    setTimeoutOf = (sock, ms) => {
+      sock.#timeout = ms;
     };
   }
 
@@ -369,7 +359,7 @@ export function open(options: OpenOptions = {}): RawSocket {
 export function setTtl(sock: RawSocket, ttl: number): void {
   checkSocket(sock, "setTtl");
   checkTtl(ttl, "setTtl");
-  const fd = stateOf(sock).fd;
+  const fd = fdOf(sock);
   if (sock.family === 4) fd.setOption(IPPROTO_IP, IP_TTL, ttl, "set the TTL");
   else fd.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl, "set the hop limit");
 }
@@ -391,7 +381,7 @@ export function setTtl(sock: RawSocket, ttl: number): void {
  */
 export function getTtl(sock: RawSocket): number {
   checkSocket(sock, "getTtl");
-  const fd = stateOf(sock).fd;
+  const fd = fdOf(sock);
   const ttl = sock.family === 4
     ? fd.getInt(IPPROTO_IP, IP_TTL, "read the TTL")
     : fd.getInt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, "read the hop limit");
@@ -412,7 +402,7 @@ function waitOf(
     );
   }
   const timeout = options.timeout === undefined
-    ? stateOf(sock).timeout
+    ? timeoutOf(sock)
     : validateTimeout(options.timeout, action);
   validateSignal(options.signal, action);
   return { timeout, signal: options.signal };
@@ -503,7 +493,7 @@ export async function sendTo(
   const io = waitOf(options, sock, action);
   if (io.signal?.aborted) throw io.signal.reason;
   const ip = await resolve(address, sock.family, action);
-  return await stateOf(sock).fd.send(
+  return await fdOf(sock).send(
     data,
     sockAddr(ip, sock.family),
     io,
@@ -561,8 +551,9 @@ export async function recvFrom(
     );
   }
   if (io.signal?.aborted) throw io.signal.reason;
+  // A buffer per call: calls may wait side by side on one socket.
   const buffer = new Uint8Array(max);
-  const { n, addr, control } = await stateOf(sock).fd.recvMsg(
+  const { n, addr, control } = await fdOf(sock).recvMsg(
     buffer,
     64,
     0,
@@ -626,7 +617,7 @@ function controlOf(
  */
 export function close(sock: RawSocket): Promise<void> {
   checkSocket(sock, "close");
-  return stateOf(sock).fd.close();
+  return fdOf(sock).close();
 }
 
 /**
@@ -648,7 +639,7 @@ export function close(sock: RawSocket): Promise<void> {
  */
 export function setTimeout(sock: RawSocket, ms: number | null): void {
   checkSocket(sock, "setTimeout");
-  stateOf(sock).timeout = validateTimeout(ms, "setTimeout");
+  setTimeoutOf(sock, validateTimeout(ms, "setTimeout"));
 }
 
 // ---- ICMP echo ----
@@ -1032,7 +1023,7 @@ export async function ping(
     sentAt.set(sequence, started);
     // As iputils: the round trip runs from the wall clock just before the
     // send to the kernel's receive timestamp of the reply.
-    const fd = stateOf(sock).fd;
+    const fd = fdOf(sock);
     sentClock.set(sequence, fd.clock());
     await fd.send(
       packet,

@@ -118,12 +118,12 @@ function checkObject(value: unknown, name: string, action: string): void {
 /** The wait of one call: its own options, else the handle's timeout. */
 function waitOf(
   options: IoOptions,
-  state: State,
+  state: State | null,
   action: string,
 ): WaitOptions {
   checkObject(options, "options", action);
   const timeout = options.timeout === undefined
-    ? state.timeout
+    ? (state?.timeout ?? null)
     : validateTimeout(options.timeout, action);
   validateSignal(options.signal, action);
   return { timeout, signal: options.signal };
@@ -415,7 +415,7 @@ export async function connect(
 ): Promise<MessageSocket> {
   checkPath(path, "connect");
   const action = `connect to ${display(path)}`;
-  const io = waitOf(options, { timeout: null } as State, action);
+  const io = waitOf(options, null, action);
   if (io.signal?.aborted) throw io.signal.reason;
   const fd = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, action);
   try {
@@ -510,6 +510,7 @@ export interface RecvOptions extends IoOptions {
  * @returns The message, or `null` at the end.
  * @throws {Deno.errors.TimedOut} If nothing arrives in time.
  * @throws {Deno.errors.InvalidData} If a message is over `maxBytes`.
+ * @throws {Deno.errors.Busy} If another receive is waiting on the socket.
  * @throws {Deno.errors.BadResource} If the socket is closed (also while waiting).
  *
  * @example A timeout loses nothing

@@ -198,6 +198,21 @@ Deno.test({
 
 Deno.test({
   name:
+    "a second recv() while one waits is Busy, and the first still gets the message",
+  ignore: !linux,
+  async fn() {
+    const [a, b] = socketpair("seqpacket");
+    await using _a = a;
+    await using _b = b;
+    const first = seqpacket.recv(b);
+    await assert.rejects(seqpacket.recv(b), Deno.errors.Busy);
+    await seqpacket.send(a, "one");
+    assert.equal(str(await within(first)), "one");
+  },
+});
+
+Deno.test({
+  name:
     "recv() rejects a message over maxBytes with InvalidData and stays usable",
   ignore: !linux,
   async fn() {
