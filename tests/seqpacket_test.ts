@@ -87,6 +87,11 @@ Deno.test({
       assert.equal(await within(seqpacket.recv(c.peer)), null);
       await seqpacket.close(c.peer);
       assert.equal(await within(seqpacket.recv(c.client)), null);
+      await assert.rejects(
+        seqpacket.send(c.client, "anyone?"),
+        (err: Error & { code?: string }) =>
+          err instanceof Deno.errors.BrokenPipe && err.code === "EPIPE",
+      );
     });
     // A 0-byte message sent just before the close is a message, not the end.
     const [a, b] = socketpair("seqpacket");
