@@ -1965,10 +1965,12 @@ export class Socket implements AsyncDisposable {
   }
 
   /**
-   * Python's `fileno`. Deno does not expose file descriptors.
+   * Python's `fileno`. Deno does not expose file descriptors; a socket made
+   * through libc (`SOCK_RAW`, `SOCK_SEQPACKET`, a datagram or seqpacket
+   * {@linkcode socketpair}) returns its real one.
    *
-   * @returns Never.
-   * @throws {Deno.errors.NotSupported} Always.
+   * @returns The descriptor of a libc-made socket.
+   * @throws {Deno.errors.NotSupported} For sockets Deno made.
    *
    * @example No file descriptors in Deno
    * ```ts
@@ -2142,15 +2144,21 @@ export function socketpair(
       `only AF_UNIX pairs of SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET with protocol 0 are supported: current value is family ${family}, type ${type}, proto ${proto}`,
     );
   }
+  let sockets: [Socket, Socket];
   if (base === SOCK_STREAM) {
     const [a, b] = pair("stream");
-    return [
+    sockets = [
       adoptStream(AF_UNIX, SOCK_STREAM, 0, a, new Map()),
       adoptStream(AF_UNIX, SOCK_STREAM, 0, b, new Map()),
     ];
+  } else {
+    const [a, b] = FfiSocket.pair(base, FFI_HELPERS);
+    sockets = [adoptFfi(a), adoptFfi(b)];
   }
-  const [a, b] = FfiSocket.pair(base, FFI_HELPERS);
-  return [adoptFfi(a), adoptFfi(b)];
+  for (const s of sockets) {
+    s.settimeout((type & SOCK_NONBLOCK) !== 0 ? 0 : defaultTimeout);
+  }
+  return sockets;
 }
 
 // ---- end of libc-backed: socketpair ----

@@ -288,6 +288,14 @@ Deno.test({
       () => socket.socketpair(socket.AF_INET),
       Deno.errors.NotSupported,
     );
+    const [e, f] = socket.socketpair(
+      socket.AF_UNIX,
+      socket.SOCK_SEQPACKET | socket.SOCK_NONBLOCK,
+    );
+    await using _e = e;
+    await using _f = f;
+    assert.equal(e.getblocking(), false);
+    await assert.rejects(e.recv(10), socket.BlockingIOError);
   },
 });
 
