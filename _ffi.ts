@@ -13,10 +13,15 @@
 // quick. Only `poll` runs off the main thread (`nonblocking: true`); its
 // failures are never told apart (it is simply called again).
 //
-// Linux (glibc or musl) is supported. macOS names the errno function
-// `__error` and numbers constants differently (SOCK_NONBLOCK does not exist,
-// sockaddr has a length byte, EAGAIN is 35); other systems get
-// `Deno.errors.NotSupported`.
+// Linux (glibc or musl) is supported; other systems get
+// `Deno.errors.NotSupported`. A macOS port would need: the library
+// `libSystem.B.dylib`; `__error` for `__errno_location`; a pipe for the
+// eventfd; no SOCK_NONBLOCK/SOCK_CLOEXEC or accept4 (socket + fcntl
+// O_NONBLOCK/FD_CLOEXEC instead); SO_NOSIGPIPE for MSG_NOSIGNAL; a length
+// byte before the family in every sockaddr (AF_INET6 is 30, sun_path 104
+// bytes); other numbers for errno (EAGAIN 35, EADDRINUSE 48, ...), SOL_SOCKET
+// (0xffff), SO_RCVBUF (0x1002), IP_TTL (4) and the rest; and no
+// ping_group_range (ICMP datagram sockets are open to every user).
 
 import { setCode } from "./_errors.ts";
 
