@@ -10,7 +10,9 @@
  * servers are exported flat.
  *
  * Requires `allow-net` permission (Unix sockets: `allow-read` and
- * `allow-write` too).
+ * `allow-write` too). The socket types Deno cannot create — {@linkcode raw}
+ * (ICMP, ping), {@linkcode seqpacket} and {@linkcode socketpair} — are made
+ * through libc and need `allow-ffi`, only when used.
  *
  * @example A TCP echo in a few lines
  * ```ts
@@ -40,3 +42,7 @@ export * as unix from "./unix.ts";
 export * as tls from "./tls.ts";
 export * from "./framing.ts";
 export * from "./server.ts";
+export * as raw from "./raw.ts";
+export * as seqpacket from "./seqpacket.ts";
+export { socketpair } from "./socketpair.ts";
+export type { SocketPairType } from "./socketpair.ts";

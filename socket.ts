@@ -23,9 +23,15 @@
  *   bytes. They raise {@linkcode TimeoutError}, which is a
  *   `Deno.errors.TimedOut`; a non-blocking call that cannot complete raises
  *   {@linkcode BlockingIOError}, which is a `Deno.errors.WouldBlock`.
- * - What Deno cannot do (raw sockets, `SOCK_SEQPACKET`, binding a stream
- *   socket before `connect`, most socket options after creation) throws
- *   `Deno.errors.NotSupported` naming what was asked, never a silent no-op.
+ * - What Deno cannot do (binding a stream socket before `connect`, most
+ *   socket options after creation) throws `Deno.errors.NotSupported` naming
+ *   what was asked, never a silent no-op.
+ * - Sockets Deno cannot create — `SOCK_RAW` (ICMP included),
+ *   `SOCK_SEQPACKET`, ICMP `SOCK_DGRAM`, other families, and
+ *   {@linkcode socketpair} — are made through libc with `Deno.dlopen`
+ *   (Linux; needs `--allow-ffi`) and created at once, as in Python, with
+ *   every option applied for real. Types the kernel lacks (`SOCK_RDM`)
+ *   raise `Deno.errors.NotSupported` with the kernel's own answer.
  * - Addresses are `[host, port]` arrays (`[host, port, 0, 0]` for
  *   `AF_INET6`, a path string for `AF_UNIX`).
  *
@@ -64,6 +70,20 @@ import { facadeHooks, type TlsUpgrade } from "./_socket_hooks.ts";
 import * as tcp from "./tcp.ts";
 import * as udp from "./udp.ts";
 import * as unix from "./unix.ts";
+import { type FacadeHelpers, FfiSocket, needsFfi } from "./_socket_ffi.ts";
+import { socketpair as pair } from "./socketpair.ts";
+export {
+  IP_HDRINCL,
+  IP_TTL,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_RAW,
+  IPV6_UNICAST_HOPS,
+  MSG_PEEK,
+  SO_ERROR,
+  SO_RCVBUF,
+  SO_SNDBUF,
+} from "./_socket_ffi.ts";
 
 // ---- constants (Linux values, as Python's socket module has them) ----
 
@@ -80,11 +100,11 @@ export const AF_UNSPEC = 0;
 export const SOCK_STREAM = 1;
 /** Socket type: datagrams (UDP, or a Unix datagram socket). */
 export const SOCK_DGRAM = 2;
-/** Socket type: raw IP packets. Deno cannot open them: `Deno.errors.NotSupported`. */
+/** Socket type: raw IP packets (made through libc: needs `--allow-ffi`, and root or `CAP_NET_RAW`). */
 export const SOCK_RAW = 3;
-/** Socket type: reliably delivered messages. Deno cannot open them: `Deno.errors.NotSupported`. */
+/** Socket type: reliably delivered messages. Linux has none: `Deno.errors.NotSupported` with the kernel's answer. */
 export const SOCK_RDM = 4;
-/** Socket type: sequenced packets. Deno cannot open them: `Deno.errors.NotSupported`. */
+/** Socket type: sequenced packets, connections that keep message boundaries (made through libc: needs `--allow-ffi`). */
 export const SOCK_SEQPACKET = 5;
 /** Flag for the type: start non-blocking (same as `setblocking(false)`). */
 export const SOCK_NONBLOCK = 2048;
@@ -479,6 +499,7 @@ let adoptServer: (
   server: stream.StreamServer,
   bound: { host: string; port: number },
 ) => void;
+let adoptFfi: (ffi: FfiSocket) => Socket;
 let adoptStream: (
   family: number,
   type: number,
@@ -515,9 +536,10 @@ let adoptStream: (
  * @tags allow-net
  */
 export class Socket implements AsyncDisposable {
-  readonly #family: number;
-  readonly #type: number;
-  readonly #proto: number;
+  #family: number;
+  #type: number;
+  #proto: number;
+  #ffi: FfiSocket | null = null;
   #timeout: number | null;
   #io: { timeout: number | null };
   #bound: { host: string; port: number } | string | null = null;
@@ -539,10 +561,13 @@ export class Socket implements AsyncDisposable {
   /**
    * Makes a socket; same as {@linkcode socket}.
    *
-   * @param family `AF_INET` (default), `AF_INET6` or `AF_UNIX`.
-   * @param type `SOCK_STREAM` (default) or `SOCK_DGRAM`, optionally ORed
-   * with `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
-   * @param proto `0`, or the protocol matching the type.
+   * @param family `AF_INET` (default), `AF_INET6` or `AF_UNIX` (another
+   * family is asked of the kernel through libc).
+   * @param type `SOCK_STREAM` (default) or `SOCK_DGRAM`, or through libc
+   * `SOCK_RAW` or `SOCK_SEQPACKET`; optionally ORed with `SOCK_NONBLOCK`
+   * and `SOCK_CLOEXEC`.
+   * @param proto `0`, or the protocol matching the type (`IPPROTO_ICMP`
+   * and `IPPROTO_ICMPV6` for raw or ping sockets).
    */
   constructor(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0) {
     for (
@@ -559,6 +584,17 @@ export class Socket implements AsyncDisposable {
         );
       }
     }
+    // ---- libc-backed sockets: _socket_ffi.ts ----
+    if (needsFfi(family, type, proto)) {
+      this.#ffi = FfiSocket.open(family, type, proto, FFI_HELPERS);
+      this.#family = family;
+      this.#type = this.#ffi.type;
+      this.#proto = proto;
+      this.#timeout = (type & SOCK_NONBLOCK) !== 0 ? 0 : defaultTimeout;
+      this.#io = { timeout: toMs(this.#timeout) };
+      return;
+    }
+    // ---- end of libc-backed sockets ----
     if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
       throw notSupported(
         "create socket",
@@ -599,6 +635,14 @@ export class Socket implements AsyncDisposable {
       const s = new Socket(family, type, proto);
       s.#handle = { kind: "stream", sock, accepted: true };
       for (const [key, value] of options) s.#options.set(key, value);
+      return s;
+    };
+    adoptFfi = (ffi) => {
+      const s = new Socket();
+      s.#ffi = ffi;
+      s.#family = ffi.family;
+      s.#type = ffi.type;
+      s.#proto = ffi.proto;
       return s;
     };
     adoptServer = (sock, server, bound) => {
@@ -712,6 +756,7 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async bind(address: Address): Promise<void> {
+    if (this.#ffi !== null) return await this.#ffi.bind(address); // libc-backed
     this.#checkOpen("bind");
     const checked = checkAddress(address, this.#family, "bind");
     if (this.#bound !== null || this.#handle !== null || this.#connecting) {
@@ -818,6 +863,7 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   listen(backlog?: number): Promise<void> {
+    if (this.#ffi !== null) return this.#ffi.listen(backlog); // libc-backed
     try {
       this.#checkOpen("listen");
       if (
@@ -955,6 +1001,10 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async accept(): Promise<[Socket, Address]> {
+    if (this.#ffi !== null) { // libc-backed
+      const [conn, addr] = await this.#ffi.accept(this.#io);
+      return [adoptFfi(conn), addr];
+    }
     this.#checkOpen("accept");
     const h = this.#handle;
     if (h?.kind !== "server") {
@@ -1031,6 +1081,7 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async connect(address: Address): Promise<void> {
+    if (this.#ffi !== null) return await this.#ffi.connect(address, this.#io); // libc-backed
     this.#checkOpen("connect");
     const checked = checkAddress(address, this.#family, "connect");
     const h = this.#handle;
@@ -1164,6 +1215,9 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async connect_ex(address: Address): Promise<number> {
+    if (this.#ffi !== null) {
+      return await this.#ffi.connect_ex(address, this.#io); // libc-backed
+    }
     try {
       await this.connect(address);
       return 0;
@@ -1202,6 +1256,7 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async send(data: Uint8Array | string, flags = 0): Promise<number> {
+    if (this.#ffi !== null) return await this.#ffi.send(data, flags, this.#io); // libc-backed
     checkFlags(flags, "send");
     try {
       if (!this.#isStream() && this.#family !== AF_UNIX) {
@@ -1254,6 +1309,9 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async sendall(data: Uint8Array | string, flags = 0): Promise<void> {
+    if (this.#ffi !== null) {
+      return await this.#ffi.sendall(data, flags, this.#io); // libc-backed
+    }
     checkFlags(flags, "sendall");
     try {
       if (!this.#isStream() && this.#family !== AF_UNIX) {
@@ -1299,6 +1357,9 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async recv(bufsize: number, flags = 0): Promise<Uint8Array> {
+    if (this.#ffi !== null) {
+      return await this.#ffi.recv(bufsize, flags, this.#io); // libc-backed
+    }
     checkBufsize(bufsize, "recv");
     checkFlags(flags, "recv");
     try {
@@ -1348,6 +1409,9 @@ export class Socket implements AsyncDisposable {
     nbytes = 0,
     flags = 0,
   ): Promise<number> {
+    if (this.#ffi !== null) { // libc-backed
+      return await this.#ffi.recv_into(buffer, nbytes, flags, this.#io);
+    }
     if (!(buffer instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot recv_into as buffer must be a Uint8Array: current value is ${
@@ -1401,6 +1465,10 @@ export class Socket implements AsyncDisposable {
     flagsOrAddress: Address | number,
     address?: Address,
   ): Promise<number> {
+    if (this.#ffi !== null) { // libc-backed
+      const to = address ?? flagsOrAddress as Address;
+      return await this.#ffi.sendto(data, to, this.#io);
+    }
     let target: unknown = flagsOrAddress;
     if (address !== undefined) {
       checkFlags(flagsOrAddress, "sendto");
@@ -1463,6 +1531,9 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async recvfrom(bufsize: number, flags = 0): Promise<[Uint8Array, Address]> {
+    if (this.#ffi !== null) {
+      return await this.#ffi.recvfrom(bufsize, flags, this.#io); // libc-backed
+    }
     checkBufsize(bufsize, "recvfrom");
     checkFlags(flags, "recvfrom");
     this.#checkOpen("recvfrom");
@@ -1624,6 +1695,9 @@ export class Socket implements AsyncDisposable {
     optname: number,
     value: OptionValue,
   ): Promise<void> {
+    if (this.#ffi !== null) { // libc-backed
+      return await this.#ffi.setsockopt(level, optname, value);
+    }
     const name = optionName(level, optname, "setsockopt");
     const action = `setsockopt ${name}`;
     this.#checkOpen(action);
@@ -1775,6 +1849,7 @@ export class Socket implements AsyncDisposable {
    * ```
    */
   getsockopt(level: number, optname: number, buflen?: number): number {
+    if (this.#ffi !== null) return this.#ffi.getsockopt(level, optname, buflen); // libc-backed
     const name = optionName(level, optname, "getsockopt");
     const action = `getsockopt ${name}`;
     this.#checkOpen(action);
@@ -1823,6 +1898,7 @@ export class Socket implements AsyncDisposable {
    * ```
    */
   getsockname(): Address {
+    if (this.#ffi !== null) return this.#ffi.getsockname(); // libc-backed
     this.#checkOpen("getsockname");
     const h = this.#handle;
     if (h !== null) {
@@ -1866,6 +1942,7 @@ export class Socket implements AsyncDisposable {
    * ```
    */
   getpeername(): Address {
+    if (this.#ffi !== null) return this.#ffi.getpeername(); // libc-backed
     this.#checkOpen("getpeername");
     const h = this.#handle;
     if (h?.kind === "stream") return toAddress(h.sock.remoteAddr, this.#family);
@@ -1908,6 +1985,7 @@ export class Socket implements AsyncDisposable {
    * @tags allow-net
    */
   async shutdown(how: number): Promise<void> {
+    if (this.#ffi !== null) return await this.#ffi.shutdown(how); // libc-backed
     if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
       const Err = typeof how === "number" ? RangeError : TypeError;
       throw new Err(
@@ -1951,6 +2029,7 @@ export class Socket implements AsyncDisposable {
    */
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
+    if (this.#ffi !== null) return this.#closing = this.#ffi.close(); // libc-backed
     const h = this.#handle;
     const connecting = this.#connecting;
     const reserved = this.#reserved;
@@ -1968,10 +2047,12 @@ export class Socket implements AsyncDisposable {
   }
 
   /**
-   * Python's `fileno`. Deno does not expose file descriptors.
+   * Python's `fileno`. Deno does not expose file descriptors; a socket made
+   * through libc (`SOCK_RAW`, `SOCK_SEQPACKET`, a datagram or seqpacket
+   * {@linkcode socketpair}) returns its real one.
    *
-   * @returns Never.
-   * @throws {Deno.errors.NotSupported} Always.
+   * @returns The descriptor of a libc-made socket.
+   * @throws {Deno.errors.NotSupported} For sockets Deno made.
    *
    * @example No file descriptors in Deno
    * ```ts
@@ -1983,6 +2064,7 @@ export class Socket implements AsyncDisposable {
    * ```
    */
   fileno(): number {
+    if (this.#ffi !== null) return this.#ffi.fileno(); // libc-backed
     throw notSupported("fileno", "Deno does not expose file descriptors");
   }
 
@@ -2097,18 +2179,88 @@ function errnoOf(err: unknown): number | undefined {
 
 // ---- module functions ----
 
+// ---- libc-backed: socketpair (see _socket_ffi.ts) ----
+
+const FFI_HELPERS: FacadeHelpers = { py, netTarget };
+
+/**
+ * Makes two connected Unix sockets, as Python's `socket.socketpair()`:
+ * `SOCK_STREAM` (default), `SOCK_DGRAM` or `SOCK_SEQPACKET`. They are made
+ * through libc with `Deno.dlopen` (Linux).
+ *
+ * Requires `allow-ffi` permission.
+ *
+ * @param family `AF_UNIX` (the default; the only one).
+ * @param type `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_SEQPACKET`.
+ * @param proto `0`.
+ * @returns The two sockets; close both.
+ * @throws {Deno.errors.NotSupported} For another family, type or protocol.
+ * @throws {Deno.errors.NotCapable} Without `--allow-ffi`.
+ *
+ * @example A pair, as in Python
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * const [a, b] = socket.socketpair();
+ * await using _a = a;
+ * await using _b = b;
+ * await a.sendall("ping");
+ * assert.equal(new TextDecoder().decode(await b.recv(1024)), "ping");
+ * ```
+ *
+ * @tags allow-ffi
+ */
+export function socketpair(
+  family: number = AF_UNIX,
+  type: number = SOCK_STREAM,
+  proto = 0,
+): [Socket, Socket] {
+  const base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (
+    family !== AF_UNIX || proto !== 0 ||
+    (base !== SOCK_STREAM && base !== SOCK_DGRAM && base !== SOCK_SEQPACKET)
+  ) {
+    throw notSupported(
+      "socketpair",
+      `only AF_UNIX pairs of SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET with protocol 0 are supported: current value is family ${family}, type ${type}, proto ${proto}`,
+    );
+  }
+  let sockets: [Socket, Socket];
+  if (base === SOCK_STREAM) {
+    const [a, b] = pair("stream");
+    sockets = [
+      adoptStream(AF_UNIX, SOCK_STREAM, 0, a, new Map()),
+      adoptStream(AF_UNIX, SOCK_STREAM, 0, b, new Map()),
+    ];
+  } else {
+    const [a, b] = FfiSocket.pair(base, FFI_HELPERS);
+    sockets = [adoptFfi(a), adoptFfi(b)];
+  }
+  for (const s of sockets) {
+    s.settimeout((type & SOCK_NONBLOCK) !== 0 ? 0 : defaultTimeout);
+  }
+  return sockets;
+}
+
+// ---- end of libc-backed: socketpair ----
+
 /**
  * Makes a socket, as Python's `socket.socket(family, type, proto)`.
  *
  * @param family `AF_INET` (default), `AF_INET6` or `AF_UNIX`.
- * @param type `SOCK_STREAM` (default) or `SOCK_DGRAM`, optionally ORed
- * with `SOCK_NONBLOCK` or `SOCK_CLOEXEC`.
+ * @param type `SOCK_STREAM` (default), `SOCK_DGRAM`, or through libc
+ * `SOCK_RAW` or `SOCK_SEQPACKET`; optionally ORed with `SOCK_NONBLOCK` or
+ * `SOCK_CLOEXEC`.
  * @param proto `0` (default), or the protocol matching the type.
  * @returns The socket; nothing is opened until `listen`, `connect` or a
  * datagram `bind`.
  * @throws {TypeError} If an argument is not an integer.
- * @throws {Deno.errors.NotSupported} For `SOCK_RAW`, `SOCK_SEQPACKET` and
- * other families, types or protocols Deno cannot open.
+ * @throws {Deno.errors.NotSupported} For a protocol that does not match a
+ * stream or datagram socket, and, with the kernel's answer, for families and
+ * types the kernel lacks (`SOCK_RDM`).
+ * @throws {Deno.errors.NotCapable} For a socket made through libc
+ * (`SOCK_RAW`, `SOCK_SEQPACKET`, ICMP, other families) without `--allow-ffi`.
  *
  * @example Python's defaults
  * ```ts
@@ -2118,7 +2270,7 @@ function errnoOf(err: unknown): number | undefined {
  * await using s = socket.socket();
  * assert.equal(s.family, socket.AF_INET);
  * assert.equal(s.type, socket.SOCK_STREAM);
- * assert.throws(() => socket.socket(socket.AF_INET, socket.SOCK_RAW), Deno.errors.NotSupported);
+ * assert.throws(() => socket.socket(socket.AF_INET, socket.SOCK_RDM), Deno.errors.NotSupported);
  * ```
  */
 export function socket(

@@ -8,6 +8,7 @@ import { cases as tlsCases } from "./tls_cases.ts";
 import { cases as udpCases } from "./udp_cases.ts";
 import { cases as unixCases } from "./unix_cases.ts";
 import { cases as framingCases } from "./framing_cases.ts";
+import { cases as rawCases } from "./raw_cases.ts";
 
 const filter = Deno.args[0] ?? "";
 const all = [
@@ -16,6 +17,7 @@ const all = [
   ...udpCases(),
   ...unixCases(),
   ...framingCases(),
+  ...rawCases(),
 ].filter((c) => c.name.includes(filter));
 const results: Result[] = [];
 for (const c of all) {

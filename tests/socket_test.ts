@@ -1296,22 +1296,13 @@ Deno.test("socket() takes SOCK_NONBLOCK and SOCK_CLOEXEC flags in the type", asy
   assert.equal(s.getblocking(), false);
 });
 
-Deno.test("socket() rejects what Deno cannot open with NotSupported naming it", () => {
-  assert.throws(
-    () => socket.socket(socket.AF_INET, socket.SOCK_RAW),
-    (err: Error) =>
-      err instanceof Deno.errors.NotSupported &&
-      err.message.includes("SOCK_RAW"),
-  );
-  assert.throws(
-    () => socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET),
-    (err: Error) =>
-      err instanceof Deno.errors.NotSupported &&
-      err.message.includes("SOCK_SEQPACKET"),
-  );
+Deno.test("socket() rejects what the kernel cannot open with NotSupported naming it", () => {
   assert.throws(
     () => socket.socket(socket.AF_INET, socket.SOCK_RDM),
-    /SOCK_RDM/,
+    (err: Error) =>
+      err instanceof Deno.errors.NotSupported &&
+      err.message.includes("SOCK_RDM") &&
+      err.message.includes("ESOCKTNOSUPPORT"),
   );
   assert.throws(
     () => socket.socket(17),
@@ -1325,6 +1316,27 @@ Deno.test("socket() rejects what Deno cannot open with NotSupported naming it", 
       err instanceof Deno.errors.NotSupported &&
       err.message.includes("protocol 17"),
   );
+});
+
+Deno.test({
+  name:
+    "socket() says that SOCK_RAW and SOCK_SEQPACKET need --allow-ffi without it",
+  permissions: { ffi: false, read: true, net: true },
+  fn() {
+    for (
+      const [family, type] of [
+        [socket.AF_INET, socket.SOCK_RAW],
+        [socket.AF_UNIX, socket.SOCK_SEQPACKET],
+      ]
+    ) {
+      assert.throws(
+        () => socket.socket(family, type),
+        (err: Error) =>
+          err instanceof Deno.errors.NotCapable &&
+          err.message.includes("--allow-ffi"),
+      );
+    }
+  },
 });
 
 Deno.test("socket() rejects arguments that are not integers with TypeError", () => {

@@ -1,0 +1,609 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// A socket made through libc (see _ffi.ts): a non-blocking file descriptor
+// whose operations try the system call first and, only when it answers
+// EAGAIN, wait for readiness with poll() off the main thread. Internal.
+//
+// Every wait also polls an eventfd of its own, so close() and an aborted
+// signal end it at once; a timeout is poll's own. Because readiness is
+// awaited before anything is read, a wait that times out or is aborted has
+// consumed nothing: no datagram, message or connection is lost.
+
+import {
+  acquireLibc,
+  AF_UNIX,
+  decodeAddr,
+  drain,
+  EAGAIN,
+  EINPROGRESS,
+  EINTR,
+  encodeAddr,
+  errno,
+  errnoError,
+  type Libc,
+  MSG_NOSIGNAL,
+  openEventFd,
+  POLLIN,
+  POLLOUT,
+  releaseLibc,
+  SO_ERROR,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  type SockAddr,
+  SOCKADDR_SIZE,
+  SOL_SOCKET,
+  wake,
+} from "./_ffi.ts";
+
+/** How long one operation may wait. */
+export interface WaitOptions {
+  /** Milliseconds; `0`: do not wait (WouldBlock); `null`: for ever. */
+  timeout: number | null;
+  /** Rejects with its reason when aborted. */
+  signal?: AbortSignal | undefined;
+}
+
+/** How many times a wait yields to this thread's tasks before leaving it. */
+const SPINS = 2;
+const ECONNABORTED = 103;
+const EPROTO = 71;
+
+/** A socket file descriptor opened through libc. */
+export class FdSocket {
+  readonly #lib: Libc;
+  readonly #fd: number;
+  readonly family: number;
+  readonly type: number;
+  readonly protocol: number;
+  #closing = false;
+  #inFlight = 0;
+  #waking = new Set<number>();
+  #spare: number[] = [];
+  #closed: Promise<void>;
+  #resolveClosed!: () => void;
+  readonly #addr = new Uint8Array(SOCKADDR_SIZE);
+  readonly #addrLen = new Uint32Array(1);
+  #msgHeader: MsgHeader | null = null;
+  readonly #clockBuf = new BigInt64Array(2);
+  readonly #pollOneBytes = new Uint8Array(8);
+  readonly #pollOne = new DataView(this.#pollOneBytes.buffer);
+
+  private constructor(
+    lib: Libc,
+    fd: number,
+    family: number,
+    type: number,
+    protocol: number,
+  ) {
+    this.#lib = lib;
+    this.#fd = fd;
+    this.family = family;
+    this.type = type;
+    this.protocol = protocol;
+    this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
+  }
+
+  /** Opens a socket, non-blocking and close-on-exec. */
+  static open(
+    family: number,
+    type: number,
+    protocol: number,
+    action: string,
+  ): FdSocket {
+    const lib = acquireLibc(action);
+    const fd = lib.socket(
+      family,
+      type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+      protocol,
+    );
+    if (fd < 0) {
+      const err = errnoError(lib, action, errno());
+      releaseLibc();
+      throw err;
+    }
+    return new FdSocket(lib, fd, family, type, protocol);
+  }
+
+  /** Opens a connected pair of Unix sockets of `type`. */
+  static pair(type: number, action: string): [FdSocket, FdSocket] {
+    const lib = acquireLibc(action);
+    const fds = new Int32Array(2);
+    const rc = lib.socketpair(
+      AF_UNIX,
+      type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+      0,
+      new Uint8Array(fds.buffer),
+    );
+    if (rc < 0) {
+      const err = errnoError(lib, action, errno());
+      releaseLibc();
+      throw err;
+    }
+    acquireLibc(action);
+    return [
+      new FdSocket(lib, fds[0]!, AF_UNIX, type, 0),
+      new FdSocket(lib, fds[1]!, AF_UNIX, type, 0),
+    ];
+  }
+
+  /** The file descriptor (for messages and tests). */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** Whether close() was called. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  #check(action: string): void {
+    if (this.#closing) {
+      throw new Deno.errors.BadResource(
+        `Cannot ${action}: the socket is closed`,
+      );
+    }
+  }
+
+  #fail(action: string): Error {
+    return errnoError(this.#lib, action, errno());
+  }
+
+  /** Binds to an address. */
+  bind(addr: SockAddr, action: string): void {
+    this.#check(action);
+    const raw = encodeAddr(addr);
+    if (this.#lib.bind(this.#fd, raw, raw.length) < 0) throw this.#fail(action);
+  }
+
+  /** Listens with a queue of `backlog`. */
+  listen(backlog: number, action: string): void {
+    this.#check(action);
+    if (this.#lib.listen(this.#fd, backlog) < 0) throw this.#fail(action);
+  }
+
+  /** Accepts one connection: the new socket and its peer's address. */
+  async accept(
+    options: WaitOptions,
+    action: string,
+  ): Promise<[FdSocket, SockAddr]> {
+    const deadline = start(options);
+    for (;;) {
+      this.#check(action);
+      this.#addrLen[0] = SOCKADDR_SIZE;
+      const fd = this.#lib.accept4(
+        this.#fd,
+        this.#addr,
+        new Uint8Array(this.#addrLen.buffer),
+        SOCK_NONBLOCK | SOCK_CLOEXEC,
+      );
+      if (fd >= 0) {
+        acquireLibc(action);
+        const sock = new FdSocket(
+          this.#lib,
+          fd,
+          this.family,
+          this.type,
+          this.protocol,
+        );
+        return [sock, decodeAddr(this.#addr, this.#addrLen[0]!)];
+      }
+      const code = errno();
+      // A connection that died before it was accepted is skipped.
+      if (code === EINTR || code === ECONNABORTED || code === EPROTO) continue;
+      if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
+      await this.#wait(POLLIN, options, deadline, action);
+    }
+  }
+
+  /** Connects to an address, waiting while the system says it is in progress. */
+  async connect(
+    addr: SockAddr,
+    options: WaitOptions,
+    action: string,
+  ): Promise<void> {
+    const deadline = start(options);
+    const raw = encodeAddr(addr);
+    this.#check(action);
+    if (this.#lib.connect(this.#fd, raw, raw.length) === 0) return;
+    let code = errno();
+    // A Unix listener with a full queue answers EAGAIN: try again shortly.
+    while (code === EAGAIN || code === EINTR) {
+      await this.#wait(POLLOUT, options, deadline, action, 10);
+      this.#check(action);
+      if (this.#lib.connect(this.#fd, raw, raw.length) === 0) return;
+      code = errno();
+    }
+    if (code !== EINPROGRESS) throw errnoError(this.#lib, action, code);
+    await this.#wait(POLLOUT, options, deadline, action);
+    const soError = this.getInt(SOL_SOCKET, SO_ERROR, action);
+    if (soError !== 0) throw errnoError(this.#lib, action, soError);
+  }
+
+  /**
+   * Sends `data` (to `to` when given) in one call; resolves to the bytes
+   * sent. Waits while the send buffer is full.
+   */
+  async send(
+    data: Uint8Array,
+    to: SockAddr | null,
+    options: WaitOptions,
+    action: string,
+  ): Promise<number> {
+    const deadline = start(options);
+    const raw = to === null ? null : encodeAddr(to);
+    for (;;) {
+      this.#check(action);
+      const n = raw === null
+        ? this.#lib.send(this.#fd, data, BigInt(data.length), MSG_NOSIGNAL)
+        : this.#lib.sendto(
+          this.#fd,
+          data,
+          BigInt(data.length),
+          MSG_NOSIGNAL,
+          raw,
+          raw.length,
+        );
+      if (n >= 0) return Number(n);
+      const code = errno();
+      if (code === EINTR) continue;
+      if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
+      await this.#wait(POLLOUT, options, deadline, action);
+    }
+  }
+
+  /**
+   * Receives into `buffer` with `flags`; resolves to what recvfrom returned
+   * (with MSG_TRUNC: the real length of the message). Waits for readiness
+   * first when nothing is there, so a wait that ends early takes nothing.
+   */
+  async recv(
+    buffer: Uint8Array,
+    flags: number,
+    options: WaitOptions,
+    action: string,
+  ): Promise<number> {
+    const deadline = start(options);
+    for (;;) {
+      this.#check(action);
+      const n = this.#lib.recv(this.#fd, buffer, BigInt(buffer.length), flags);
+      if (n >= 0) return Number(n);
+      const code = errno();
+      if (code === EINTR) continue;
+      if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
+      await this.#wait(POLLIN, options, deadline, action);
+    }
+  }
+
+  /** As {@linkcode FdSocket.recv}, with the sender's address. */
+  async recvFrom(
+    buffer: Uint8Array,
+    flags: number,
+    options: WaitOptions,
+    action: string,
+  ): Promise<[number, SockAddr]> {
+    const deadline = start(options);
+    const addr = new Uint8Array(SOCKADDR_SIZE);
+    const addrLen = new Uint32Array(1);
+    for (;;) {
+      this.#check(action);
+      addrLen[0] = SOCKADDR_SIZE;
+      const n = this.#lib.recvfrom(
+        this.#fd,
+        buffer,
+        BigInt(buffer.length),
+        flags,
+        addr,
+        new Uint8Array(addrLen.buffer),
+      );
+      if (n >= 0) return [Number(n), decodeAddr(addr, addrLen[0]!)];
+      const code = errno();
+      if (code === EINTR) continue;
+      if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
+      await this.#wait(POLLIN, options, deadline, action);
+    }
+  }
+
+  /**
+   * As {@linkcode FdSocket.recvFrom}, with the control messages (`cmsg`)
+   * the system attached, such as the TTL a packet arrived with.
+   */
+  async recvMsg(
+    buffer: Uint8Array,
+    controlSize: number,
+    flags: number,
+    options: WaitOptions,
+    action: string,
+  ): Promise<{ n: number; addr: SockAddr; control: Uint8Array }> {
+    const deadline = start(options);
+    const m = this.#msgHeader ??= new MsgHeader(controlSize);
+    for (;;) {
+      this.#check(action);
+      m.prepare(buffer, controlSize);
+      const n = this.#lib.recvmsg(this.#fd, m.bytes, flags);
+      if (n >= 0) {
+        return {
+          n: Number(n),
+          addr: decodeAddr(m.name, m.nameLength()),
+          control: m.controlBytes(),
+        };
+      }
+      const code = errno();
+      if (code === EINTR) continue;
+      if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
+      await this.#wait(POLLIN, options, deadline, action);
+    }
+  }
+
+  /**
+   * The system's wall clock (CLOCK_REALTIME) in milliseconds, the clock of
+   * the receive timestamps (SO_TIMESTAMPNS), read through libc.
+   */
+  clock(): number {
+    const ts = this.#clockBuf;
+    this.#lib.clock_gettime(0, new Uint8Array(ts.buffer));
+    return Number(ts[0]!) * 1000 + Number(ts[1]!) / 1e6;
+  }
+
+  /** Sets an option to an int or to raw bytes. */
+  setOption(
+    level: number,
+    name: number,
+    value: number | Uint8Array,
+    action: string,
+  ): void {
+    this.#check(action);
+    const raw = typeof value === "number"
+      ? new Uint8Array(new Int32Array([value]).buffer)
+      : value;
+    if (this.#lib.setsockopt(this.#fd, level, name, raw, raw.length) < 0) {
+      throw this.#fail(action);
+    }
+  }
+
+  /** Reads an option as up to `size` raw bytes. */
+  getOption(
+    level: number,
+    name: number,
+    size: number,
+    action: string,
+  ): Uint8Array {
+    this.#check(action);
+    const out = new Uint8Array(size);
+    const len = new Uint32Array([size]);
+    const rc = this.#lib.getsockopt(
+      this.#fd,
+      level,
+      name,
+      out,
+      new Uint8Array(len.buffer),
+    );
+    if (rc < 0) throw this.#fail(action);
+    return out.subarray(0, len[0]!);
+  }
+
+  /** Reads an int option. */
+  getInt(level: number, name: number, action: string): number {
+    const raw = this.getOption(level, name, 4, action);
+    return new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getInt32(
+      0,
+      true,
+    );
+  }
+
+  /** The address the socket is bound to. */
+  localAddr(action: string): SockAddr {
+    this.#check(action);
+    this.#addrLen[0] = SOCKADDR_SIZE;
+    const rc = this.#lib.getsockname(
+      this.#fd,
+      this.#addr,
+      new Uint8Array(this.#addrLen.buffer),
+    );
+    if (rc < 0) throw this.#fail(action);
+    return decodeAddr(this.#addr, this.#addrLen[0]!);
+  }
+
+  /** The address of the connected peer. */
+  remoteAddr(action: string): SockAddr {
+    this.#check(action);
+    this.#addrLen[0] = SOCKADDR_SIZE;
+    const rc = this.#lib.getpeername(
+      this.#fd,
+      this.#addr,
+      new Uint8Array(this.#addrLen.buffer),
+    );
+    if (rc < 0) throw this.#fail(action);
+    return decodeAddr(this.#addr, this.#addrLen[0]!);
+  }
+
+  /** Shuts down one or both directions (SHUT_RD, SHUT_WR, SHUT_RDWR). */
+  shutdown(how: number, action: string): void {
+    this.#check(action);
+    if (this.#lib.shutdown(this.#fd, how) < 0) throw this.#fail(action);
+  }
+
+  /**
+   * Closes the socket. A wait in progress ends at once (it rejects with
+   * `Deno.errors.BadResource`); the descriptor is closed when the last
+   * wait has returned, which the promise tells. Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      for (const fd of this.#waking) wake(this.#lib, fd);
+      if (this.#inFlight === 0) this.#release();
+    }
+    return this.#closed;
+  }
+
+  #release(): void {
+    for (const fd of this.#spare) this.#lib.close(fd);
+    this.#spare = [];
+    this.#lib.close(this.#fd);
+    releaseLibc();
+    this.#resolveClosed();
+  }
+
+  #readyNow(events: number): boolean {
+    const view = this.#pollOne;
+    view.setInt32(0, this.#fd, true);
+    view.setInt16(4, events, true);
+    view.setInt16(6, 0, true);
+    return this.#lib.pollNow(this.#pollOneBytes, 1n, 0) > 0;
+  }
+
+  /**
+   * Waits until the socket is ready for `events` (or has an error or
+   * hang-up), the deadline passes (TimedOut), the signal aborts (its
+   * reason) or the socket is closed (BadResource). `cap` bounds one poll
+   * in milliseconds (for retries the kernel does not announce).
+   */
+  async #wait(
+    events: number,
+    options: WaitOptions,
+    deadline: number | null,
+    action: string,
+    cap = -1,
+  ): Promise<void> {
+    const signal = options.signal;
+    if (signal?.aborted) throw signal.reason;
+    if (options.timeout === 0) {
+      throw new Deno.errors.WouldBlock(
+        `Cannot ${action}: the socket is non-blocking and the operation would wait`,
+      );
+    }
+    const lib = this.#lib;
+    // Before a wait off the main thread (tens of microseconds to hand
+    // over): let the tasks queued on this thread run, since a peer in this
+    // process may be about to answer, and look again without waiting.
+    for (let i = 0; i < SPINS; i++) {
+      await Promise.resolve();
+      if (this.#closing) {
+        throw new Deno.errors.BadResource(
+          `Cannot ${action}: the socket is closed`,
+        );
+      }
+      if (signal?.aborted) throw signal.reason;
+      if (this.#readyNow(events)) return;
+    }
+    const wakeFd = this.#spare.pop() ?? openEventFd(lib, action);
+    this.#waking.add(wakeFd);
+    const onAbort = () => wake(lib, wakeFd);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const fds = new Uint8Array(16);
+    const view = new DataView(fds.buffer);
+    view.setInt32(0, this.#fd, true);
+    view.setInt16(4, events, true);
+    view.setInt32(8, wakeFd, true);
+    view.setInt16(12, POLLIN, true);
+    this.#inFlight++;
+    let woken = false;
+    try {
+      for (;;) {
+        let wait = -1;
+        if (deadline !== null) {
+          wait = Math.max(0, Math.ceil(deadline - performance.now()));
+        }
+        if (cap >= 0 && (wait < 0 || wait > cap)) wait = cap;
+        view.setInt16(6, 0, true);
+        view.setInt16(14, 0, true);
+        const n = await lib.poll(fds, 2n, wait);
+        if (this.#closing) {
+          throw new Deno.errors.BadResource(
+            `Cannot ${action}: the socket is closed`,
+          );
+        }
+        if (signal?.aborted) {
+          woken = true;
+          throw signal.reason;
+        }
+        if (n > 0) {
+          if ((view.getInt16(14, true) & POLLIN) !== 0) woken = true;
+          if (view.getInt16(6, true) !== 0) return;
+          if (woken) {
+            drain(lib, wakeFd);
+            woken = false;
+          }
+          continue;
+        }
+        if (n === 0) {
+          if (cap >= 0) return;
+          if (deadline !== null && performance.now() >= deadline) {
+            throw new Deno.errors.TimedOut(
+              `Cannot ${action}: timed out after ${options.timeout} ms`,
+            );
+          }
+        }
+        // n < 0: interrupted; poll again.
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      this.#waking.delete(wakeFd);
+      this.#inFlight--;
+      if (this.#closing) {
+        lib.close(wakeFd);
+        if (this.#inFlight === 0) this.#release();
+      } else {
+        if (woken) drain(lib, wakeFd);
+        this.#spare.push(wakeFd);
+      }
+    }
+  }
+}
+
+/**
+ * A `struct msghdr` with its name, `iovec` and control buffers, built once
+ * per socket and reused: recvmsg is called synchronously, so two calls
+ * never use it at the same time.
+ */
+class MsgHeader {
+  readonly name = new Uint8Array(SOCKADDR_SIZE);
+  readonly #control: Uint8Array;
+  readonly #iov = new BigUint64Array(2);
+  readonly #msg = new BigUint64Array(7);
+  readonly bytes = new Uint8Array(this.#msg.buffer);
+  #data: Uint8Array | null = null;
+
+  constructor(controlSize: number) {
+    this.#control = new Uint8Array(Math.max(controlSize, 64));
+    this.#msg[0] = addressOf(this.name);
+    this.#msg[2] = addressOf(this.#iov);
+    this.#msg[3] = 1n;
+    this.#msg[4] = addressOf(this.#control);
+  }
+
+  /** Points the header at `data` and resets the lengths the call changes. */
+  prepare(data: Uint8Array, controlSize: number): void {
+    if (data !== this.#data) {
+      this.#iov[0] = addressOf(data);
+      this.#data = data;
+    }
+    this.#iov[1] = BigInt(data.length);
+    this.#msg[1] = BigInt(SOCKADDR_SIZE);
+    this.#msg[5] = BigInt(Math.min(controlSize, this.#control.length));
+    this.#msg[6] = 0n;
+  }
+
+  nameLength(): number {
+    return Number(this.#msg[1]! & 0xffffffffn);
+  }
+
+  /** A copy of the control messages the call returned. */
+  controlBytes(): Uint8Array {
+    return this.#control.slice(0, Number(this.#msg[5]!));
+  }
+}
+
+function addressOf(buffer: ArrayBufferView): bigint {
+  if (buffer.byteLength === 0) return 0n;
+  return BigInt(
+    Deno.UnsafePointer.value(
+      Deno.UnsafePointer.of(buffer as ArrayBufferView<ArrayBuffer>),
+    ),
+  );
+}
+
+function start(options: WaitOptions): number | null {
+  return options.timeout === null || options.timeout === 0
+    ? null
+    : performance.now() + options.timeout;
+}

@@ -1,0 +1,1143 @@
+// Copyright 2026 the socketkit authors. MIT license.
+
+/**
+ * Raw IP and ICMP sockets, and {@linkcode ping}.
+ *
+ * {@linkcode open} makes an ICMP socket for IPv4 or IPv6 (or a raw socket
+ * of any IP protocol); {@linkcode sendTo} and {@linkcode recvFrom} move
+ * packets with the same `{ timeout, signal }` rules as UDP: a timeout
+ * rejects with `Deno.errors.TimedOut`, an aborted signal with its reason,
+ * and neither loses a packet (readiness is awaited before anything is
+ * read). {@linkcode setTtl} sets the TTL (IPv4) or hop limit (IPv6).
+ *
+ * For ICMP the unprivileged "ping socket" (`SOCK_DGRAM`, `IPPROTO_ICMP`) is
+ * used where the system allows it (`sysctl net.ipv4.ping_group_range`
+ * includes the process's group); otherwise a raw socket, which needs
+ * `CAP_NET_RAW` (root). When neither is allowed the error says which
+ * privilege is missing.
+ *
+ * Deno cannot create these sockets, so this module makes them through the C
+ * library with `Deno.dlopen` (Linux only; elsewhere
+ * `Deno.errors.NotSupported`). The library is opened at the first socket,
+ * not at import.
+ *
+ * Requires `allow-ffi` permission (and `allow-net` to resolve host names).
+ *
+ * @example Ping the loopback address (needs root or ping_group_range)
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * const result = await raw.ping("127.0.0.1", { count: 2, interval: 10 });
+ * assert.equal(result.received, 2);
+ * assert.ok(result.replies[0]!.time >= 0);
+ * ```
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { lookup } from "node:dns/promises";
+import { show } from "./_errors.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  IP_RECVTTL,
+  IP_TTL,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_HOPLIMIT,
+  IPV6_RECVHOPLIMIT,
+  IPV6_UNICAST_HOPS,
+  isIpv4,
+  isIpv6,
+  SO_TIMESTAMPNS,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  type SockAddr,
+  SOL_SOCKET,
+} from "./_ffi.ts";
+import { FdSocket, type WaitOptions } from "./_ffi_socket.ts";
+import { validateSignal, validateTimeout } from "./_timeout.ts";
+import type { IoOptions } from "./tcp.ts";
+
+export type { IoOptions } from "./tcp.ts";
+
+/** The IP version of a raw socket. */
+export type IpFamily = 4 | 6;
+
+/** Options for {@linkcode open}. */
+export interface OpenOptions {
+  /**
+   * IPv4 or IPv6.
+   *
+   * @default {4}
+   */
+  family?: IpFamily;
+  /**
+   * The IP protocol: `"icmp"` (ICMP for IPv4, ICMPv6 for IPv6) or a
+   * protocol number (a raw socket then).
+   *
+   * @default {"icmp"}
+   */
+  protocol?: "icmp" | number;
+  /**
+   * `"datagram"`: the unprivileged ICMP socket (the system fills in the
+   * identifier and checksum, and hands over ICMP without the IP header);
+   * `"raw"`: a raw socket (needs `CAP_NET_RAW`; IPv4 packets arrive with
+   * their IP header); `"auto"`: the first the system allows, in that order.
+   *
+   * @default {"auto"}
+   */
+  kind?: "auto" | "datagram" | "raw";
+  /**
+   * The TTL (IPv4) or hop limit (IPv6) of the packets sent.
+   *
+   * @default {the system's, usually 64}
+   */
+  ttl?: number;
+}
+
+/** Where a packet came from, and how. */
+export interface RawAddr {
+  /** The sender's IP address. */
+  hostname: string;
+  /** The TTL (IPv4) or hop limit (IPv6) it arrived with, if the system said. */
+  ttl: number | null;
+  /**
+   * When the system received it: the kernel's timestamp (`SO_TIMESTAMPNS`)
+   * in milliseconds since the Unix epoch, with microsecond precision, or
+   * `null` if the system did not say.
+   */
+  receivedAt: number | null;
+}
+
+let fdOf: (sock: RawSocket) => FdSocket;
+let timeoutOf: (sock: RawSocket) => number | null;
+let setTimeoutOf: (sock: RawSocket, ms: number | null) => void;
+let makeRaw: (
+  fd: FdSocket,
+  family: IpFamily,
+  kind: "datagram" | "raw",
+) => RawSocket;
+
+/**
+ * An ICMP or raw IP socket made by {@linkcode open}. `await using` closes
+ * it.
+ */
+export class RawSocket implements AsyncDisposable {
+  readonly #fd: FdSocket;
+  readonly #family: IpFamily;
+  readonly #kind: "datagram" | "raw";
+  #timeout: number | null = null;
+
+  private constructor(
+    fd: FdSocket,
+    family: IpFamily,
+    kind: "datagram" | "raw",
+  ) {
+    this.#fd = fd;
+    this.#family = family;
+    this.#kind = kind;
+  }
+
+  static {
+    makeRaw = (fd, family, kind) => new RawSocket(fd, family, kind);
+    fdOf = (sock) => sock.#fd;
+    timeoutOf = (sock) => sock.#timeout;
+    setTimeoutOf = (sock, ms) => {
+      sock.#timeout = ms;
+    };
+  }
+
+  /** `4` or `6`. */
+  get family(): IpFamily {
+    return this.#family;
+  }
+
+  /** `"datagram"` (unprivileged ICMP) or `"raw"`. */
+  get kind(): "datagram" | "raw" {
+    return this.#kind;
+  }
+
+  /** The IP protocol number (1 for ICMP, 58 for ICMPv6, ...). */
+  get protocol(): number {
+    return this.#fd.protocol;
+  }
+
+  /**
+   * The ICMP identifier the system gives echo requests on a datagram ICMP
+   * socket (its "port"), or `null` on a raw socket.
+   */
+  get identifier(): number | null {
+    if (this.#kind === "raw") return null;
+    const addr = this.#fd.localAddr("read the identifier");
+    return addr.family === AF_INET || addr.family === AF_INET6
+      ? addr.port
+      : null;
+  }
+
+  /** Closes the socket; see {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#fd.close();
+  }
+}
+
+function checkSocket(
+  value: unknown,
+  action: string,
+): asserts value is RawSocket {
+  if (!(value instanceof RawSocket)) {
+    throw new TypeError(
+      `Cannot ${action} as sock must be a RawSocket: current value is ${
+        show(value)
+      }`,
+    );
+  }
+}
+
+function checkTtl(ttl: unknown, action: string): number {
+  if (
+    typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 1 || ttl > 255
+  ) {
+    throw new RangeError(
+      `Cannot ${action} as ttl must be an integer from 1 to 255: current value is ${
+        show(ttl)
+      }`,
+    );
+  }
+  return ttl;
+}
+
+/**
+ * Opens an ICMP socket (or a raw socket of another IP protocol).
+ *
+ * Requires `allow-ffi` permission, and for a raw socket `CAP_NET_RAW`.
+ *
+ * @param options The family, protocol, kind and TTL.
+ * @returns The socket.
+ * @throws {TypeError} If an option has the wrong type.
+ * @throws {RangeError} If `family`, `protocol` or `ttl` is out of range.
+ * @throws {Deno.errors.PermissionDenied} If neither an unprivileged ICMP socket nor a raw one is allowed; the message says which privilege is missing.
+ * @throws {Deno.errors.NotSupported} On a system other than Linux.
+ *
+ * @example Open an ICMP socket and set its TTL
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * await using sock = raw.open({ family: 4 });
+ * raw.setTtl(sock, 5);
+ * assert.equal(raw.getTtl(sock), 5);
+ * ```
+ *
+ * @tags allow-ffi
+ */
+export function open(options: OpenOptions = {}): RawSocket {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot open raw socket as options must be an object: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const { family = 4, protocol = "icmp", kind = "auto", ttl } = options;
+  if (family !== 4 && family !== 6) {
+    throw new RangeError(
+      `Cannot open raw socket as family must be 4 or 6: current value is ${
+        show(family)
+      }`,
+    );
+  }
+  const proto = protocol === "icmp"
+    ? (family === 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6)
+    : protocol;
+  if (
+    typeof proto !== "number" || !Number.isInteger(proto) || proto < 0 ||
+    proto > 255
+  ) {
+    throw new RangeError(
+      `Cannot open raw socket as protocol must be "icmp" or an integer from 0 to 255: current value is ${
+        show(protocol)
+      }`,
+    );
+  }
+  if (kind !== "auto" && kind !== "datagram" && kind !== "raw") {
+    throw new TypeError(
+      `Cannot open raw socket as kind must be "auto", "datagram" or "raw": current value is ${
+        show(kind)
+      }`,
+    );
+  }
+  if (ttl !== undefined) checkTtl(ttl, "open raw socket");
+  const icmp = proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
+  if (kind === "datagram" && !icmp) {
+    throw new TypeError(
+      `Cannot open raw socket as kind "datagram" exists for ICMP only: current value of protocol is ${proto}`,
+    );
+  }
+  const af = family === 4 ? AF_INET : AF_INET6;
+  const name = `${
+    icmp ? (family === 4 ? "ICMP" : "ICMPv6") : `IP protocol ${proto}`
+  } socket`;
+  let fd: FdSocket | null = null;
+  let datagramError: Error | null = null;
+  let chosen: "datagram" | "raw" = "raw";
+  if (icmp && kind !== "raw") {
+    try {
+      fd = FdSocket.open(af, SOCK_DGRAM, proto, `open ${name}`);
+      chosen = "datagram";
+    } catch (err) {
+      if (
+        !(err instanceof Deno.errors.PermissionDenied) || kind === "datagram"
+      ) {
+        throw kind === "datagram" && err instanceof Deno.errors.PermissionDenied
+          ? new Deno.errors.PermissionDenied(
+            `Cannot open unprivileged ${name}: the process's group is outside sysctl net.ipv4.ping_group_range`,
+            { cause: err },
+          )
+          : err;
+      }
+      datagramError = err;
+    }
+  }
+  if (fd === null) {
+    try {
+      fd = FdSocket.open(af, SOCK_RAW, proto, `open raw ${name}`);
+    } catch (err) {
+      if (err instanceof Deno.errors.PermissionDenied) {
+        throw new Deno.errors.PermissionDenied(
+          datagramError !== null
+            ? `Cannot open ${name}: an unprivileged ICMP socket needs the process's group in sysctl net.ipv4.ping_group_range, and a raw socket needs CAP_NET_RAW (root); this process has neither`
+            : `Cannot open raw ${name}: a raw socket needs CAP_NET_RAW (root)`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+  const sock = makeRaw(fd, family, chosen);
+  try {
+    if (family === 4) {
+      fd.setOption(IPPROTO_IP, IP_RECVTTL, 1, "ask for the TTL of packets");
+    } else {
+      fd.setOption(
+        IPPROTO_IPV6,
+        IPV6_RECVHOPLIMIT,
+        1,
+        "ask for the hop limit of packets",
+      );
+    }
+    fd.setOption(SOL_SOCKET, SO_TIMESTAMPNS, 1, "ask for receive times");
+    if (ttl !== undefined) setTtl(sock, ttl);
+  } catch (err) {
+    fd.close();
+    throw err;
+  }
+  return sock;
+}
+
+/**
+ * Sets the TTL (IPv4) or hop limit (IPv6) of the packets the socket sends.
+ *
+ * @param sock The socket.
+ * @param ttl 1 to 255.
+ * @throws {RangeError} If `ttl` is out of range.
+ *
+ * @example One hop only
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * await using sock = raw.open();
+ * raw.setTtl(sock, 1);
+ * assert.equal(raw.getTtl(sock), 1);
+ * ```
+ */
+export function setTtl(sock: RawSocket, ttl: number): void {
+  checkSocket(sock, "setTtl");
+  checkTtl(ttl, "setTtl");
+  const fd = fdOf(sock);
+  if (sock.family === 4) fd.setOption(IPPROTO_IP, IP_TTL, ttl, "set the TTL");
+  else fd.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl, "set the hop limit");
+}
+
+/**
+ * The TTL (IPv4) or hop limit (IPv6) of the packets the socket sends.
+ *
+ * @param sock The socket.
+ * @returns The TTL.
+ *
+ * @example The system default
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * await using sock = raw.open();
+ * assert.ok(raw.getTtl(sock) > 0);
+ * ```
+ */
+export function getTtl(sock: RawSocket): number {
+  checkSocket(sock, "getTtl");
+  const fd = fdOf(sock);
+  const ttl = sock.family === 4
+    ? fd.getInt(IPPROTO_IP, IP_TTL, "read the TTL")
+    : fd.getInt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, "read the hop limit");
+  // IPv6 answers -1 for "the route's default", which is 64 on Linux.
+  return ttl < 0 ? 64 : ttl;
+}
+
+function waitOf(
+  options: IoOptions,
+  sock: RawSocket,
+  action: string,
+): WaitOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ${action} as options must be an object: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const timeout = options.timeout === undefined
+    ? timeoutOf(sock)
+    : validateTimeout(options.timeout, action);
+  validateSignal(options.signal, action);
+  return { timeout, signal: options.signal };
+}
+
+async function resolve(
+  host: string,
+  family: IpFamily,
+  action: string,
+): Promise<string> {
+  if (family === 4 ? isIpv4(host) : isIpv6(host)) return host;
+  if (family === 4 ? isIpv6(host) : isIpv4(host)) {
+    throw new TypeError(
+      `Cannot ${action} as the address must be IPv${family} for this socket: current value is ${
+        show(host)
+      }`,
+    );
+  }
+  try {
+    return (await lookup(host, { family })).address;
+  } catch (err) {
+    throw new Deno.errors.NotFound(
+      `Cannot ${action}: no IPv${family} address found for ${show(host)}`,
+      { cause: err },
+    );
+  }
+}
+
+function sockAddr(hostname: string, family: IpFamily): SockAddr {
+  return family === 4
+    ? { family: AF_INET, hostname, port: 0 }
+    : { family: AF_INET6, hostname, port: 0, flowinfo: 0, scopeId: 0 };
+}
+
+/** Options for {@linkcode sendTo}. */
+export interface SendToOptions extends IoOptions {}
+
+/**
+ * Sends one packet to an address. On an ICMP socket `data` is the ICMP
+ * message (type, code, checksum, ...); on a datagram ICMP socket the system
+ * sets the identifier and the checksum; on a raw ICMPv6 socket it sets the
+ * checksum; on a raw IPv4 ICMP socket the checksum is the caller's (see
+ * {@linkcode checksum}).
+ *
+ * Requires `allow-ffi` permission (`allow-net` to resolve a host name).
+ *
+ * @param sock The socket.
+ * @param data The packet.
+ * @param address An IP address (or a host name, resolved for the socket's family).
+ * @param options Timeout and abort signal.
+ * @returns The number of bytes sent.
+ * @throws {TypeError} If the address does not suit the socket's family.
+ *
+ * @example Send an echo request
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * await using sock = raw.open();
+ * const packet = raw.echoRequest({ identifier: 1, sequence: 1, payload: new Uint8Array(8) });
+ * assert.equal(await raw.sendTo(sock, packet, "127.0.0.1"), 16);
+ * ```
+ *
+ * @tags allow-ffi
+ */
+export async function sendTo(
+  sock: RawSocket,
+  data: Uint8Array,
+  address: string,
+  options: SendToOptions = {},
+): Promise<number> {
+  checkSocket(sock, "sendTo");
+  if (!(data instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot sendTo as data must be a Uint8Array: current value is ${
+        show(data)
+      }`,
+    );
+  }
+  if (typeof address !== "string" || address === "") {
+    throw new TypeError(
+      `Cannot sendTo as address must be a non-empty string: current value is ${
+        show(address)
+      }`,
+    );
+  }
+  const action = `send to ${show(address)}`;
+  const io = waitOf(options, sock, action);
+  if (io.signal?.aborted) throw io.signal.reason;
+  const ip = await resolve(address, sock.family, action);
+  return await fdOf(sock).send(
+    data,
+    sockAddr(ip, sock.family),
+    io,
+    action,
+  );
+}
+
+/** Options for {@linkcode recvFrom}. */
+export interface RecvFromOptions extends IoOptions {
+  /**
+   * The largest packet returned whole; longer ones are cut to this size.
+   *
+   * @default {65535}
+   */
+  maxBytes?: number;
+}
+
+/**
+ * Receives one packet. On a raw IPv4 socket it starts with the IP header
+ * (as Python's raw sockets give it); otherwise it is the ICMP message.
+ * A timeout or abort takes nothing: the packet goes to the next call.
+ *
+ * Requires `allow-ffi` permission.
+ *
+ * @param sock The socket.
+ * @param options Timeout, abort signal and `maxBytes`.
+ * @returns The packet and where it came from (with its TTL).
+ * @throws {Deno.errors.TimedOut} If nothing arrives in time.
+ * @throws {Deno.errors.BadResource} If the socket is closed (also while waiting).
+ *
+ * @example A timeout loses nothing
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * await using sock = raw.open({ kind: "raw" });
+ * await assert.rejects(raw.recvFrom(sock, { timeout: 10 }), Deno.errors.TimedOut);
+ * ```
+ *
+ * @tags allow-ffi
+ */
+export async function recvFrom(
+  sock: RawSocket,
+  options: RecvFromOptions = {},
+): Promise<[Uint8Array, RawAddr]> {
+  checkSocket(sock, "recvFrom");
+  const action = `recvFrom on the ${sock.kind} IPv${sock.family} socket`;
+  const io = waitOf(options, sock, action);
+  const max = options.maxBytes ?? 65_535;
+  if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
+    throw new RangeError(
+      `Cannot ${action} as maxBytes must be a positive integer: current value is ${
+        show(max)
+      }`,
+    );
+  }
+  if (io.signal?.aborted) throw io.signal.reason;
+  // A buffer per call: calls may wait side by side on one socket.
+  const buffer = new Uint8Array(max);
+  const { n, addr, control } = await fdOf(sock).recvMsg(
+    buffer,
+    64,
+    0,
+    io,
+    action,
+  );
+  const hostname = addr.family === AF_INET || addr.family === AF_INET6
+    ? addr.hostname
+    : "";
+  const [ttl, receivedAt] = controlOf(control, sock.family);
+  return [buffer.slice(0, Math.min(n, max)), { hostname, ttl, receivedAt }];
+}
+
+/** The TTL and the receive time among the control messages. */
+function controlOf(
+  control: Uint8Array,
+  family: IpFamily,
+): [number | null, number | null] {
+  const view = new DataView(
+    control.buffer,
+    control.byteOffset,
+    control.byteLength,
+  );
+  let ttl: number | null = null;
+  let receivedAt: number | null = null;
+  for (let at = 0; at + 16 <= control.length;) {
+    const len = Number(view.getBigUint64(at, true));
+    const level = view.getInt32(at + 8, true);
+    const type = view.getInt32(at + 12, true);
+    if (len < 16) break;
+    if (
+      (family === 4 && level === IPPROTO_IP && type === IP_TTL) ||
+      (family === 6 && level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT)
+    ) {
+      ttl = view.getInt32(at + 16, true);
+    } else if (level === SOL_SOCKET && type === SO_TIMESTAMPNS && len >= 32) {
+      receivedAt = Number(view.getBigInt64(at + 16, true)) * 1000 +
+        Number(view.getBigInt64(at + 24, true)) / 1e6;
+    }
+    at += (len + 7) & ~7;
+  }
+  return [ttl, receivedAt];
+}
+
+/**
+ * Closes the socket. A receive waiting on it rejects at once with
+ * `Deno.errors.BadResource`; the promise settles when it has. Idempotent.
+ *
+ * @param sock The socket.
+ *
+ * @example Close interrupts a receive
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * const sock = raw.open();
+ * const pending = raw.recvFrom(sock);
+ * await raw.close(sock);
+ * await assert.rejects(pending, Deno.errors.BadResource);
+ * ```
+ */
+export function close(sock: RawSocket): Promise<void> {
+  checkSocket(sock, "close");
+  return fdOf(sock).close();
+}
+
+/**
+ * Sets the default timeout of every later call on the socket, in
+ * milliseconds (`null`: wait for ever; `0`: never wait).
+ *
+ * @param sock The socket.
+ * @param ms The timeout.
+ *
+ * @example Never wait
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * await using sock = raw.open();
+ * raw.setTimeout(sock, 0);
+ * await assert.rejects(raw.recvFrom(sock), Deno.errors.WouldBlock);
+ * ```
+ */
+export function setTimeout(sock: RawSocket, ms: number | null): void {
+  checkSocket(sock, "setTimeout");
+  setTimeoutOf(sock, validateTimeout(ms, "setTimeout"));
+}
+
+// ---- ICMP echo ----
+
+/**
+ * The Internet checksum (RFC 1071) of `data`: the ones' complement of the
+ * ones' complement sum of its 16-bit big-endian words.
+ *
+ * @param data The bytes (an ICMP message with its checksum field zero).
+ * @returns The checksum, to store big-endian.
+ *
+ * @example A message whose checksum is in place sums to zero
+ * ```ts
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * const packet = raw.echoRequest({ identifier: 7, sequence: 1, payload: new Uint8Array(4) });
+ * assert.equal(raw.checksum(packet), 0);
+ * ```
+ */
+export function checksum(data: Uint8Array): number {
+  let sum = 0;
+  const even = data.length & ~1;
+  for (let i = 0; i < even; i += 2) sum += (data[i]! << 8) | data[i + 1]!;
+  if (even < data.length) sum += data[even]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** Options for {@linkcode echoRequest}. */
+export interface EchoRequestOptions {
+  /**
+   * ICMP (`4`) or ICMPv6 (`6`).
+   *
+   * @default {4}
+   */
+  family?: IpFamily;
+  /** The identifier, 0 to 65535. */
+  identifier: number;
+  /** The sequence number, 0 to 65535. */
+  sequence: number;
+  /**
+   * The data after the 8-byte header.
+   *
+   * @default {new Uint8Array(0)}
+   */
+  payload?: Uint8Array;
+}
+
+/**
+ * Builds an ICMP echo request (type 8; ICMPv6: 128) with its checksum (for
+ * ICMPv6 the system computes it, so it is left zero).
+ *
+ * @param options Family, identifier, sequence and payload.
+ * @returns The packet.
+ * @throws {RangeError} If the identifier or sequence is outside 0–65535.
+ *
+ * @example An echo request
+ * ```ts
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * const packet = raw.echoRequest({ identifier: 0x1234, sequence: 1 });
+ * assert.deepEqual([...packet], [8, 0, 0xe5, 0xca, 0x12, 0x34, 0, 1]);
+ * ```
+ */
+export function echoRequest(options: EchoRequestOptions): Uint8Array {
+  const { family = 4, identifier, sequence, payload = new Uint8Array(0) } =
+    options;
+  for (
+    const [name, value] of [["identifier", identifier], [
+      "sequence",
+      sequence,
+    ]] as const
+  ) {
+    if (
+      typeof value !== "number" || !Number.isInteger(value) || value < 0 ||
+      value > 0xffff
+    ) {
+      throw new RangeError(
+        `Cannot build echo request as ${name} must be an integer from 0 to 65535: current value is ${
+          show(value)
+        }`,
+      );
+    }
+  }
+  const packet = new Uint8Array(8 + payload.length);
+  const view = new DataView(packet.buffer);
+  packet[0] = family === 4 ? 8 : 128;
+  view.setUint16(4, identifier, false);
+  view.setUint16(6, sequence, false);
+  packet.set(payload, 8);
+  if (family === 4) view.setUint16(2, checksum(packet), false);
+  return packet;
+}
+
+/** An ICMP message, decoded by {@linkcode parseIcmp}. */
+export interface IcmpMessage {
+  /** The ICMP type (0 echo reply, 3 unreachable, 11 time exceeded; ICMPv6: 129, 1, 3). */
+  type: number;
+  /** The ICMP code. */
+  code: number;
+  /** For echo messages: the identifier; for errors: the one of the echo request they quote, if any. */
+  identifier: number | null;
+  /** As `identifier`, the sequence number. */
+  sequence: number | null;
+  /** The bytes after the 8-byte header (echo messages). */
+  payload: Uint8Array;
+  /** Whether the checksum is right (IPv4; ICMPv6 is checked by the system: always true). */
+  checksumOk: boolean;
+}
+
+/**
+ * Decodes an ICMP message as {@linkcode recvFrom} returns it (an IPv4
+ * header in front is skipped). Errors (unreachable, time exceeded) give the
+ * identifier and sequence of the echo request they quote.
+ *
+ * @param packet The packet.
+ * @param family `4` or `6`.
+ * @returns The message, or `null` when it is too short to be ICMP.
+ *
+ * @example Decode a request
+ * ```ts
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * const msg = raw.parseIcmp(raw.echoRequest({ identifier: 9, sequence: 3 }), 4)!;
+ * assert.equal(msg.type, 8);
+ * assert.equal(msg.sequence, 3);
+ * assert.ok(msg.checksumOk);
+ * ```
+ */
+export function parseIcmp(
+  packet: Uint8Array,
+  family: IpFamily,
+): IcmpMessage | null {
+  let icmp = packet;
+  if (family === 4 && packet.length >= 20 && packet[0]! >> 4 === 4) {
+    icmp = packet.subarray((packet[0]! & 0x0f) * 4);
+  }
+  if (icmp.length < 8) return null;
+  const view = new DataView(icmp.buffer, icmp.byteOffset, icmp.byteLength);
+  const type = icmp[0]!;
+  const code = icmp[1]!;
+  const echo = family === 4
+    ? type === 0 || type === 8
+    : type === 128 || type === 129;
+  let identifier: number | null = null;
+  let sequence: number | null = null;
+  if (echo) {
+    identifier = view.getUint16(4, false);
+    sequence = view.getUint16(6, false);
+  } else {
+    // An error quotes the IP header and the first 8 bytes of what it answers.
+    const quoted = icmp.subarray(8);
+    const headerLength = family === 4
+      ? (quoted.length > 0 ? (quoted[0]! & 0x0f) * 4 : 0)
+      : 40;
+    const inner = quoted.subarray(headerLength);
+    if (quoted.length >= headerLength + 8) {
+      const v = new DataView(inner.buffer, inner.byteOffset, inner.byteLength);
+      identifier = v.getUint16(4, false);
+      sequence = v.getUint16(6, false);
+    }
+  }
+  return {
+    type,
+    code,
+    identifier,
+    sequence,
+    payload: icmp.subarray(8),
+    checksumOk: family === 6 || checksum(icmp) === 0,
+  };
+}
+
+/** One answer to an echo request sent by {@linkcode ping}. */
+export interface PingReply {
+  /** The sequence number (from 1). */
+  sequence: number;
+  /** `"reply"`, or the ICMP error that came back instead. */
+  kind: "reply" | "time-exceeded" | "unreachable";
+  /** Who answered. */
+  from: string;
+  /** The size of the ICMP message that came back, in bytes (64 for the default size). */
+  bytes: number;
+  /** The TTL or hop limit it arrived with, if known. */
+  ttl: number | null;
+  /** The round-trip time in milliseconds. */
+  time: number;
+}
+
+/** What {@linkcode ping} found. */
+export interface PingResult {
+  /** The host as given. */
+  host: string;
+  /** The address pinged. */
+  address: string;
+  /** The echo requests sent. */
+  transmitted: number;
+  /** The echo replies received. */
+  received: number;
+  /** Every answer, in order (errors included). */
+  replies: PingReply[];
+  /** The lost share, 0 to 100. */
+  lossPercent: number;
+  /** Round-trip statistics over the replies, in milliseconds (`null` without replies). */
+  rtt: { min: number; avg: number; max: number; mdev: number } | null;
+  /** The kind of socket used. */
+  kind: "datagram" | "raw";
+}
+
+/** Options for {@linkcode ping}. */
+export interface PingOptions {
+  /**
+   * How many echo requests to send.
+   *
+   * @default {4}
+   */
+  count?: number;
+  /**
+   * Milliseconds between requests.
+   *
+   * @default {1000}
+   */
+  interval?: number;
+  /**
+   * Milliseconds to wait for each reply.
+   *
+   * @default {2000}
+   */
+  timeout?: number;
+  /**
+   * The TTL or hop limit of the requests.
+   *
+   * @default {the system's}
+   */
+  ttl?: number;
+  /**
+   * Payload bytes per request (the ICMP message is 8 more).
+   *
+   * @default {56}
+   */
+  size?: number;
+  /**
+   * `4` or `6`; by default the family of the address (or of the host
+   * name's first address).
+   */
+  family?: IpFamily;
+  /** Stops the run; `ping` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called with each answer as it arrives (to print it, as `ping` does). */
+  onReply?: (reply: PingReply) => void;
+}
+
+/**
+ * Sends ICMP echo requests and waits for the replies, as the `ping`
+ * command: each request carries an identifier, a sequence number and a
+ * timestamp, and each reply is checked (type, checksum, identifier,
+ * sequence, payload) before its round-trip time is counted. As iputils
+ * does, the round trip runs from the wall clock just before the send to the
+ * kernel's receive timestamp of the reply (`SO_TIMESTAMPNS`), so the time
+ * this process takes to wake up is not counted.
+ *
+ * Requires `allow-ffi` permission (`allow-net` to resolve a host name),
+ * and root or `net.ipv4.ping_group_range` (see {@linkcode open}).
+ *
+ * @param host An IP address or host name.
+ * @param options Count, interval, timeout, TTL, size, family, signal.
+ * @returns Every answer and the statistics.
+ * @throws {RangeError} If an option is out of range.
+ * @throws {Deno.errors.PermissionDenied} If no ICMP socket may be opened.
+ *
+ * @example Ping the loopback address
+ * ```ts ignore
+ * import * as raw from "@socketkit/socket/raw";
+ * import assert from "node:assert/strict";
+ *
+ * const result = await raw.ping("::1", { count: 1 });
+ * assert.equal(result.received, 1);
+ * assert.equal(result.lossPercent, 0);
+ * ```
+ *
+ * @tags allow-ffi
+ */
+export async function ping(
+  host: string,
+  options: PingOptions = {},
+): Promise<PingResult> {
+  if (typeof host !== "string" || host === "") {
+    throw new TypeError(
+      `Cannot ping as host must be a non-empty string: current value is ${
+        show(host)
+      }`,
+    );
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot ping as options must be an object: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const {
+    count = 4,
+    interval = 1_000,
+    timeout = 2_000,
+    size = 56,
+    ttl,
+    signal,
+    onReply,
+  } = options;
+  for (
+    const [name, value, min, max] of [
+      ["count", count, 1, 65_535],
+      ["interval", interval, 0, 3_600_000],
+      ["timeout", timeout, 1, 3_600_000],
+      ["size", size, 8, 65_000],
+    ] as const
+  ) {
+    if (
+      typeof value !== "number" || !Number.isInteger(value) || value < min ||
+      value > max
+    ) {
+      throw new RangeError(
+        `Cannot ping as ${name} must be an integer from ${min} to ${max}: current value is ${
+          show(value)
+        }`,
+      );
+    }
+  }
+  if (ttl !== undefined) checkTtl(ttl, "ping");
+  validateSignal(signal, "ping");
+  if (onReply !== undefined && typeof onReply !== "function") {
+    throw new TypeError(
+      `Cannot ping as onReply must be a function: current value is ${
+        show(onReply)
+      }`,
+    );
+  }
+  if (signal?.aborted) throw signal.reason;
+  let family = options.family;
+  if (family === undefined) {
+    family = isIpv6(host) ? 6 : isIpv4(host) ? 4 : undefined;
+  }
+  let address: string;
+  if (family === undefined) {
+    try {
+      const found = await lookup(host);
+      address = found.address;
+      family = found.family === 6 ? 6 : 4;
+    } catch (err) {
+      throw new Deno.errors.NotFound(
+        `Cannot ping ${show(host)}: no address found`,
+        { cause: err },
+      );
+    }
+  } else {
+    address = await resolve(host, family, `ping ${show(host)}`);
+  }
+  await using sock = open({ family, ...(ttl !== undefined ? { ttl } : {}) });
+  const identifier = sock.identifier ??
+    ((Deno.pid ^ Math.floor(Math.random() * 0x10000)) & 0xffff);
+  const replyType = family === 4 ? 0 : 129;
+  const errorTypes: Record<number, PingReply["kind"]> = family === 4
+    ? { 3: "unreachable", 11: "time-exceeded" }
+    : { 1: "unreachable", 3: "time-exceeded" };
+  const replies: PingReply[] = [];
+  const times: number[] = [];
+  const sentAt = new Map<number, number>();
+  const sentClock = new Map<number, number>();
+  const target = sockAddr(address, family);
+  // The payload: 8 bytes of send time, then the bytes 8, 9, 10, ... as
+  // iputils sends; built once, copied per request.
+  const pattern = Uint8Array.from({ length: size }, (_, i) => i & 0xff);
+  let transmitted = 0;
+  for (let sequence = 1; sequence <= count; sequence++) {
+    const started = performance.now();
+    const payload = pattern.slice();
+    new DataView(payload.buffer).setFloat64(0, started, false);
+    const packet = echoRequest({ family, identifier, sequence, payload });
+    sentAt.set(sequence, started);
+    // As iputils: the round trip runs from the wall clock just before the
+    // send to the kernel's receive timestamp of the reply.
+    const fd = fdOf(sock);
+    sentClock.set(sequence, fd.clock());
+    await fd.send(
+      packet,
+      target,
+      { timeout: null, signal },
+      `ping ${show(address)}`,
+    );
+    transmitted++;
+    const deadline = started + timeout;
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      let data: Uint8Array;
+      let from: RawAddr;
+      try {
+        [data, from] = await recvFrom(sock, {
+          timeout: Math.ceil(left),
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        if (err instanceof Deno.errors.TimedOut) break;
+        throw err;
+      }
+      const now = performance.now();
+      const msg = parseIcmp(data, family);
+      if (msg === null || !msg.checksumOk) continue;
+      if (msg.identifier !== identifier && sock.kind === "raw") continue;
+      const seq = msg.sequence ?? -1;
+      if (!sentAt.has(seq)) continue;
+      if (msg.type === replyType) {
+        // The payload must come back as sent (a late or stray reply is not ours).
+        const expected = pattern.slice();
+        new DataView(expected.buffer).setFloat64(0, sentAt.get(seq)!, false);
+        if (!equalBytes(msg.payload, expected)) continue;
+        const sent = from.receivedAt !== null
+          ? from.receivedAt - sentClock.get(seq)!
+          : now - sentAt.get(seq)!;
+        sentAt.delete(seq);
+        const reply: PingReply = {
+          sequence: seq,
+          kind: "reply",
+          from: from.hostname,
+          bytes: 8 + msg.payload.length,
+          ttl: from.ttl ??
+            (family === 4 && sock.kind === "raw" ? data[8]! : null),
+          time: Math.max(0, sent),
+        };
+        replies.push(reply);
+        times.push(reply.time);
+        onReply?.(reply);
+        if (seq === sequence) break;
+      } else if (errorTypes[msg.type] !== undefined) {
+        const reply: PingReply = {
+          sequence: seq,
+          kind: errorTypes[msg.type]!,
+          from: from.hostname,
+          bytes: data.length,
+          ttl: from.ttl,
+          time: now - started,
+        };
+        sentAt.delete(seq);
+        replies.push(reply);
+        onReply?.(reply);
+        if (seq === sequence) break;
+      }
+    }
+    if (sequence < count) {
+      const wait = started + interval - performance.now();
+      if (wait > 0) await sleep(wait, signal);
+    }
+  }
+  const received = times.length;
+  let rtt: PingResult["rtt"] = null;
+  if (received > 0) {
+    const min = Math.min(...times);
+    const max = Math.max(...times);
+    const avg = times.reduce((a, b) => a + b, 0) / received;
+    const mdev = Math.sqrt(
+      times.reduce((a, b) => a + b * b, 0) / received - avg * avg,
+    ) || 0;
+    rtt = { min, avg, max, mdev };
+  }
+  return {
+    host,
+    address,
+    transmitted,
+    received,
+    replies,
+    lossPercent: transmitted === 0
+      ? 0
+      : Math.round(100 * (transmitted - received) / transmitted),
+    rtt,
+    kind: sock.kind,
+  };
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length &&
+    Buffer.from(a.buffer, a.byteOffset, a.length).equals(
+      Buffer.from(b.buffer, b.byteOffset, b.length),
+    );
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = globalThis.setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    }
+    signal?.addEventListener("abort", abort, { once: true });
+  });
+}

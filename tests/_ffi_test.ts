@@ -1,0 +1,387 @@
+// Copyright 2026 the socketkit authors. MIT license.
+
+import assert from "node:assert/strict";
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  decodeAddr,
+  encodeAddr,
+  errnoName,
+  formatIpv6,
+  IPPROTO_ICMP,
+  SOCK_DGRAM,
+  SOCK_RDM,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  type SockAddr,
+} from "../_ffi.ts";
+import { FdSocket } from "../_ffi_socket.ts";
+import { assertNoFdLeakIn, linux, within } from "./_ffi_util.ts";
+
+const FOREVER = { timeout: null };
+
+function pingGroupExcludesUs(): boolean {
+  try {
+    const [lo, hi] = Deno.readTextFileSync(
+      "/proc/sys/net/ipv4/ping_group_range",
+    ).trim().split(/\s+/).map(Number);
+    const gid = Deno.gid() ?? 0;
+    return !(gid >= lo! && gid <= hi!);
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("encodeAddr() and decodeAddr() round-trip IPv4, IPv6 and Unix addresses", () => {
+  const cases: SockAddr[] = [
+    { family: AF_INET, hostname: "127.0.0.1", port: 8080 },
+    { family: AF_INET, hostname: "0.0.0.0", port: 0 },
+    {
+      family: AF_INET6,
+      hostname: "::1",
+      port: 443,
+      flowinfo: 0,
+      scopeId: 0,
+    },
+    {
+      family: AF_INET6,
+      hostname: "fe80::1:2",
+      port: 1,
+      flowinfo: 7,
+      scopeId: 2,
+    },
+    { family: AF_UNIX, path: "/tmp/x.sock" },
+    { family: AF_UNIX, path: "\0abstract" },
+  ];
+  for (const addr of cases) {
+    const raw = encodeAddr(addr);
+    assert.deepEqual(decodeAddr(raw, raw.length), addr);
+  }
+  const v4 = encodeAddr({ family: AF_INET, hostname: "10.1.2.3", port: 258 });
+  assert.deepEqual([...v4.subarray(0, 8)], [2, 0, 1, 2, 10, 1, 2, 3]);
+  const mapped = encodeAddr({
+    family: AF_INET6,
+    hostname: "::ffff:1.2.3.4",
+    port: 0,
+    flowinfo: 0,
+    scopeId: 0,
+  });
+  assert.deepEqual([...mapped.subarray(18, 24)], [0xff, 0xff, 1, 2, 3, 4]);
+  assert.throws(
+    () => encodeAddr({ family: AF_INET, hostname: "256.1.1.1", port: 0 }),
+    TypeError,
+  );
+});
+
+Deno.test("formatIpv6() writes the shortest form", () => {
+  const bytes = (groups: number[]) => {
+    const out = new Uint8Array(16);
+    groups.forEach((g, i) => {
+      out[2 * i] = g >> 8;
+      out[2 * i + 1] = g & 0xff;
+    });
+    return out;
+  };
+  assert.equal(formatIpv6(bytes([0, 0, 0, 0, 0, 0, 0, 1])), "::1");
+  assert.equal(formatIpv6(bytes([0, 0, 0, 0, 0, 0, 0, 0])), "::");
+  assert.equal(formatIpv6(bytes([0xfe80, 0, 0, 0, 0, 0, 0, 1])), "fe80::1");
+  assert.equal(
+    formatIpv6(bytes([1, 0, 2, 0, 0, 3, 0, 4])),
+    "1:0:2::3:0:4",
+  );
+});
+
+Deno.test("errnoName() names Linux errno values", () => {
+  assert.equal(errnoName(13), "EACCES");
+  assert.equal(errnoName(94), "ESOCKTNOSUPPORT");
+  assert.equal(errnoName(98), "EADDRINUSE");
+  assert.equal(errnoName(9999), "E9999");
+});
+
+Deno.test({
+  name:
+    "FdSocket.open() reports the kernel's answer as NotSupported with the errno name",
+  ignore: !linux,
+  fn() {
+    assert.throws(
+      () =>
+        FdSocket.open(AF_INET, SOCK_RDM, 0, "create AF_INET SOCK_RDM socket"),
+      (err: Error & { code?: string }) =>
+        err instanceof Deno.errors.NotSupported &&
+        err.code === "ESOCKTNOSUPPORT" &&
+        err.message ===
+          "Cannot create AF_INET SOCK_RDM socket: socket type not supported (ESOCKTNOSUPPORT)" &&
+        (err.cause as Error).message.includes("os error 94"),
+    );
+    for (const family of [AF_INET6, AF_UNIX]) {
+      assert.throws(
+        () => FdSocket.open(family, SOCK_RDM, 0, "create socket"),
+        { name: "NotSupported", code: "ESOCKTNOSUPPORT" },
+      );
+    }
+    // AF_TIPC is not in this kernel.
+    assert.throws(
+      () => FdSocket.open(30, SOCK_SEQPACKET, 0, "create AF_TIPC socket"),
+      { name: "NotSupported", code: "EAFNOSUPPORT" },
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "FdSocket.open() maps EACCES to PermissionDenied (ICMP outside ping_group_range)",
+  ignore: !linux || !pingGroupExcludesUs(),
+  fn() {
+    assert.throws(
+      () =>
+        FdSocket.open(AF_INET, SOCK_DGRAM, IPPROTO_ICMP, "open ICMP socket"),
+      (err: Error & { code?: string }) =>
+        err instanceof Deno.errors.PermissionDenied && err.code === "EACCES" &&
+        err.message === "Cannot open ICMP socket: permission denied (EACCES)",
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "connect() and bind() errors keep their Deno classes and name the address",
+  ignore: !linux,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/s`;
+      const a = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, "open");
+      try {
+        await assert.rejects(
+          a.connect({ family: AF_UNIX, path }, FOREVER, `connect to "${path}"`),
+          { name: "NotFound", code: "ENOENT" },
+        );
+      } finally {
+        await a.close();
+      }
+      const server = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, "open");
+      server.bind({ family: AF_UNIX, path }, `bind "${path}"`);
+      const other = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, "open");
+      try {
+        assert.throws(
+          () => other.bind({ family: AF_UNIX, path }, `bind "${path}"`),
+          (err: Error) =>
+            err instanceof Deno.errors.AddrInUse &&
+            err.message ===
+              `Cannot bind "${path}": address already in use (EADDRINUSE)`,
+        );
+        // Bound but not listening: a connection is refused.
+        const c = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, "open");
+        await assert.rejects(
+          c.connect({ family: AF_UNIX, path }, FOREVER, "connect"),
+          { name: "ConnectionRefused", code: "ECONNREFUSED" },
+        );
+        await c.close();
+      } finally {
+        await other.close();
+        await server.close();
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "close() makes a pending receive reject at once with BadResource",
+  ignore: !linux,
+  async fn() {
+    const [a, b] = FdSocket.pair(SOCK_SEQPACKET, "socketpair");
+    const pending = b.recv(new Uint8Array(10), 0, FOREVER, "recv");
+    const started = performance.now();
+    const closed = b.close();
+    await within(
+      assert.rejects(pending, {
+        name: "BadResource",
+        message: "Cannot recv: the socket is closed",
+      }),
+      2_000,
+      "the interrupted receive",
+    );
+    await within(closed, 2_000, "close");
+    assert.ok(performance.now() - started < 2_000);
+    await a.close();
+  },
+});
+
+Deno.test({
+  name:
+    "an aborted signal rejects a pending receive with its reason and takes nothing",
+  ignore: !linux,
+  async fn() {
+    const [a, b] = FdSocket.pair(SOCK_SEQPACKET, "socketpair");
+    try {
+      const controller = new AbortController();
+      const reason = new Error("stop waiting");
+      const pending = b.recv(
+        new Uint8Array(10),
+        0,
+        { timeout: null, signal: controller.signal },
+        "recv",
+      );
+      controller.abort(reason);
+      await within(
+        assert.rejects(pending, (err) => err === reason),
+        2_000,
+        "the aborted receive",
+      );
+      await a.send(new Uint8Array([42]), null, FOREVER, "send");
+      const buf = new Uint8Array(10);
+      assert.equal(await within(b.recv(buf, 0, FOREVER, "recv")), 1);
+      assert.equal(buf[0], 42);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a timed-out receive rejects with TimedOut and the next one gets the message",
+  ignore: !linux,
+  async fn() {
+    const [a, b] = FdSocket.pair(SOCK_DGRAM, "socketpair");
+    try {
+      await assert.rejects(
+        b.recv(new Uint8Array(10), 0, { timeout: 20 }, "recv"),
+        (err: Error) =>
+          err instanceof Deno.errors.TimedOut &&
+          err.message === "Cannot recv: timed out after 20 ms",
+      );
+      await assert.rejects(
+        b.recv(new Uint8Array(10), 0, { timeout: 0 }, "recv"),
+        Deno.errors.WouldBlock,
+      );
+      await a.send(new Uint8Array([1, 2, 3]), null, FOREVER, "send");
+      assert.equal(
+        await within(b.recv(new Uint8Array(10), 0, FOREVER, "recv")),
+        3,
+      );
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a read and a write can be in flight at once on one socket",
+  ignore: !linux,
+  async fn() {
+    const [a, b] = FdSocket.pair(SOCK_STREAM, "socketpair");
+    try {
+      // Fill a's send queue so the next write must wait.
+      const chunk = new Uint8Array(65_536);
+      let queued = 0;
+      for (;;) {
+        try {
+          queued += await a.send(chunk, null, { timeout: 0 }, "send");
+        } catch (err) {
+          assert.ok(err instanceof Deno.errors.WouldBlock);
+          break;
+        }
+      }
+      const reading = a.recv(new Uint8Array(10), 0, FOREVER, "recv");
+      const writing = a.send(chunk, null, FOREVER, "send");
+      // Drain b so the write completes, then answer the read.
+      const sink = new Uint8Array(1 << 20);
+      let drained = 0;
+      while (drained < queued + 1) {
+        drained += await within(b.recv(sink, 0, FOREVER, "drain"));
+      }
+      assert.ok((await within(writing, 5_000, "the write")) > 0);
+      await b.send(new Uint8Array([7]), null, FOREVER, "send");
+      assert.equal(await within(reading, 5_000, "the read"), 1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "sockets, waits and wake-up descriptors leave no file descriptor open",
+  ignore: !linux,
+  async fn() {
+    await assertNoFdLeakIn(`
+      import assert from "node:assert/strict";
+      import { FdSocket } from "@/_ffi_socket.ts";
+      async function round() {
+        const [a, b] = FdSocket.pair(5, "socketpair");
+        await assert.rejects(
+          b.recv(new Uint8Array(1), 0, { timeout: 1 }, "recv"),
+          Deno.errors.TimedOut,
+        );
+        const pending = b.recv(new Uint8Array(1), 0, { timeout: null }, "recv");
+        await b.close();
+        await assert.rejects(pending, Deno.errors.BadResource);
+        await a.close();
+        assert.throws(() => FdSocket.open(2, 4, 0, "open"));
+      }
+    `);
+  },
+});
+
+Deno.test({
+  name:
+    "importing mod.ts, tcp.ts and socket.ts needs no --allow-ffi; using a libc socket says it does",
+  ignore: !linux,
+  async fn() {
+    const root = new URL("..", import.meta.url).href;
+    const script = `
+      import * as mod from "${root}mod.ts";
+      import * as socket from "${root}socket.ts";
+      import * as tcp from "${root}tcp.ts";
+      import "${root}raw.ts";
+      import "${root}seqpacket.ts";
+      import "${root}socketpair.ts";
+      await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+      let message = "";
+      try {
+        mod.socketpair();
+      } catch (err) {
+        message = err.name + ": " + err.message;
+      }
+      try {
+        socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP);
+      } catch (err) {
+        message += "\\n" + err.name + ": " + err.message;
+      }
+      console.log(message);
+    `;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "--allow-net",
+        "--allow-read",
+        "-",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const writer = out.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(script));
+    await writer.close();
+    const result = await within(out.output(), 30_000, "the subprocess");
+    const stdout = new TextDecoder().decode(result.stdout);
+    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    assert.equal(
+      stdout.trim(),
+      [
+        "NotCapable: Cannot socketpair: this socket type is made through libc, which requires --allow-ffi",
+        "NotCapable: Cannot create AF_INET SOCK_RAW socket: this socket type is made through libc, which requires --allow-ffi",
+      ].join("\n"),
+    );
+  },
+});

@@ -1,0 +1,360 @@
+// Copyright 2026 the socketkit authors. MIT license.
+
+import assert from "node:assert/strict";
+import * as raw from "../raw.ts";
+import {
+  assertNoFdLeakIn,
+  hasPing,
+  linux,
+  needsRoot,
+  root,
+  within,
+} from "./_ffi_util.ts";
+import { run, runExample } from "./_util.ts";
+
+function pingGroupExcludesUs(): boolean {
+  try {
+    const [lo, hi] = Deno.readTextFileSync(
+      "/proc/sys/net/ipv4/ping_group_range",
+    ).trim().split(/\s+/).map(Number);
+    const gid = Deno.gid() ?? 0;
+    return !(gid >= lo! && gid <= hi!);
+  } catch {
+    return false;
+  }
+}
+
+const excluded = linux && pingGroupExcludesUs();
+
+Deno.test("checksum() is the Internet checksum, odd lengths included", () => {
+  // RFC 1071's example words 0001 f203 f4f5 f6f7 sum to ddf2; complement 220d.
+  assert.equal(
+    raw.checksum(
+      new Uint8Array([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
+    ),
+    0x220d,
+  );
+  assert.equal(raw.checksum(new Uint8Array([0xff])), 0x00ff);
+  assert.equal(raw.checksum(new Uint8Array(0)), 0xffff);
+});
+
+Deno.test("echoRequest() builds type, code, checksum, identifier, sequence and payload", () => {
+  const payload = new Uint8Array([1, 2, 3]);
+  const packet = raw.echoRequest({
+    identifier: 0xabcd,
+    sequence: 258,
+    payload,
+  });
+  assert.deepEqual([...packet.subarray(0, 2)], [8, 0]);
+  assert.deepEqual([...packet.subarray(4, 8)], [0xab, 0xcd, 1, 2]);
+  assert.deepEqual(packet.subarray(8), payload);
+  assert.equal(raw.checksum(packet), 0);
+  const six = raw.echoRequest({ family: 6, identifier: 1, sequence: 1 });
+  assert.equal(six[0], 128);
+  assert.deepEqual([...six.subarray(2, 4)], [0, 0], "the kernel sums ICMPv6");
+  assert.throws(
+    () => raw.echoRequest({ identifier: 70_000, sequence: 1 }),
+    {
+      name: "RangeError",
+      message:
+        "Cannot build echo request as identifier must be an integer from 0 to 65535: current value is 70000",
+    },
+  );
+});
+
+Deno.test("parseIcmp() reads echo replies behind an IPv4 header and the request quoted by an error", () => {
+  const reply = raw.echoRequest({ identifier: 5, sequence: 9 });
+  reply[0] = 0;
+  reply[2] = 0;
+  reply[3] = 0;
+  new DataView(reply.buffer).setUint16(2, raw.checksum(reply));
+  const ip = new Uint8Array(20);
+  ip[0] = 0x45;
+  ip[8] = 61;
+  const withHeader = new Uint8Array([...ip, ...reply]);
+  const msg = raw.parseIcmp(withHeader, 4)!;
+  assert.deepEqual(
+    [msg.type, msg.identifier, msg.sequence, msg.checksumOk],
+    [0, 5, 9, true],
+  );
+  withHeader[25] = withHeader[25]! ^ 1;
+  assert.equal(raw.parseIcmp(withHeader, 4)!.checksumOk, false);
+  // Time exceeded (11) quoting our request: 8-byte header, IP header, request.
+  const request = raw.echoRequest({ identifier: 77, sequence: 3 });
+  const error = new Uint8Array([11, 0, 0, 0, 0, 0, 0, 0, ...ip, ...request]);
+  new DataView(error.buffer).setUint16(2, raw.checksum(error));
+  const exceeded = raw.parseIcmp(error, 4)!;
+  assert.deepEqual(
+    [
+      exceeded.type,
+      exceeded.identifier,
+      exceeded.sequence,
+      exceeded.checksumOk,
+    ],
+    [11, 77, 3, true],
+  );
+  assert.equal(raw.parseIcmp(new Uint8Array(4), 4), null);
+});
+
+Deno.test({
+  name:
+    "ping() gets checked echo replies from 127.0.0.1 with round-trip statistics" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    const seen: raw.PingReply[] = [];
+    const result = await within(
+      raw.ping("127.0.0.1", {
+        count: 3,
+        interval: 10,
+        timeout: 2_000,
+        onReply: (r) => seen.push(r),
+      }),
+      15_000,
+      "ping",
+    );
+    assert.equal(result.address, "127.0.0.1");
+    assert.equal(result.transmitted, 3);
+    assert.equal(result.received, 3);
+    assert.equal(result.lossPercent, 0);
+    assert.deepEqual(result.replies.map((r) => r.sequence), [1, 2, 3]);
+    assert.deepEqual(seen, result.replies);
+    for (const reply of result.replies) {
+      assert.equal(reply.kind, "reply");
+      assert.equal(reply.from, "127.0.0.1");
+      assert.equal(reply.bytes, 64);
+      assert.ok(reply.ttl !== null && reply.ttl > 0);
+      assert.ok(reply.time >= 0 && reply.time < 2_000);
+    }
+    const { min, avg, max, mdev } = result.rtt!;
+    assert.ok(min <= avg && avg <= max && mdev >= 0);
+    assert.equal(result.kind, excluded ? "raw" : result.kind);
+  },
+});
+
+Deno.test({
+  name:
+    "ping() gets checked echo replies from ::1, with a chosen size and hop limit" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    const result = await within(
+      raw.ping("::1", { count: 2, interval: 10, size: 100, ttl: 9 }),
+      15_000,
+      "ping",
+    );
+    assert.equal(result.received, 2);
+    for (const reply of result.replies) {
+      assert.equal(reply.from, "::1");
+      assert.equal(reply.bytes, 108);
+      // The hop limit of the reply is the replier's (the request had 9).
+      assert.ok(reply.ttl !== null && reply.ttl > 0);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "open() falls back to a raw socket when ping_group_range leaves the group out" +
+    needsRoot,
+  ignore: !root || !excluded,
+  async fn() {
+    await using sock = raw.open();
+    assert.equal(sock.kind, "raw");
+    assert.equal(sock.family, 4);
+    assert.equal(sock.protocol, 1);
+    assert.equal(sock.identifier, null);
+    await using six = raw.open({ family: 6 });
+    assert.equal(six.protocol, 58);
+    assert.throws(
+      () => raw.open({ kind: "datagram" }),
+      (err: Error) =>
+        err instanceof Deno.errors.PermissionDenied &&
+        err.message.includes("net.ipv4.ping_group_range"),
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "without root or ping_group_range open() says which privileges are missing",
+  ignore: !linux || root || !excluded,
+  fn() {
+    assert.throws(
+      () => raw.open(),
+      (err: Error) =>
+        err instanceof Deno.errors.PermissionDenied &&
+        err.message.includes("ping_group_range") &&
+        err.message.includes("CAP_NET_RAW"),
+    );
+  },
+});
+
+Deno.test({
+  name: "setTtl() and getTtl() set the TTL and hop limit for real" + needsRoot,
+  ignore: !root,
+  async fn() {
+    await using four = raw.open({ family: 4, ttl: 7 });
+    assert.equal(raw.getTtl(four), 7);
+    raw.setTtl(four, 200);
+    assert.equal(raw.getTtl(four), 200);
+    await using six = raw.open({ family: 6 });
+    raw.setTtl(six, 3);
+    assert.equal(raw.getTtl(six), 3);
+    assert.throws(() => raw.setTtl(six, 0), RangeError);
+    assert.throws(() => raw.setTtl(six, 256), RangeError);
+  },
+});
+
+Deno.test({
+  name: "a timed-out or aborted recvFrom() consumes no packet" + needsRoot,
+  ignore: !root,
+  async fn() {
+    await using sock = raw.open();
+    await assert.rejects(
+      raw.recvFrom(sock, { timeout: 20 }),
+      Deno.errors.TimedOut,
+    );
+    const controller = new AbortController();
+    const aborted = raw.recvFrom(sock, { signal: controller.signal });
+    controller.abort(new Error("no more"));
+    await assert.rejects(aborted, { message: "no more" });
+    const identifier = 0x5eed ^ (Deno.pid & 0xfff);
+    await raw.sendTo(
+      sock,
+      raw.echoRequest({ identifier, sequence: 1, payload: new Uint8Array(8) }),
+      "127.0.0.1",
+    );
+    // The reply waits for the next call (a raw socket also sees the request).
+    let reply: raw.IcmpMessage | null = null;
+    for (let i = 0; i < 10 && reply === null; i++) {
+      const [data, from] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+      const msg = raw.parseIcmp(data, 4);
+      if (msg?.type === 0 && msg.identifier === identifier) {
+        reply = msg;
+        assert.equal(from.hostname, "127.0.0.1");
+        assert.ok(from.ttl !== null && from.ttl > 0);
+      }
+    }
+    assert.ok(reply !== null && reply.checksumOk && reply.sequence === 1);
+  },
+});
+
+Deno.test({
+  name: "close() interrupts a pending recvFrom() at once" + needsRoot,
+  ignore: !root,
+  async fn() {
+    const sock = raw.open({ family: 6 });
+    const pending = assert.rejects(raw.recvFrom(sock), Deno.errors.BadResource);
+    await within(raw.close(sock), 2_000, "close");
+    await within(pending, 2_000, "the interrupted recvFrom");
+  },
+});
+
+Deno.test("open(), sendTo() and ping() reject bad arguments before any I/O", async () => {
+  assert.throws(() => raw.open({ family: 5 as 4 }), {
+    name: "RangeError",
+    message:
+      "Cannot open raw socket as family must be 4 or 6: current value is 5",
+  });
+  assert.throws(() => raw.open({ protocol: 300 }), RangeError);
+  assert.throws(() => raw.open({ kind: "stream" as "raw" }), TypeError);
+  assert.throws(() => raw.open({ ttl: 0 }), RangeError);
+  await assert.rejects(raw.ping(""), TypeError);
+  await assert.rejects(raw.ping("127.0.0.1", { count: 0 }), {
+    name: "RangeError",
+    message:
+      "Cannot ping as count must be an integer from 1 to 65535: current value is 0",
+  });
+  await assert.rejects(raw.ping("127.0.0.1", { size: 4 }), RangeError);
+});
+
+Deno.test({
+  name: "ping() leaves no file descriptor open" + needsRoot,
+  ignore: !root,
+  async fn() {
+    await assertNoFdLeakIn(
+      `
+      import * as raw from "@/raw.ts";
+      async function round() {
+        await raw.ping("127.0.0.1", { count: 1 });
+        await raw.ping("::1", { count: 1 });
+      }
+    `,
+      2,
+    );
+  },
+});
+
+const PING_REPLY_REGEXP =
+  /^64 bytes from 127\.0\.0\.1: icmp_seq=\d+ ttl=\d+ time=\d+\.\d{3} ms$/;
+const PING_STATS_REGEXP =
+  /^2 packets transmitted, 2 received, 0% packet loss, time \d+ms$/;
+const PING_RTT_REGEXP =
+  /^rtt min\/avg\/max\/mdev = \d+\.\d{3}\/\d+\.\d{3}\/\d+\.\d{3}\/\d+\.\d{3} ms$/;
+
+Deno.test({
+  name: "examples/ping.ts prints what iputils ping prints" + needsRoot,
+  ignore: !root || !hasPing,
+  async fn() {
+    const ours = await runExample("ping.ts", ["--allow-ffi", "--allow-net"], [
+      "-c",
+      "2",
+      "-i",
+      "0.05",
+      "127.0.0.1",
+    ]);
+    const theirs = await run("ping", ["-c", "2", "-i", "0.05", "127.0.0.1"]);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    for (const out of [ours.stdout, theirs.stdout]) {
+      const lines = out.trimEnd().split("\n");
+      assert.equal(
+        lines[0],
+        "PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.",
+      );
+      assert.match(lines[1]!, PING_REPLY_REGEXP);
+      assert.match(lines[2]!, PING_REPLY_REGEXP);
+      assert.equal(lines[3], "");
+      assert.equal(lines[4], "--- 127.0.0.1 ping statistics ---");
+      assert.match(lines[5]!, PING_STATS_REGEXP);
+      assert.match(lines[6]!, PING_RTT_REGEXP);
+    }
+  },
+});
+
+Deno.test({
+  name: "examples/traceroute.ts reaches 127.0.0.1 in one hop" + needsRoot,
+  ignore: !root,
+  async fn() {
+    const out = await runExample(
+      "traceroute.ts",
+      ["--allow-ffi", "--allow-net"],
+      ["127.0.0.1"],
+    );
+    assert.equal(out.code, 0, out.stderr);
+    const lines = out.stdout.trimEnd().split("\n");
+    assert.equal(
+      lines[0],
+      "traceroute to 127.0.0.1 (127.0.0.1), 30 hops max, 64 byte packets",
+    );
+    assert.match(
+      lines[1]!,
+      /^ 1 {2}127\.0\.0\.1 {2}\d+\.\d{3} ms {2}\d+\.\d{3} ms {2}\d+\.\d{3} ms$/,
+    );
+    assert.equal(lines.length, 2);
+  },
+});
+
+Deno.test({
+  name: "examples/ping.ts rejects a bad count with status 2",
+  async fn() {
+    const out = await runExample("ping.ts", ["--allow-ffi", "--allow-net"], [
+      "-c",
+      "x",
+      "127.0.0.1",
+    ]);
+    assert.equal(out.code, 2);
+    assert.match(out.stderr, /^error: -c must be a non-negative number/);
+  },
+});
