@@ -256,7 +256,9 @@ export class BlockingIOError extends Deno.errors.WouldBlock {
  * import * as socket from "@socketkit/socket/socket";
  * import assert from "node:assert/strict";
  *
- * const err = await socket.gethostbyname("no-such-host.invalid").catch((e) => e);
+ * // A label over 63 bytes: the resolver refuses it without asking the network.
+ * const name = `${"x".repeat(64)}.invalid`;
+ * const err = await socket.gethostbyname(name).catch((e) => e);
  * assert.ok(err instanceof socket.gaierror);
  * ```
  */

@@ -463,7 +463,7 @@ Deno.test("connect to a closed port prints one line and exits 1", async () => {
 Deno.test("connect to a name that does not resolve names it in one line and exits 1", async () => {
   const { code, stdout, stderr } = await runCli([
     "connect",
-    "no-such-host.invalid",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.invalid",
     "80",
   ]);
   assert.equal(code, 1, stderr);
@@ -471,7 +471,7 @@ Deno.test("connect to a name that does not resolve names it in one line and exit
   assert.equal(stderrLines(stderr).length, 1, stderr);
   assert.match(
     stderr,
-    /^error: Cannot connect to "no-such-host\.invalid:80": the name does not resolve/,
+    /^error: Cannot connect to "x{64}\.invalid:80": the name does not resolve/,
   );
 });
 
