@@ -48,7 +48,7 @@ export function serverOf(server: StreamServer): ServerState {
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const client = await tcp.connect(server.addr);
  * for await (const conn of server) {
  *   assert.equal(conn.localAddr.port, server.addr.port);
@@ -153,7 +153,7 @@ export interface AcceptOptions extends IoOptions {}
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server, { timeout: 5_000 });
  * await using client = await tcp.connect(server.addr);
  * await using conn = await accepted;

@@ -12,10 +12,15 @@ export interface HostPort {
 }
 
 /**
- * An address for a TCP or UDP peer: a `{ hostname, port }` object, or a
- * string `"host:port"` (`"[::1]:8080"` for IPv6).
+ * An address for a TCP or UDP peer: a `{ hostname, port }` object, a
+ * string `"host:port"` (`"[::1]:8080"` for IPv6), or a port number alone
+ * (then the host is the default of the call: loopback for `connect`, every
+ * interface for `listen`).
  */
-export type AddressInput = string | { hostname?: string; port: number };
+export type AddressInput =
+  | string
+  | number
+  | { hostname?: string; port: number };
 
 const HOST_PORT_REGEXP = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/;
 
@@ -42,13 +47,13 @@ export function validatePort(port: unknown, action: string): number {
 }
 
 /**
- * Parses an address given as `"host:port"`, `"[v6]:port"` or
- * `{ hostname, port }` into a {@linkcode HostPort}.
+ * Parses an address given as `"host:port"`, `"[v6]:port"`,
+ * `{ hostname, port }` or a port number into a {@linkcode HostPort}.
  *
  * @param input The address.
  * @param action What the caller is about to do, for error messages
  * ("connect", "listen").
- * @param defaultHostname The host name used when the object form omits it.
+ * @param defaultHostname The host name used when the address has none.
  * @returns The validated host and port.
  * @throws {TypeError} If the address is malformed.
  * @throws {RangeError} If the port is out of range.
@@ -61,6 +66,7 @@ export function validatePort(port: unknown, action: string): number {
  * assert.deepEqual(parseAddr("127.0.0.1:8080"), { hostname: "127.0.0.1", port: 8080 });
  * assert.deepEqual(parseAddr("[::1]:53"), { hostname: "::1", port: 53 });
  * assert.deepEqual(parseAddr({ port: 0 }), { hostname: "127.0.0.1", port: 0 });
+ * assert.deepEqual(parseAddr(8080), { hostname: "127.0.0.1", port: 8080 });
  * ```
  */
 export function parseAddr(
@@ -68,6 +74,9 @@ export function parseAddr(
   action = "parse address",
   defaultHostname = "127.0.0.1",
 ): HostPort {
+  if (typeof input === "number") {
+    return { hostname: defaultHostname, port: validatePort(input, action) };
+  }
   if (typeof input === "string") {
     const match = HOST_PORT_REGEXP.exec(input);
     if (match === null) {
@@ -88,7 +97,7 @@ export function parseAddr(
   }
   if (input === null || typeof input !== "object") {
     throw new TypeError(
-      `Cannot ${action} as address must be a "host:port" string or a { hostname, port } object: current value is ${
+      `Cannot ${action} as address must be a "host:port" string, a { hostname, port } object or a port number: current value is ${
         show(input)
       }`,
     );

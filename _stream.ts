@@ -427,7 +427,7 @@ let coreOf: (sock: StreamSocket) => Core;
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -585,7 +585,7 @@ export interface RecvOptions extends IoOptions {}
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -636,7 +636,7 @@ export function recv(
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -697,7 +697,7 @@ export interface RecvExactOptions extends IoOptions {}
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -767,7 +767,7 @@ function checkMaxBytes(options: { maxBytes?: number }, action: string): number {
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -833,7 +833,7 @@ export interface RecvLineOptions extends IoOptions {
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -882,7 +882,7 @@ export function recvLine(
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -954,7 +954,7 @@ export interface SendOptions extends IoOptions {}
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using _peer = await accepted;
@@ -1020,7 +1020,7 @@ export interface SendAllOptions extends IoOptions {}
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -1080,7 +1080,7 @@ export interface ShutdownOptions extends IoOptions {}
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -1126,7 +1126,7 @@ export async function shutdown(
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using _peer = await accepted;
@@ -1158,7 +1158,7 @@ export function setTimeout(
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using _peer = await accepted;
@@ -1203,12 +1203,12 @@ export function setBlocking(
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * const server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const port = server.addr.port;
  * const accepting = tcp.accept(server).catch((err) => err);
  * await tcp.close(server);
  * assert.ok(await accepting instanceof Deno.errors.BadResource);
- * await using again = tcp.listen({ hostname: "127.0.0.1", port });
+ * await using again = await tcp.listen({ hostname: "127.0.0.1", port });
  * assert.equal(again.addr.port, port);
  * ```
  */

@@ -33,7 +33,7 @@
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * // Prints the open port on standard output; exits 0 as one is open.
  * assert.equal(await main(["scan", "127.0.0.1", `${server.addr.port}`]), 0);
  * ```
@@ -218,7 +218,7 @@ async function listenStream(run: Run): Promise<StreamServer> {
     ? await withArguments(run, () => unix.listen({ path: line.path }))
     : line.tls !== null
     ? await withArguments(run, async () =>
-      tls.listen({
+      await tls.listen({
         hostname,
         port: line.port,
         cert: await readPem(line.tls!.cert, "--cert"),
@@ -918,7 +918,7 @@ function printUsageError(err: UsageError): void {
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const port = server.addr.port;
  * // Prints the open port; the closed neighbour is left out.
  * assert.equal(await main(["scan", "127.0.0.1", `${port},${port === 65535 ? 1 : port + 1}`]), 0);

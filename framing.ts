@@ -32,7 +32,7 @@
  * import { recvFrame, sendFrame, tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using conn = await accepted;
@@ -1007,7 +1007,7 @@ export interface SendFrameOptions extends FrameOptions, IoOptions {}
  * import { sendFrame, tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using conn = await accepted;
@@ -1069,7 +1069,7 @@ export interface RecvFrameOptions extends FrameOptions, IoOptions {}
  * import { recvFrame, sendFrame, tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using conn = await accepted;
@@ -1117,7 +1117,7 @@ export function recvFrame(
  * import { frames, sendFrame, tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;
@@ -1160,7 +1160,7 @@ export interface SendDelimitedOptions extends DelimitedOptions, IoOptions {}
  * import { sendDelimited, tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using conn = await accepted;
@@ -1221,7 +1221,7 @@ export interface RecvDelimitedOptions extends DelimitedOptions, IoOptions {}
  * import { recvDelimited, sendDelimited, tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using conn = await accepted;
@@ -1276,7 +1276,7 @@ export function recvDelimited(
  * import { messages, tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using peer = await accepted;

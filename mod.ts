@@ -19,7 +19,7 @@
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(server.addr);
  * await using conn = await accepted;

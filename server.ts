@@ -742,14 +742,14 @@ export async function serve(
       options as ServeUnixOptions,
     );
   } else if ((options as ServeTcpOptions).tls !== undefined) {
-    const [listener, tlsHandler] = serveTls(
+    const [listener, tlsHandler] = await serveTls(
       options as ServeTcpOptions,
       handler as ServeHandler<Deno.NetAddr>,
     );
     server = new ServerImpl(listener, tlsHandler, options as ServeTcpOptions);
   } else {
     const { hostname, port, reusePort, backlog } = options as ServeTcpOptions;
-    const listener = listenTcp({
+    const listener = await listenTcp({
       ...(hostname !== undefined ? { hostname } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(reusePort !== undefined ? { reusePort } : {}),
@@ -777,10 +777,10 @@ export async function serve(
  * The listener and handler of a TLS server: the handler completes each
  * handshake (bounded by `handshakeTimeout`) before the caller's runs.
  */
-function serveTls(
+async function serveTls(
   options: ServeTcpOptions,
   handler: ServeHandler<Deno.NetAddr>,
-): [StreamServer<Deno.NetAddr>, ServeHandler<Deno.NetAddr>] {
+): Promise<[StreamServer<Deno.NetAddr>, ServeHandler<Deno.NetAddr>]> {
   const config = options.tls;
   if (config === null || typeof config !== "object") {
     throw new TypeError(
@@ -796,7 +796,7 @@ function serveTls(
   }
   const timeout = config.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   checkMillis(timeout, "tls.handshakeTimeout", 1, false);
-  const listener = listenTls({
+  const listener = await listenTls({
     ...(options.hostname !== undefined ? { hostname: options.hostname } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     cert: config.cert,

@@ -68,6 +68,7 @@ import { validatePort } from "./_addr.ts";
 import * as stream from "./_stream.ts";
 import { facadeHooks, type TlsUpgrade } from "./_socket_hooks.ts";
 import * as tcp from "./tcp.ts";
+import { listenTcp } from "./_tcp_listen.ts";
 import * as udp from "./udp.ts";
 import * as unix from "./unix.ts";
 import { type FacadeHelpers, FfiSocket, needsFfi } from "./_socket_ffi.ts";
@@ -942,7 +943,7 @@ export class Socket implements AsyncDisposable {
       );
     }
     try {
-      return tcp.listen({
+      return listenTcp({
         hostname,
         port,
         reusePort: this.#options.get(`${SOL_SOCKET}/${SO_REUSEPORT}`) === 1,
@@ -2450,7 +2451,7 @@ export function create_server(
   const sock = new Socket(family, SOCK_STREAM);
   let server: tcp.TcpServer;
   try {
-    server = tcp.listen({
+    server = listenTcp({
       hostname: host,
       port: checked.port,
       reusePort: options.reuse_port === true,

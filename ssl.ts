@@ -334,7 +334,7 @@ export class SSLContext {
    *
    * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
    * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
-   * await using server = tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
+   * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
    * const accepted = tls.accept(server, { timeout: 5_000 });
    * const ctx = ssl.create_default_context({ cafile: "tests/fixtures/ca.pem" });
    * await using sock = await socket.create_connection(["127.0.0.1", server.addr.port], 5);

@@ -14,7 +14,7 @@
  * import * as tcp from "@socketkit/socket/tcp";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * await using client = await tcp.connect(`127.0.0.1:${server.addr.port}`);
  * await using conn = await accepted;
@@ -45,11 +45,14 @@ import {
 import {
   connOf,
   type IoOptions,
-  StreamServer,
+  type StreamServer,
   type StreamSocket,
   wrap as wrapConn,
 } from "./_stream.ts";
 import { validateSignal, validateTimeout } from "./_timeout.ts";
+import { type ListenOptions, listenTcp } from "./_tcp_listen.ts";
+
+export type { ListenOptions } from "./_tcp_listen.ts";
 
 export {
   accept,
@@ -92,42 +95,15 @@ export type TcpSocket = StreamSocket<Deno.NetAddr>;
 /** A listening TCP server. */
 export type TcpServer = StreamServer<Deno.NetAddr>;
 
-/** Options for {@linkcode listen}. */
-export interface ListenOptions {
-  /**
-   * The address to listen on; `""` and `"0.0.0.0"` mean every IPv4
-   * interface, `"::"` every interface.
-   *
-   * @default {"0.0.0.0"}
-   */
-  hostname?: string;
-  /**
-   * The port; `0` lets the system pick a free one (read it from
-   * `server.addr.port`).
-   *
-   * @default {0}
-   */
-  port?: number;
-  /**
-   * Sets `SO_REUSEPORT` (Linux), so several processes can share the port.
-   *
-   * @default {false}
-   */
-  reusePort?: boolean;
-  /**
-   * The length of the queue of connections not yet accepted.
-   *
-   * @default {511}
-   */
-  backlog?: number;
-}
-
 /**
- * Listens for TCP connections.
+ * Listens for TCP connections. Resolves once the socket listens; like
+ * every call that opens a socket (`connect`, `accept`, `bind`, `serve`),
+ * it returns a promise.
  *
  * Requires `allow-net` permission.
  *
- * @param options Where to listen: `{ hostname, port }` or `"host:port"`.
+ * @param options Where to listen: `{ hostname, port }`, `"host:port"`, or
+ * a port number alone (every IPv4 interface, as `hostname` defaults).
  * @returns The server; pass it to {@linkcode accept} or iterate it.
  * @throws {RangeError} If the port is outside 0–65535.
  * @throws {Deno.errors.AddrInUse} If the address is taken.
@@ -137,82 +113,20 @@ export interface ListenOptions {
  * import * as tcp from "@socketkit/socket/tcp";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * assert.ok(server.addr.port > 0);
  * ```
  *
  * @tags allow-net
  */
-export function listen(options: ListenOptions | string = {}): TcpServer {
-  const parsed = typeof options === "string"
-    ? { ...parseAddr(options, "listen", "0.0.0.0"), reusePort: false }
-    : listenOptions(options);
-  const where = `listen on ${
-    show(formatAddr({ transport: "tcp", ...parsed }))
-  }`;
-  let listener: Deno.TcpListener;
+export function listen(
+  options: ListenOptions | string | number = {},
+): Promise<TcpServer> {
   try {
-    listener = Deno.listen({
-      transport: "tcp",
-      hostname: parsed.hostname,
-      port: parsed.port,
-      ...(parsed.reusePort ? { reusePort: true } : {}),
-      ...(parsed.backlog !== undefined ? { tcpBacklog: parsed.backlog } : {}),
-    });
+    return Promise.resolve(listenTcp(options));
   } catch (err) {
-    throw hostError("listen", parsed.hostname, err) ?? ioError(where, err);
+    return Promise.reject(err);
   }
-  return new StreamServer(listener);
-}
-
-function listenOptions(options: ListenOptions): {
-  hostname: string;
-  port: number;
-  reusePort: boolean;
-  backlog?: number;
-} {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Cannot listen as options must be an object or a "host:port" string: current value is ${
-        show(options)
-      }`,
-    );
-  }
-  // Only a missing field takes its default: null is a mistake, not "any".
-  const { hostname, port } = parseAddr(
-    {
-      hostname: options.hostname === undefined ? "0.0.0.0" : options.hostname,
-      port: options.port === undefined ? 0 : options.port,
-    },
-    "listen",
-    "0.0.0.0",
-  );
-  const backlog = options.backlog;
-  if (
-    options.reusePort !== undefined && typeof options.reusePort !== "boolean"
-  ) {
-    throw new TypeError(
-      `Cannot listen as reusePort must be a boolean: current value is ${
-        show(options.reusePort)
-      }`,
-    );
-  }
-  if (
-    backlog !== undefined &&
-    (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 0)
-  ) {
-    throw new RangeError(
-      `Cannot listen as backlog must be a non-negative integer: current value is ${
-        show(backlog)
-      }`,
-    );
-  }
-  return {
-    hostname,
-    port,
-    reusePort: options.reusePort === true,
-    ...(backlog !== undefined ? { backlog } : {}),
-  };
 }
 
 /** Options for {@linkcode connect}. */
@@ -257,7 +171,7 @@ export interface ConnectOptions extends IoOptions {
  * import * as tcp from "@socketkit/socket/tcp";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * await using sock = await tcp.connect(`127.0.0.1:${server.addr.port}`, { timeout: 5_000 });
  * assert.equal(sock.remoteAddr.port, server.addr.port);
  * ```
@@ -347,7 +261,7 @@ export async function connect(
  * import * as tcp from "@socketkit/socket/tcp";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * await using sock = tcp.wrap(await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }));
  * assert.equal(sock.remoteAddr.port, server.addr.port);
  * ```
@@ -396,7 +310,7 @@ function tcpConnOf(
  * ```ts
  * import * as tcp from "@socketkit/socket/tcp";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * await using sock = await tcp.connect(server.addr);
  * tcp.setNoDelay(sock, false);
  * ```
@@ -416,7 +330,7 @@ export function setNoDelay(sock: StreamSocket, flag = true): void {
  * ```ts
  * import * as tcp from "@socketkit/socket/tcp";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * await using sock = await tcp.connect(server.addr);
  * tcp.setKeepAlive(sock, true);
  * ```

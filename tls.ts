@@ -30,7 +30,7 @@
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
  * const ca = await Deno.readTextFile("tests/fixtures/ca.pem");
  *
- * await using server = tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
+ * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
  * const accepted = tls.accept(server, { timeout: 5_000 });
  * await using client = await tls.connect(
  *   { hostname: "127.0.0.1", port: server.addr.port },
@@ -257,7 +257,7 @@ export interface HandshakeOptions extends IoOptions {}
  * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
  * const ca = await Deno.readTextFile("tests/fixtures/ca.pem");
- * await using server = tls.listen({ hostname: "127.0.0.1", port: 0, cert, key, alpnProtocols: ["echo/1"] });
+ * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key, alpnProtocols: ["echo/1"] });
  * const accepted = tls.accept(server, { timeout: 5_000 });
  * await using sock = tls.wrap(await Deno.connectTls({
  *   hostname: "localhost", port: server.addr.port, caCerts: [ca], alpnProtocols: ["echo/1"],
@@ -336,7 +336,7 @@ export async function handshake(
  * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
  * const ca = await Deno.readTextFile("tests/fixtures/ca.pem");
- * await using server = tls.listen({ hostname: "127.0.0.1", port: 0, cert, key, alpnProtocols: ["h2", "http/1.1"] });
+ * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key, alpnProtocols: ["h2", "http/1.1"] });
  * const accepted = tls.accept(server, { timeout: 5_000 });
  * await using client = await tls.connect(`localhost:${server.addr.port}`, {
  *   caCerts: [ca], alpnProtocols: ["http/1.1"], timeout: 5_000,
@@ -421,7 +421,7 @@ function checkConnectOptions(options: ConnectOptions, action: string): void {
  * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
  * const ca = await Deno.readTextFile("tests/fixtures/ca.pem");
- * await using server = tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
+ * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
  * const accepted = tls.accept(server, { timeout: 5_000 }).catch((err) => err);
  * await assert.rejects(
  *   tls.connect({ port: server.addr.port, caCerts: [ca], serverName: "other.test", timeout: 5_000 }),
@@ -602,7 +602,7 @@ export interface StartTlsServerOptions extends IoOptions {
  * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
  * const ca = await Deno.readTextFile("tests/fixtures/ca.pem");
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = tcp.accept(server);
  * const plainClient = await tcp.connect(server.addr);
  * const plainPeer = await accepted;
@@ -737,13 +737,22 @@ export interface ListenOptions {
  *
  * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
- * await using server = tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
+ * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
  * assert.ok(server.addr.port > 0);
  * ```
  *
  * @tags allow-net
  */
-export function listen(options: ListenOptions): TlsServer {
+export function listen(options: ListenOptions): Promise<TlsServer> {
+  try {
+    return Promise.resolve(listenNow(options));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** {@linkcode listen}, synchronously: Deno.listenTls needs no wait. */
+function listenNow(options: ListenOptions): TlsServer {
   if (options === null || typeof options !== "object") {
     throw new TypeError(
       `Cannot listen as options must be an object with cert and key: current value is ${
@@ -838,7 +847,7 @@ export interface AcceptOptions extends IoOptions {
  *
  * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
- * await using server = tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
+ * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
  * using silent = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
  * await assert.rejects(tls.accept(server, { timeout: 200 }), Deno.errors.TimedOut);
  * ```

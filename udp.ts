@@ -523,7 +523,7 @@ function bindRequest(
 ): BindRequest & { backend: "auto" | Backend } {
   if (options === null || typeof options !== "object") {
     throw new TypeError(
-      `Cannot ${action} as options must be an object or a "host:port" string: current value is ${
+      `Cannot ${action} as options must be an object, a "host:port" string or a port number: current value is ${
         show(options)
       }`,
     );
@@ -597,7 +597,8 @@ async function open(
  * exposes it (`--unstable-net`), else `node:dgram`; see
  * {@linkcode BindOptions.backend}.
  *
- * @param options Where to bind: `{ hostname, port, ... }` or `"host:port"`.
+ * @param options Where to bind: `{ hostname, port, ... }`, `"host:port"`, or
+ * a port number alone (every IPv4 interface).
  * @returns The socket.
  * @throws {TypeError} If an option has the wrong type.
  * @throws {RangeError} If the port is outside 0–65535.
@@ -618,9 +619,9 @@ async function open(
  * @tags allow-net
  */
 export async function bind(
-  options: BindOptions | string = {},
+  options: BindOptions | string | number = {},
 ): Promise<UdpSocket> {
-  const request = typeof options === "string"
+  const request = typeof options === "string" || typeof options === "number"
     ? {
       ...parseAddr(options, "bind", "0.0.0.0"),
       backend: "auto" as const,

@@ -41,7 +41,7 @@ export async function rawTcpPair(): Promise<[Deno.TcpConn, Deno.TcpConn]> {
 
 /** A connected socketkit TCP pair on loopback: [client, accepted peer]. */
 export async function kitTcpPair(): Promise<[tcp.TcpSocket, tcp.TcpSocket]> {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const accepted = tcp.accept(server);
   const client = await tcp.connect(server.addr);
   return [client, await accepted];

@@ -47,7 +47,7 @@ async function rawTlsPair(): Promise<[Deno.TlsConn, Deno.TlsConn]> {
 
 /** A handshaken socketkit TLS pair on loopback: [client, accepted peer]. */
 async function kitTlsPair(): Promise<[tls.TlsSocket, tls.TlsSocket]> {
-  await using server = tls.listen({
+  await using server = await tls.listen({
     hostname: "127.0.0.1",
     port: 0,
     cert,

@@ -126,12 +126,17 @@ Deno.test("parseAddr() rejects bad objects and other types", () => {
     [
       null,
       TypeError,
-      'address must be a "host:port" string or a { hostname, port } object: current value is null',
+      'address must be a "host:port" string, a { hostname, port } object or a port number: current value is null',
     ],
     [
-      8080,
-      TypeError,
-      'address must be a "host:port" string or a { hostname, port } object: current value is 8080',
+      70000,
+      RangeError,
+      "port must be an integer from 0 to 65535: current value is 70000",
+    ],
+    [
+      1.5,
+      RangeError,
+      "port must be an integer from 0 to 65535: current value is 1.5",
     ],
   ];
   for (const [input, Err, detail] of cases) {

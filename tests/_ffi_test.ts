@@ -342,7 +342,7 @@ Deno.test({
       import "${root}raw.ts";
       import "${root}seqpacket.ts";
       import "${root}socketpair.ts";
-      await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+      await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
       let message = "";
       try {
         mod.socketpair();

@@ -15,7 +15,7 @@ export interface TcpPair extends AsyncDisposable {
 
 /** Opens a loopback TCP pair on a free port (IPv4 unless `hostname` says otherwise). */
 export async function tcpPair(hostname = "127.0.0.1"): Promise<TcpPair> {
-  const server = tcp.listen({ hostname, port: 0 });
+  const server = await tcp.listen({ hostname, port: 0 });
   const accepted = tcp.accept(server);
   const client = await tcp.connect({ hostname, port: server.addr.port });
   const peer = await accepted;

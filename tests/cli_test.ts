@@ -409,7 +409,7 @@ Deno.test("bad arguments print one error line and the usage, and exit 2", async 
 // ---- connect ----
 
 Deno.test("connect sends standard input, half-closes at its end, and prints the reply", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   await using proc = cli("connect", "127.0.0.1", `${server.addr.port}`);
   await using conn = await tcp.accept(server, { timeout: 10_000 });
   await proc.write("hello ");
@@ -427,7 +427,7 @@ Deno.test("connect sends standard input, half-closes at its end, and prints the 
 });
 
 Deno.test("connect keeps sending standard input after the peer half-closes", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   await using proc = cli("connect", "-v", "127.0.0.1", `${server.addr.port}`);
   await using conn = await tcp.accept(server, { timeout: 10_000 });
   await tcp.sendAll(conn, "banner\n");
@@ -481,7 +481,7 @@ Deno.test(
     ignore: windows || !HAS_BASH,
   },
   async () => {
-    await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
     const serving = (async () => {
       await using sock = await tcp.accept(server, { timeout: 10_000 });
       const chunk = new Uint8Array(65_536).fill(0x61);
@@ -505,7 +505,7 @@ Deno.test(
 );
 
 Deno.test("connect with --idle-timeout quits when nothing moves", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const started = performance.now();
   await using proc = cli(
     "connect",
@@ -558,7 +558,7 @@ c.close()`,
 });
 
 Deno.test("connect -4 resolves a host name to an IPv4 address", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   await using proc = cli(
     "connect",
     "-4",
@@ -578,7 +578,7 @@ Deno.test("connect -4 resolves a host name to an IPv4 address", async () => {
 Deno.test("connect -6 talks to an IPv6 server", {
   ignore: !HAS_IPV6,
 }, async () => {
-  await using server = tcp.listen({ hostname: "::1", port: 0 });
+  await using server = await tcp.listen({ hostname: "::1", port: 0 });
   await using proc = cli("connect", "-6", "::1", `${server.addr.port}`);
   await using conn = await tcp.accept(server, { timeout: 10_000 });
   await proc.write("v6");
@@ -662,7 +662,7 @@ Deno.test("connect --udp works without --unstable-net, on the node:dgram backend
 Deno.test("connect exits 130 on Ctrl-C without a message", {
   ignore: windows,
 }, async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   await using proc = cli("connect", "127.0.0.1", `${server.addr.port}`);
   await using conn = await tcp.accept(server, { timeout: 10_000 });
   // Connected: the tool listens for SIGINT since before it connected.
@@ -829,7 +829,7 @@ Deno.test("connect --timeout gives up on a server that does not answer", {
   ignore: Deno.build.os !== "linux",
 }, async () => {
   // A full accept queue: Linux drops the next SYN, so connecting hangs.
-  await using server = tcp.listen({
+  await using server = await tcp.listen({
     hostname: "127.0.0.1",
     port: 0,
     backlog: 0,
@@ -981,8 +981,8 @@ Deno.test("listen --udp --echo sends each datagram back to its sender", async ()
 // ---- scan ----
 
 Deno.test("scan prints the open ports, sorted, and leaves out closed ones", async () => {
-  await using a = tcp.listen({ hostname: "127.0.0.1", port: 0 });
-  await using b = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using a = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using b = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const closed = [closedPort(), closedPort()];
   const open = [a.addr.port, b.addr.port].sort((x, y) => x - y);
   const list = [open[1], closed[0], `${open[0]}-${open[0]}`, closed[1]].join(
@@ -1067,7 +1067,7 @@ Deno.test("send prints only the summary when standard error is not a terminal, a
   await inTempDir(async (dir) => {
     const data = pseudoRandomBytes(200_000, 3);
     await Deno.writeFile(`${dir}/in.bin`, data);
-    await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
     const port = server.addr.port;
     const serving = (async () => {
       await using conn = await tcp.accept(server, { timeout: 10_000 });
@@ -1140,7 +1140,7 @@ Deno.test("send and recv over --unix", { ignore: windows }, async () => {
 });
 
 Deno.test("send of a missing file prints one line and exits 1 before connecting", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   await inTempDir(async (dir) => {
     const { code, stdout, stderr } = await runCli([
       "send",

@@ -29,7 +29,7 @@ function cli(...args: string[]): Peer {
 
 async function tlsServer(): Promise<tls.TlsServer> {
   const pki = await testPki();
-  return tls.listen({
+  return await tls.listen({
     hostname: LOOPBACK,
     port: 0,
     cert: pki.cert,
@@ -242,7 +242,7 @@ Deno.test(
     const pki = await testPki();
     await using server = await tlsServer();
     // A plain server that answers garbage to the ClientHello.
-    await using plain = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    await using plain = await tcp.listen({ hostname: LOOPBACK, port: 0 });
     const answering = (async () => {
       await using sock = await tcp.accept(plain, { timeout: T });
       await tcp.sendAll(sock, "220 plain text here\r\n");

@@ -187,7 +187,7 @@ async function readUntil(
 async function recordClient(
   runIt: (port: number) => Promise<Output>,
 ): Promise<{ bytes: Uint8Array; output: Output }> {
-  await using listener = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using listener = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const serving = (async () => {
     await using sock = await tcp.accept(listener, { timeout: 30_000 });
     const parts: Uint8Array[] = [];

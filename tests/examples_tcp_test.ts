@@ -240,7 +240,7 @@ Deno.test("tcp_server serves several tcp_client processes at once", async () => 
 });
 
 Deno.test("tcp_client prints a reply that arrives in several pieces as one reply", async () => {
-  await using listener = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using listener = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const serving = (async () => {
     await using conn = await tcp.accept(listener);
     // A reply split in two writes 30 ms apart, ended by the newline.
@@ -276,7 +276,7 @@ Deno.test("tcp_client prints a reply that arrives in several pieces as one reply
 });
 
 Deno.test("tcp_client reports a server that closes before replying and exits 1", async () => {
-  await using listener = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using listener = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const serving = (async () => {
     await using conn = await tcp.accept(listener);
     assert.equal(await tcp.recvLine(conn), "hello");
@@ -331,7 +331,7 @@ Deno.test("time_server answers 50 concurrent connections and closes each", async
 });
 
 Deno.test("time_client prints what a server sends over several writes, with a final newline", async () => {
-  await using listener = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using listener = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const serving = (async () => {
     await using conn = await tcp.accept(listener);
     await tcp.sendAll(conn, "Current ");

@@ -21,7 +21,7 @@ if (ignore) console.warn(NO_OPENSSL_NOTE);
 
 async function tlsServer(): Promise<tls.TlsServer> {
   const pki = await testPki();
-  return tls.listen({
+  return await tls.listen({
     hostname: LOOPBACK,
     port: 0,
     cert: pki.cert,

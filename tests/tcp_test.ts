@@ -62,7 +62,7 @@ async function recvSome(sock: tcp.TcpSocket, n: number): Promise<string> {
 
 /** A port that nothing listens on (it was free a moment ago). */
 async function closedPort(): Promise<number> {
-  const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const port = server.addr.port;
   await tcp.close(server);
   return port;
@@ -616,7 +616,7 @@ Deno.test("setBlocking(false) raises WouldBlock, then returns data that arrived"
 });
 
 Deno.test("a non-blocking server raises WouldBlock on accept until a client comes", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   tcp.setBlocking(server, false);
   assert.equal(server.timeout, 0);
   await assert.rejects(tcp.accept(server), Deno.errors.WouldBlock);
@@ -636,7 +636,7 @@ Deno.test("a non-blocking server raises WouldBlock on accept until a client come
 });
 
 Deno.test("an accept timeout is followed by an accept that still gets the connection", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   await assert.rejects(
     tcp.accept(server, { timeout: 30 }),
     (err: unknown) => {
@@ -656,7 +656,7 @@ Deno.test("an accept timeout is followed by an accept that still gets the connec
 });
 
 Deno.test("a server timeout set by setTimeout() applies to accept", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   tcp.setTimeout(server, 20);
   assert.equal(server.timeout, 20);
   await assert.rejects(tcp.accept(server), /timed out after 20 ms/);
@@ -714,7 +714,7 @@ Deno.test("an abort during recvLine() leaves the partial line for the next call"
 });
 
 Deno.test("an abort during accept leaves the connection for the next accept", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const controller = new AbortController();
   const waiting = tcp.accept(server, { signal: controller.signal });
   controller.abort(new Error("enough"));
@@ -883,7 +883,7 @@ Deno.test("a second receive while one is waiting rejects with Busy", async () =>
 });
 
 Deno.test("a second accept while one is waiting rejects with Busy", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const first = tcp.accept(server);
   await assert.rejects(tcp.accept(server), Deno.errors.Busy);
   await using client = await tcp.connect(server.addr);
@@ -893,7 +893,7 @@ Deno.test("a second accept while one is waiting rejects with Busy", async () => 
 
 Deno.test("200 concurrent clients are echoed through one server with every byte checked", async () => {
   const clients = 200;
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const serving = (async () => {
     const handlers: Promise<void>[] = [];
     for (let i = 0; i < clients; i++) {
@@ -931,7 +931,7 @@ Deno.test("200 concurrent clients are echoed through one server with every byte 
 // ---- servers ----
 
 Deno.test("for await over a server accepts connections and stops when the server is closed", async () => {
-  const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const seen: number[] = [];
   const looping = (async () => {
     for await (const conn of server) {
@@ -953,7 +953,7 @@ Deno.test("for await over a server accepts connections and stops when the server
 });
 
 Deno.test("closing a server with a pending accept frees the port at once", async () => {
-  const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const port = server.addr.port;
   const pending = tcp.accept(server);
   await tcp.close(server);
@@ -962,24 +962,24 @@ Deno.test("closing a server with a pending accept frees the port at once", async
     assert.match(err.message, /closed/);
     return true;
   });
-  await using again = tcp.listen({ hostname: "127.0.0.1", port });
+  await using again = await tcp.listen({ hostname: "127.0.0.1", port });
   assert.equal(again.addr.port, port);
 });
 
 Deno.test("closing a server after a timed-out accept frees the port at once", async () => {
-  const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const port = server.addr.port;
   await assert.rejects(
     tcp.accept(server, { timeout: 10 }),
     Deno.errors.TimedOut,
   );
   await tcp.close(server);
-  await using again = tcp.listen({ hostname: "127.0.0.1", port });
+  await using again = await tcp.listen({ hostname: "127.0.0.1", port });
   assert.equal(again.addr.port, port);
 });
 
 Deno.test('listen() takes a "host:port" string and reports its address', async () => {
-  await using server = tcp.listen("127.0.0.1:0");
+  await using server = await tcp.listen("127.0.0.1:0");
   assert.equal(server.addr.hostname, "127.0.0.1");
   assert.ok(server.addr.port > 0);
   assert.equal(server.addr.transport, "tcp");
@@ -989,7 +989,7 @@ Deno.test('listen() takes a "host:port" string and reports its address', async (
 // ---- connecting ----
 
 Deno.test('connect() takes an object, a "host:port" string and a timeout', async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const port = server.addr.port;
   const targets = [
     { port },
@@ -1011,7 +1011,7 @@ Deno.test("connect() times out when the server never answers", {
 }, async () => {
   // A listener with a full accept queue drops new SYNs on Linux, so the
   // connection attempt hangs until our timeout cancels it.
-  await using server = tcp.listen({
+  await using server = await tcp.listen({
     hostname: "127.0.0.1",
     port: 0,
     backlog: 0,
@@ -1062,9 +1062,9 @@ Deno.test("connect() and listen() report a name that does not resolve as NotFoun
     /^Cannot connect to "x{64}\.invalid:80": the name does not resolve/,
   );
   assert.ok(refused.cause instanceof Error);
-  const err = (() => {
+  const err = await (async () => {
     try {
-      tcp.listen({
+      await tcp.listen({
         hostname:
           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.invalid",
         port: 0,
@@ -1088,28 +1088,28 @@ Deno.test("connect() and listen() refuse a host name with a space as a TypeError
     /^Cannot connect as hostname must be a host name or an IP address \(.*\): current value is "a b"$/,
   );
   assert.ok(err.cause instanceof URIError);
-  assert.throws(
-    () => tcp.listen({ hostname: "bad host", port: 0 }),
+  await assert.rejects(
+    tcp.listen({ hostname: "bad host", port: 0 }),
     /^TypeError: Cannot listen as hostname must be a host name or an IP address \(.*\): current value is "bad host"$/,
   );
 });
 
-Deno.test("listen() rejects a null port or hostname instead of taking a random port", () => {
-  assert.throws(
-    () => tcp.listen({ port: null as unknown as number }),
+Deno.test("listen() rejects a null port or hostname instead of taking a random port", async () => {
+  await assert.rejects(
+    tcp.listen({ port: null as unknown as number }),
     /^TypeError: Cannot listen as port must be a number: current value is null$/,
   );
-  assert.throws(
-    () => tcp.listen({ hostname: null as unknown as string, port: 0 }),
+  await assert.rejects(
+    tcp.listen({ hostname: null as unknown as string, port: 0 }),
     /^TypeError: Cannot listen as hostname must be a string: current value is null$/,
   );
 });
 
 Deno.test("listen() on a taken port throws AddrInUse naming the address", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const port = server.addr.port;
-  assert.throws(
-    () => tcp.listen({ hostname: "127.0.0.1", port }),
+  await assert.rejects(
+    tcp.listen({ hostname: "127.0.0.1", port }),
     (err: unknown) => {
       assert.ok(err instanceof Deno.errors.AddrInUse);
       assert.match(
@@ -1125,7 +1125,7 @@ Deno.test("listen() on a taken port throws AddrInUse naming the address", async 
 });
 
 Deno.test('IPv6 works on ::1, connecting by "[::1]:port"', async () => {
-  await using server = tcp.listen({ hostname: "::1", port: 0 });
+  await using server = await tcp.listen({ hostname: "::1", port: 0 });
   assert.equal(server.addr.hostname, "::1");
   const accepted = tcp.accept(server);
   await using client = await tcp.connect(`[::1]:${server.addr.port}`);
@@ -1147,7 +1147,7 @@ Deno.test('IPv6 works on ::1, connecting by "[::1]:port"', async () => {
 });
 
 Deno.test("connect() to a closed IPv6 port names the bracketed address", async () => {
-  const server = tcp.listen({ hostname: "::1", port: 0 });
+  const server = await tcp.listen({ hostname: "::1", port: 0 });
   const port = server.addr.port;
   await tcp.close(server);
   await assert.rejects(
@@ -1198,7 +1198,7 @@ Deno.test("setNoDelay() and setKeepAlive() accept booleans only", async () => {
 });
 
 Deno.test("connect() with noDelay false still exchanges data", async () => {
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const accepted = tcp.accept(server);
   await using client = await tcp.connect(server.addr, { noDelay: false });
   await using conn = await accepted;
@@ -1214,7 +1214,7 @@ Deno.test("await using closes sockets and servers", async () => {
   let client: tcp.TcpSocket;
   let conn: tcp.TcpSocket;
   {
-    await using s = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    await using s = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
     const accepted = tcp.accept(s);
     await using c = await tcp.connect(s.addr);
     await using p = await accepted;
@@ -1313,7 +1313,7 @@ Deno.test("a peer that resets makes recv reject with the address in the message"
 
 // ---- bad arguments ----
 
-Deno.test("listen() rejects bad addresses before any I/O", () => {
+Deno.test("listen() rejects bad addresses before any I/O", async () => {
   const cases: [unknown, ErrorConstructor, RegExp][] = [
     [
       { port: -1 },
@@ -1348,13 +1348,13 @@ Deno.test("listen() rejects bad addresses before any I/O", () => {
     [
       null,
       TypeError,
-      /options must be an object or a "host:port" string: current value is null$/,
+      /options must be an object, a "host:port" string or a port number: current value is null$/,
     ],
-    [42, TypeError, /current value is 42$/],
+    [70000, RangeError, /current value is 70000$/],
   ];
   for (const [options, Err, message] of cases) {
-    assert.throws(
-      () => tcp.listen(options as tcp.ListenOptions),
+    await assert.rejects(
+      tcp.listen(options as tcp.ListenOptions),
       (err: unknown) => {
         assert.ok(err instanceof Err, `${Deno.inspect(options)}: ${err}`);
         assert.match((err as Error).message, /^Cannot listen as /);
@@ -1398,7 +1398,7 @@ Deno.test("connect() rejects bad addresses and options before any I/O", async ()
       undefined,
       {},
       TypeError,
-      /address must be a "host:port" string or a \{ hostname, port \} object: current value is undefined$/,
+      /address must be a "host:port" string, a \{ hostname, port \} object or a port number: current value is undefined$/,
     ],
     [
       { port: 1 },
@@ -1722,7 +1722,7 @@ Deno.test('sendAll() after shutdown("write") rejects with BrokenPipe naming the 
 
 Deno.test("an accept that completes as its server closes never returns a closed socket", async () => {
   for (let i = 0; i < 20; i++) {
-    const server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    const server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
     const accepting = tcp.accept(server).then(
       (sock) => sock,
       (err: unknown) => err,
@@ -1795,7 +1795,7 @@ Deno.test("using closes sockets and servers at the end of their block", async ()
   let client: tcp.TcpSocket;
   let peer: tcp.TcpSocket;
   {
-    using s = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    using s = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
     const accepted = tcp.accept(s);
     using c = await tcp.connect(s.addr);
     using p = await accepted;
@@ -2386,9 +2386,9 @@ Deno.test("errors keep the system's code: ECONNREFUSED, EADDRINUSE, ECONNRESET",
       return true;
     },
   );
-  await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
-  assert.throws(
-    () => tcp.listen({ hostname: "127.0.0.1", port: server.addr.port }),
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await assert.rejects(
+    tcp.listen({ hostname: "127.0.0.1", port: server.addr.port }),
     (err: unknown) => {
       assert.ok(err instanceof Deno.errors.AddrInUse);
       assert.equal((err as { code?: string }).code, "EADDRINUSE");
@@ -2421,7 +2421,7 @@ Deno.test(
     ignore: !hasCommand("python3"),
   },
   async () => {
-    await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
     const child = new Deno.Command("python3", {
       args: ["-c", RESET_THEN_CONNECT, String(server.addr.port)],
       stdout: "piped",
@@ -2658,3 +2658,21 @@ Deno.test(
     assert.equal(await reading, counted);
   },
 );
+
+Deno.test("listen() and connect() take a port number alone: every IPv4 interface, and loopback", async () => {
+  await using server = await tcp.listen(0);
+  assert.equal(server.addr.hostname, "0.0.0.0");
+  const accepted = tcp.accept(server, { timeout: 5_000 });
+  await using client = await tcp.connect(server.addr.port, { timeout: 5_000 });
+  await using peer = await accepted;
+  assert.equal(client.remoteAddr.hostname, "127.0.0.1");
+  assert.equal(peer.localAddr.port, server.addr.port);
+});
+
+Deno.test("every call that opens a socket returns a promise, and its argument errors reject it", async () => {
+  const opening = tcp.listen({ port: -1 });
+  assert.ok(opening instanceof Promise);
+  await assert.rejects(opening, RangeError);
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  assert.ok(server instanceof tcp.StreamServer);
+});

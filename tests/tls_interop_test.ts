@@ -72,7 +72,7 @@ Deno.test("openssl s_client talks to tls.listen and verifies it", {
   ignore: !HAS_OPENSSL,
 }, async () => {
   const pki = await testPki();
-  await using server = tls.listen({
+  await using server = await tls.listen({
     hostname: LOOPBACK,
     port: 0,
     cert: pki.cert,
@@ -163,7 +163,7 @@ Deno.test("Python's ssl client talks to tls.listen, 100 kB each way", {
   ignore: !HAS_OPENSSL || !HAS_PYTHON,
 }, async () => {
   const pki = await testPki();
-  await using server = tls.listen({
+  await using server = await tls.listen({
     hostname: LOOPBACK,
     port: 0,
     cert: pki.cert,
@@ -209,7 +209,7 @@ Deno.test("ncat --ssl --ssl-verify talks to tls.listen", {
   ignore: !HAS_OPENSSL || !HAS_NCAT,
 }, async () => {
   const pki = await testPki();
-  await using server = tls.listen({
+  await using server = await tls.listen({
     hostname: LOOPBACK,
     port: 0,
     cert: pki.cert,

@@ -26,7 +26,7 @@ async function tlsPair(
   connectExtra: tls.ConnectOptions = {},
 ): Promise<TlsPair> {
   const pki = await testPki();
-  const server = tls.listen({
+  const server = await tls.listen({
     hostname: LOOPBACK,
     port: 0,
     cert: pki.cert,
@@ -83,7 +83,7 @@ Deno.test('tls.connect() takes "host:port" and checks the name in it', {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = tls.listen({
+  await using server = await tls.listen({
     hostname: LOOPBACK,
     port: 0,
     cert: pki.cert,
@@ -103,7 +103,7 @@ Deno.test("tls.connect() reaches a server on ::1", { ignore }, async () => {
   const pki = await testPki();
   let server: tls.TlsServer;
   try {
-    server = tls.listen({
+    server = await tls.listen({
       hostname: "::1",
       port: 0,
       cert: pki.cert,
@@ -232,7 +232,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tls.listen({
+    await using server = await tls.listen({
       hostname: LOOPBACK,
       port: 0,
       cert: pki.otherCert,
@@ -272,7 +272,7 @@ Deno.test("tls.connect() refuses a certificate for another name", {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = tls.listen({
+  await using server = await tls.listen({
     hostname: LOOPBACK,
     port: 0,
     cert: pki.cert,
@@ -301,7 +301,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tls.listen({
+    await using server = await tls.listen({
       hostname: LOOPBACK,
       port: 0,
       cert: pki.cert,
@@ -341,7 +341,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tls.listen({
+    await using server = await tls.listen({
       hostname: LOOPBACK,
       port: 0,
       cert: pki.cert,
@@ -365,7 +365,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tls.listen({
+    await using server = await tls.listen({
       hostname: LOOPBACK,
       port: 0,
       cert: pki.cert,
@@ -414,7 +414,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tls.listen({
+    await using server = await tls.listen({
       hostname: LOOPBACK,
       port: 0,
       cert: pki.cert,
@@ -484,7 +484,7 @@ Deno.test("tls.startTls() refuses bytes that arrived before the handshake", {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+  await using server = await tcp.listen({ hostname: LOOPBACK, port: 0 });
   const accepted = tcp.accept(server);
   const plain = await tcp.connect(server.addr);
   await using peer = await accepted;
@@ -513,7 +513,7 @@ Deno.test(
     ignore,
   },
   async () => {
-    await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    await using server = await tcp.listen({ hostname: LOOPBACK, port: 0 });
     const accepted = tcp.accept(server);
     await using plain = await tcp.connect(server.addr);
     await using peer = await accepted;
@@ -540,7 +540,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    await using server = await tcp.listen({ hostname: LOOPBACK, port: 0 });
     const accepted = tcp.accept(server);
     // A client that pipelines: STARTTLS and its ClientHello without waiting.
     const raw = await Deno.connect({
@@ -581,16 +581,16 @@ Deno.test("tls functions check their arguments before any I/O", async () => {
   );
   await assert.rejects(tls.connect({ port: 1, serverName: "" }), /serverName/);
   await assert.rejects(tls.connect({ port: 1, timeout: -1 }), RangeError);
-  assert.throws(
-    () => tls.listen({ port: 0, cert: "nope", key: "nope" }),
+  await assert.rejects(
+    tls.listen({ port: 0, cert: "nope", key: "nope" }),
     /cert must be a PEM string/,
   );
-  assert.throws(
-    () => tls.listen(null as unknown as tls.ListenOptions),
+  await assert.rejects(
+    tls.listen(null as unknown as tls.ListenOptions),
     TypeError,
   );
-  assert.throws(
-    () => tls.listen({ port: -1, cert: "-----BEGIN", key: "-----BEGIN" }),
+  await assert.rejects(
+    tls.listen({ port: -1, cert: "-----BEGIN", key: "-----BEGIN" }),
     RangeError,
   );
   await assert.rejects(
@@ -608,14 +608,13 @@ Deno.test(
   { ignore },
   async () => {
     const pki = await testPki();
-    assert.throws(
-      () =>
-        tls.listen({
-          hostname: LOOPBACK,
-          port: 0,
-          cert: pki.cert,
-          key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-        }),
+    await assert.rejects(
+      tls.listen({
+        hostname: LOOPBACK,
+        port: 0,
+        cert: pki.cert,
+        key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+      }),
       (err: Error) =>
         err instanceof TypeError &&
         /^Cannot listen on "127\.0\.0\.1:0" as cert and key/.test(err.message),
@@ -742,7 +741,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    await using server = await tcp.listen({ hostname: LOOPBACK, port: 0 });
     const accepted = tcp.accept(server);
     await using client = await tcp.connect(server.addr);
     const plainPeer = await accepted;
@@ -771,7 +770,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    await using server = await tcp.listen({ hostname: LOOPBACK, port: 0 });
     const accepted = tcp.accept(server);
     await using client = await tcp.connect(server.addr);
     const plainPeer = await accepted;
@@ -797,7 +796,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = tcp.listen({ hostname: LOOPBACK, port: 0 });
+    await using server = await tcp.listen({ hostname: LOOPBACK, port: 0 });
     const accepted = tcp.accept(server);
     const plainClient = await tcp.connect(server.addr);
     const plainPeer = await accepted;

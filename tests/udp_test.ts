@@ -913,3 +913,9 @@ test("using closes a socket at the end of its block", async (backend) => {
   assert.equal(sock.closed, true);
   await udp.close(sock);
 });
+
+Deno.test("bind() takes a port number alone, on every IPv4 interface", async () => {
+  await using sock = await udp.bind(0);
+  assert.equal(sock.localAddr.hostname, "0.0.0.0");
+  assert.ok(sock.localAddr.port > 0);
+});

@@ -1,0 +1,115 @@
+// Copyright 2026 the socketkit authors. MIT license.
+// Listening on TCP, synchronously. Internal: tcp.ts's listen() and the
+// socket facade call it.
+
+import { formatAddr, hostError, parseAddr } from "./_addr.ts";
+import { ioError, show } from "./_errors.ts";
+import { StreamServer } from "./_stream.ts";
+
+/** Options for `listen` in tcp.ts. */
+export interface ListenOptions {
+  /**
+   * The address to listen on; `""` and `"0.0.0.0"` mean every IPv4
+   * interface, `"::"` every interface.
+   *
+   * @default {"0.0.0.0"}
+   */
+  hostname?: string;
+  /**
+   * The port; `0` lets the system pick a free one (read it from
+   * `server.addr.port`).
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * Sets `SO_REUSEPORT` (Linux), so several processes can share the port.
+   *
+   * @default {false}
+   */
+  reusePort?: boolean;
+  /**
+   * The length of the queue of connections not yet accepted.
+   *
+   * @default {511}
+   */
+  backlog?: number;
+}
+
+/**
+ * tcp.ts's `listen`, synchronously (Deno.listen needs no wait), for the
+ * socket facade, whose `bind` and `listen` are synchronous as Python's.
+ */
+export function listenTcp(
+  options: ListenOptions | string | number,
+): StreamServer<Deno.NetAddr> {
+  const parsed = typeof options === "string" || typeof options === "number"
+    ? { ...parseAddr(options, "listen", "0.0.0.0"), reusePort: false }
+    : listenOptions(options);
+  const where = `listen on ${
+    show(formatAddr({ transport: "tcp", ...parsed }))
+  }`;
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({
+      transport: "tcp",
+      hostname: parsed.hostname,
+      port: parsed.port,
+      ...(parsed.reusePort ? { reusePort: true } : {}),
+      ...(parsed.backlog !== undefined ? { tcpBacklog: parsed.backlog } : {}),
+    });
+  } catch (err) {
+    throw hostError("listen", parsed.hostname, err) ?? ioError(where, err);
+  }
+  return new StreamServer(listener);
+}
+
+function listenOptions(options: ListenOptions): {
+  hostname: string;
+  port: number;
+  reusePort: boolean;
+  backlog?: number;
+} {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot listen as options must be an object, a "host:port" string or a port number: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  // Only a missing field takes its default: null is a mistake, not "any".
+  const { hostname, port } = parseAddr(
+    {
+      hostname: options.hostname === undefined ? "0.0.0.0" : options.hostname,
+      port: options.port === undefined ? 0 : options.port,
+    },
+    "listen",
+    "0.0.0.0",
+  );
+  const backlog = options.backlog;
+  if (
+    options.reusePort !== undefined && typeof options.reusePort !== "boolean"
+  ) {
+    throw new TypeError(
+      `Cannot listen as reusePort must be a boolean: current value is ${
+        show(options.reusePort)
+      }`,
+    );
+  }
+  if (
+    backlog !== undefined &&
+    (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 0)
+  ) {
+    throw new RangeError(
+      `Cannot listen as backlog must be a non-negative integer: current value is ${
+        show(backlog)
+      }`,
+    );
+  }
+  return {
+    hostname,
+    port,
+    reusePort: options.reusePort === true,
+    ...(backlog !== undefined ? { backlog } : {}),
+  };
+}
