@@ -17,13 +17,13 @@ const decoder = new TextDecoder();
 const REPLY_REGEXP = new RegExp(`^${CTIME_PREFIX_REGEXP.source}(.*)$`, "s");
 
 /**
- * How each server run gets its backend. With `--no-config` the project's
- * `"unstable": ["net"]` does not apply, so `Deno.listenDatagram` is absent
- * and the library must fall back to node:dgram: `--allow-net` alone.
+ * How each server run gets its backend: without `--unstable-net`,
+ * `Deno.listenDatagram` is absent and the library falls back to
+ * node:dgram (`--no-config` too, as a user outside this project runs it).
  */
 const SERVER_FLAGS = {
   "node (--no-config --allow-net only)": ["--no-config", "--allow-net"],
-  "deno (project config, --unstable-net)": ["--allow-net"],
+  "deno (--unstable-net)": ["--unstable-net", "--allow-net"],
 } as const;
 
 const HAS_PYTHON = hasCommand("python3");
@@ -68,8 +68,10 @@ for (const [how, flags] of Object.entries(SERVER_FLAGS)) {
 
 for (
   const [flags, expected] of [
+    // In this project's directory as anywhere else: only the flag decides.
+    [["--allow-net"], "node backend (node:dgram)"],
     [["--no-config", "--allow-net"], "node backend (node:dgram)"],
-    [["--allow-net"], "deno backend (Deno.listenDatagram)"],
+    [["--unstable-net", "--allow-net"], "deno backend (Deno.listenDatagram)"],
   ] as const
 ) {
   Deno.test(`udp_server.ts with ${flags.join(" ")} says it uses the ${expected}`, async () => {
