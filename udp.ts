@@ -327,6 +327,8 @@ function udpError(action: string, err: unknown): Error {
 
 let coreOf: (sock: UdpSocket) => Core;
 let makeSocket: (core: Core) => UdpSocket;
+/** The state of the socket being made by makeSocket, for the constructor. */
+let making: Core | null = null;
 
 /**
  * A UDP socket, made by {@linkcode bind} or {@linkcode connect}. Pass it to
@@ -363,13 +365,27 @@ export class UdpSocket
     AsyncIterable<[Uint8Array, Deno.NetAddr]> {
   readonly #core: Core;
 
-  private constructor(core: Core) {
-    this.#core = core;
+  /**
+   * Not for use: sockets come from {@linkcode bind} and {@linkcode connect}.
+   *
+   * @throws {TypeError} When called directly.
+   */
+  constructor() {
+    if (making === null) {
+      throw new TypeError(
+        "Cannot construct a UdpSocket directly: use bind or connect",
+      );
+    }
+    this.#core = making;
+    making = null;
   }
 
   static {
     coreOf = (sock) => sock.#core;
-    makeSocket = (core) => new UdpSocket(core);
+    makeSocket = (core) => {
+      making = core;
+      return new UdpSocket();
+    };
   }
 
   /** The local address (with the real port when 0 was asked). */

@@ -729,6 +729,8 @@ class DatagramState {
 
 let stateOf: (sock: UnixDatagramSocket) => DatagramState;
 let makeDatagramSocket: (state: DatagramState) => UnixDatagramSocket;
+/** The state of the socket being made by makeDatagramSocket, for the constructor. */
+let making: DatagramState | null = null;
 
 /**
  * A Unix datagram socket (`SOCK_DGRAM`), made by {@linkcode bind}. Pass it
@@ -773,17 +775,26 @@ export class UnixDatagramSocket
   readonly #state: DatagramState;
 
   /**
-   * Use {@linkcode bind} rather than this.
+   * Not for use: sockets come from {@linkcode bind}.
    *
-   * @param state The internal state.
+   * @throws {TypeError} When called directly.
    */
-  private constructor(state: DatagramState) {
-    this.#state = state;
+  constructor() {
+    if (making === null) {
+      throw new TypeError(
+        "Cannot construct a UnixDatagramSocket directly: use bind",
+      );
+    }
+    this.#state = making;
+    making = null;
   }
 
   static {
     stateOf = (sock) => sock.#state;
-    makeDatagramSocket = (state) => new UnixDatagramSocket(state);
+    makeDatagramSocket = (state) => {
+      making = state;
+      return new UnixDatagramSocket();
+    };
   }
 
   /** The bound address (`transport` is `"unixpacket"`). */

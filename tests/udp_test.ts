@@ -919,3 +919,10 @@ Deno.test("bind() takes a port number alone, on every IPv4 interface", async () 
   assert.equal(sock.localAddr.hostname, "0.0.0.0");
   assert.ok(sock.localAddr.port > 0);
 });
+
+Deno.test("a UdpSocket cannot be constructed directly, only by bind or connect", () => {
+  assert.throws(
+    () => new udp.UdpSocket(),
+    /^TypeError: Cannot construct a UdpSocket directly: use bind or connect$/,
+  );
+});
