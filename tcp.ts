@@ -54,41 +54,7 @@ import { type ListenOptions, listenTcp } from "./_tcp_listen.ts";
 
 export type { ListenOptions } from "./_tcp_listen.ts";
 
-export {
-  accept,
-  close,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_RECV_BYTES,
-  lines,
-  recv,
-  recvExact,
-  recvInto,
-  recvLine,
-  recvUntil,
-  send,
-  sendAll,
-  setBlocking,
-  setTimeout,
-  shutdown,
-  StreamServer,
-  StreamSocket,
-} from "./_stream.ts";
-export type {
-  AcceptOptions,
-  Data,
-  IoOptions,
-  RecvExactOptions,
-  RecvLineOptions,
-  RecvOptions,
-  RecvUntilOptions,
-  SendAllOptions,
-  SendOptions,
-  ShutdownHow,
-  ShutdownOptions,
-} from "./_stream.ts";
-export type { AddressInput } from "./_addr.ts";
-export { readable, writable } from "./_stream_web.ts";
-export type { ReadableOptions } from "./_stream_web.ts";
+export * from "./_stream_api.ts";
 
 /** A connected TCP socket. */
 export type TcpSocket = StreamSocket<Deno.NetAddr>;

@@ -61,38 +61,8 @@ import {
   wrap,
 } from "./tcp.ts";
 
-export {
-  close,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_RECV_BYTES,
-  recv,
-  recvExact,
-  recvInto,
-  recvLine,
-  recvUntil,
-  send,
-  sendAll,
-  setBlocking,
-  setTimeout,
-  shutdown,
-  StreamServer,
-  StreamSocket,
-  wrap,
-} from "./tcp.ts";
-export type {
-  Data,
-  IoOptions,
-  RecvExactOptions,
-  RecvLineOptions,
-  RecvOptions,
-  RecvUntilOptions,
-  SendAllOptions,
-  SendOptions,
-  ShutdownHow,
-} from "./tcp.ts";
-export type { AddressInput } from "./_addr.ts";
-export { readable, writable } from "./_stream_web.ts";
-export type { ReadableOptions } from "./_stream_web.ts";
+export * from "./_stream_api.ts";
+export { wrap } from "./tcp.ts";
 
 /** A connected TLS socket. */
 export type TlsSocket = StreamSocket<Deno.NetAddr>;

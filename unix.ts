@@ -60,37 +60,7 @@ import {
 } from "./_stream.ts";
 import { deadlineFor, type IoOptions, validateTimeout } from "./_timeout.ts";
 
-export {
-  accept,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_RECV_BYTES,
-  lines,
-  recv,
-  recvExact,
-  recvInto,
-  recvLine,
-  recvUntil,
-  send,
-  sendAll,
-  shutdown,
-  StreamServer,
-  StreamSocket,
-} from "./_stream.ts";
-export type {
-  AcceptOptions,
-  Data,
-  IoOptions,
-  RecvExactOptions,
-  RecvLineOptions,
-  RecvOptions,
-  RecvUntilOptions,
-  SendAllOptions,
-  SendOptions,
-  ShutdownHow,
-  ShutdownOptions,
-} from "./_stream.ts";
-export { readable, writable } from "./_stream_web.ts";
-export type { ReadableOptions } from "./_stream_web.ts";
+export * from "./_stream_api.ts";
 import { close as closeStream } from "./_stream.ts";
 
 /** A connected Unix stream socket. */

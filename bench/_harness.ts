@@ -73,3 +73,53 @@ export function table(results: Result[]): string {
     ...rows,
   ].join("\n");
 }
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
+    />/g,
+    "&gt;",
+  );
+}
+
+/**
+ * Draws the ratios as an SVG bar chart: one bar per case, with the 1.0×
+ * line (parity with the raw Deno API) marked.
+ */
+export function chart(results: Result[], caption: string): string {
+  const rowHeight = 22;
+  const labelWidth = 520;
+  const barWidth = 360;
+  const top = 30;
+  const max = Math.max(1.5, ...results.map((r) => r.ratio));
+  const scale = barWidth / max;
+  const height = top + results.length * rowHeight + 30;
+  const width = labelWidth + barWidth + 70;
+  const rows = results.map((r, i) => {
+    const y = top + i * rowHeight;
+    const w = Math.max(1, r.ratio * scale);
+    const color = r.ratio >= 0.95 ? "#2e7d32" : "#c62828";
+    return [
+      `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${
+        escapeXml(r.name)
+      }</text>`,
+      `<rect x="${labelWidth}" y="${y + 4}" width="${w.toFixed(1)}" height="${
+        rowHeight - 8
+      }" fill="${color}"/>`,
+      `<text x="${labelWidth + w + 6}" y="${y + 15}">${
+        r.ratio.toFixed(2)
+      }×</text>`,
+    ].join("");
+  });
+  const parity = labelWidth + scale;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="8" y="18" font-weight="bold">socketkit / raw Deno (higher is better; the line is parity)</text>`,
+    ...rows,
+    `<line x1="${parity}" y1="${top}" x2="${parity}" y2="${
+      height - 26
+    }" stroke="#333" stroke-dasharray="4 3"/>`,
+    `<text x="8" y="${height - 8}" fill="#555">${escapeXml(caption)}</text>`,
+    `</svg>`,
+  ].join("\n") + "\n";
+}

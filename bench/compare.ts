@@ -1,8 +1,10 @@
 // Copyright 2026 the socketkit authors. MIT license.
 // deno task bench: every side-by-side case in one run, with ratios.
-// Usage: deno task bench [filter]   (filter: a substring of case names)
+// Usage: deno task bench [filter] [--svg FILE]
+//   filter: a substring of case names; --svg: also draw the ratios there.
 
-import { type Result, runCase, table } from "./_harness.ts";
+import { parseArgs } from "node:util";
+import { chart, type Result, runCase, table } from "./_harness.ts";
 import { cases as tcpCases } from "./tcp_cases.ts";
 import { cases as tlsCases } from "./tls_cases.ts";
 import { cases as udpCases } from "./udp_cases.ts";
@@ -10,7 +12,12 @@ import { cases as unixCases } from "./unix_cases.ts";
 import { cases as framingCases } from "./framing_cases.ts";
 import { cases as rawCases } from "./raw_cases.ts";
 
-const filter = Deno.args[0] ?? "";
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  options: { svg: { type: "string" } },
+  allowPositionals: true,
+});
+const filter = positionals[0] ?? "";
 const all = [
   ...tcpCases(),
   ...tlsCases(),
@@ -26,9 +33,13 @@ for (const c of all) {
   // deno-lint-ignore no-console
   console.error(`${c.name}: ${result.ratio.toFixed(2)}×`);
 }
+const machine =
+  `Deno ${Deno.version.deno}, ${Deno.build.target}, ${navigator.hardwareConcurrency} CPUs`;
 // deno-lint-ignore no-console
-console.log(
-  `${
-    table(results)
-  }\n\nDeno ${Deno.version.deno}, ${Deno.build.target}, ${navigator.hardwareConcurrency} CPUs`,
-);
+console.log(`${table(results)}\n\n${machine}`);
+if (values.svg !== undefined) {
+  await Deno.writeTextFile(
+    values.svg,
+    chart(results, `${machine}; medians of alternating rounds`),
+  );
+}
