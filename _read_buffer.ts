@@ -190,11 +190,6 @@ export class ReadBuffer {
     return this.buf.subarray(this.start + from, this.start + to);
   }
 
-  /** A copy of the buffered bytes `[from, to)`. */
-  slice(from: number, to: number): Uint8Array {
-    return this.buf.slice(this.start + from, this.start + to);
-  }
-
   /**
    * Decodes the buffered bytes `[from, to)` as UTF-8, exactly as
    * `TextDecoder` does. Short text goes through a Node `Buffer` view, about
