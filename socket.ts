@@ -62,7 +62,6 @@
  * @module
  */
 
-import { lookup } from "node:dns/promises";
 import { show } from "./_errors.ts";
 import { validatePort } from "./_addr.ts";
 import * as stream from "./_stream.ts";
@@ -85,6 +84,15 @@ export {
   SO_RCVBUF,
   SO_SNDBUF,
 } from "./_socket_ffi.ts";
+
+/** The system resolver, loaded on first use (importing this module costs nothing for it). */
+async function lookup(
+  host: string,
+  options: { family?: number } = {},
+): Promise<{ address: string; family: number }> {
+  const dns = await import("node:dns/promises");
+  return await dns.lookup(host, options);
+}
 
 // ---- constants (Linux values, as Python's socket module has them) ----
 

@@ -33,7 +33,6 @@
  * @module
  */
 
-import { lookup } from "node:dns/promises";
 import { type AddressInput, formatAddr, parseAddr } from "./_addr.ts";
 import { closedError, ioError, show } from "./_errors.ts";
 import {
@@ -50,7 +49,6 @@ import {
   type ReceiveOwner,
   type UdpBackend,
 } from "./_udp_deno.ts";
-import { NodeBackend } from "./_udp_node.ts";
 import { InFlight } from "./_in_flight.ts";
 import { checkOptions, toBytes } from "./_validate.ts";
 
@@ -600,6 +598,9 @@ async function open(
     }
   }
   try {
+    // Loaded on first use: a program on the deno backend never pays for
+    // node:dgram.
+    const { NodeBackend } = await import("./_udp_node.ts");
     return await NodeBackend.bind(request);
   } catch (err) {
     throw udpError(where, err);
@@ -737,7 +738,9 @@ async function resolve(
   }
   const family = localHost === null ? 0 : localHost.includes(":") ? 6 : 4;
   const deadline = deadlineFor(options, null, () => where);
-  const lookingUp = lookup(hostname, { family });
+  const lookingUp = import("node:dns/promises").then((dns) =>
+    dns.lookup(hostname, { family })
+  );
   try {
     const found = deadline === null
       ? await lookingUp
