@@ -364,3 +364,26 @@ Deno.test("ReadBuffer.drop() forgets the bytes and the array", () => {
   assert.equal(rb.buf.length, 0);
   assert.equal(rb.indexOf(bytes("a"), 0), -1);
 });
+
+Deno.test("take() gives small messages as separate views of a shared slab, 8-byte aligned", () => {
+  const rb = new ReadBuffer();
+  rb.append(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+  const a = rb.take(3);
+  const b = rb.take(5);
+  assert.deepEqual(a, new Uint8Array([1, 2, 3]));
+  assert.deepEqual(b, new Uint8Array([4, 5, 6, 7, 8]));
+  assert.equal(a.buffer, b.buffer);
+  assert.equal(a.byteOffset % 8, 0);
+  assert.equal(b.byteOffset % 8, 0);
+  // Each is the caller's: writing to one changes neither the other nor the buffer.
+  a.fill(0xff);
+  assert.deepEqual(b, new Uint8Array([4, 5, 6, 7, 8]));
+  assert.deepEqual(rb.take(2), new Uint8Array([9, 10]));
+  // Larger ones are arrays of their own.
+  const big = new Uint8Array(2_000).fill(7);
+  rb.append(big);
+  rb.append(new Uint8Array([1]));
+  const own = rb.take(2_000);
+  assert.equal(own.byteOffset, 0);
+  assert.equal(own.buffer.byteLength, 2_000);
+});
