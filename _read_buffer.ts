@@ -31,13 +31,24 @@ let slabUsed = 0;
  * start at multiples of 8, for DataView and typed-array views.
  */
 function pooledCopy(src: Uint8Array, from: number, n: number): Uint8Array {
+  const out = alloc(n);
+  out.set(src.subarray(from, from + n));
+  return out;
+}
+
+/**
+ * A new zero-filled array of `n` bytes: for up to 1 KiB a view into the
+ * shared slab (see pooledCopy), else an array of its own. For framing's
+ * encoders, which build many small frames.
+ */
+export function alloc(n: number): Uint8Array {
+  if (n > POOLED_BYTES) return new Uint8Array(n);
   if (slabUsed + n > slab.length) {
     slab = new Uint8Array(SLAB_BYTES);
     slabUsed = 0;
   }
   const out = slab.subarray(slabUsed, slabUsed + n);
   slabUsed = (slabUsed + n + 7) & ~7;
-  out.set(src.subarray(from, from + n));
   return out;
 }
 

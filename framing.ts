@@ -67,7 +67,7 @@ import {
   readHeader,
   UntilDecoder,
 } from "./_decoders.ts";
-import { ReadBuffer } from "./_read_buffer.ts";
+import { alloc, ReadBuffer } from "./_read_buffer.ts";
 import { toBytes } from "./_validate.ts";
 
 export type { Data, IoOptions, StreamSocket } from "./_stream.ts";
@@ -367,7 +367,7 @@ function encodeWith(
       } header (${spec.capacity} bytes at most): current length is ${length}`,
     );
   }
-  const out = new Uint8Array(spec.size + length);
+  const out = alloc(spec.size + length);
   writeHeader(spec, out, length);
   out.set(bytes, spec.size);
   return out;
@@ -658,7 +658,7 @@ function delimit(
       `Cannot ${action} as the message must be at most maxBytes (${maxBytes} bytes): current length is ${bytes.length}`,
     );
   }
-  const out = new Uint8Array(bytes.length + delim.length);
+  const out = alloc(bytes.length + delim.length);
   out.set(bytes);
   out.set(delim, bytes.length);
   // The first delimiter must be the one appended: the message may neither
