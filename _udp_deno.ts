@@ -2,6 +2,8 @@
 // The UDP backend on Deno.listenDatagram (needs --unstable-net), and the
 // interface both UDP backends implement. Internal: udp.ts is the public API.
 
+import { alloc } from "./_read_buffer.ts";
+
 /** One received datagram: its bytes (owned by the caller) and its sender. */
 export type Datagram = [Uint8Array, Deno.NetAddr];
 
@@ -55,6 +57,13 @@ export interface BindRequest {
   reuseAddress: boolean;
   broadcast: boolean;
   multicastLoopback: boolean;
+}
+
+/** A copy the caller owns: a view into the shared slab when small (see alloc). */
+function copyOf(data: Uint8Array): Uint8Array {
+  const out = alloc(data.length);
+  out.set(data);
+  return out;
 }
 
 /** The receive buffer: larger than any UDP payload (65,527 bytes over IPv6). */
@@ -128,7 +137,7 @@ export class DenoBackend implements UdpBackend {
       bytes = data;
       this.#buf = new Uint8Array(RECV_BYTES);
     } else {
-      bytes = data.slice();
+      bytes = copyOf(data);
     }
     this.owner?.received(bytes.length);
     return [bytes, {

@@ -49,6 +49,7 @@
 import { formatAddr } from "./_addr.ts";
 import { closedError, ioError, show } from "./_errors.ts";
 import { InFlight } from "./_in_flight.ts";
+import { alloc } from "./_read_buffer.ts";
 import { Lock } from "./_lock.ts";
 import { checkOptions, toBytes } from "./_validate.ts";
 import {
@@ -630,7 +631,9 @@ class DatagramState {
         );
       }
       this.bytesRead += data.length;
-      return [data.slice(), from];
+      const copy = alloc(data.length);
+      copy.set(data);
+      return [copy, from];
     } finally {
       this.receiving = false;
       deadline?.dispose();
