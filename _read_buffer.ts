@@ -9,6 +9,8 @@ const EMPTY = new Uint8Array(0);
 const NO_TEXT = Buffer.alloc(0);
 const MIN_CHUNK = 1_024;
 const MAX_CHUNK = 65_536;
+/** The least array append() makes anew (a queue of replies, a decoder's input). */
+const APPEND_BYTES = 512;
 /** A take() of every buffered byte, this large or more, hands the array over instead of copying. */
 const HANDOVER_BYTES = 4_096;
 /** Text up to this many bytes is decoded through a Buffer view (see text()). */
@@ -100,13 +102,23 @@ export class ReadBuffer {
    * needed. Nothing may change the buffer until the read is committed.
    */
   reserve(want: number): Uint8Array {
+    this.#room(want > this.chunk ? want : this.chunk, this.chunk);
+    return this.buf.subarray(this.end);
+  }
+
+  /**
+   * Makes room for `need` bytes after those buffered: moves them to the
+   * front when that frees enough, else grows the array (at least doubling,
+   * and to `least` bytes at the least when it is made anew).
+   */
+  #room(need: number, least: number): void {
     const buffered = this.end - this.start;
-    const need = Math.max(want, this.chunk);
     if (buffered === 0) {
       this.start = 0;
       this.end = 0;
-      if (this.buf.length < need || this.buf.length > 4 * need) {
-        this.buf = new Uint8Array(need);
+      const size = need > least ? need : least;
+      if (this.buf.length < need || this.buf.length > 4 * size) {
+        this.buf = new Uint8Array(size);
       }
     } else if (this.buf.length - this.end < need) {
       if (
@@ -123,7 +135,6 @@ export class ReadBuffer {
       this.start = 0;
       this.end = buffered;
     }
-    return this.buf.subarray(this.end);
   }
 
   /**
@@ -156,7 +167,10 @@ export class ReadBuffer {
 
   /** Appends a copy of `chunk`. */
   append(chunk: Uint8Array): void {
-    this.reserve(chunk.length).set(chunk);
+    // Room for this chunk only (not a whole read's worth): a queue of
+    // small replies grows by doubling, not by a chunk per reply.
+    this.#room(chunk.length, APPEND_BYTES);
+    this.buf.set(chunk, this.end);
     this.end += chunk.length;
   }
 
