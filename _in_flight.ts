@@ -64,6 +64,30 @@ export class InFlight<T> {
     return this.#race(op, deadline);
   }
 
+  /**
+   * {@linkcode InFlight.run} with no deadline, handing the outcome straight
+   * to `onValue` or `onError` in the same promise step (one step fewer per
+   * read on the hot path).
+   */
+  then<R>(
+    start: () => Promise<T>,
+    onValue: (value: T) => R | Promise<R>,
+    onError: (err: unknown) => R | Promise<R>,
+  ): Promise<R> {
+    let op = this.#op;
+    if (op === null) this.#op = op = start();
+    return op.then(
+      (value) => {
+        this.#op = null;
+        return onValue(value);
+      },
+      (err) => {
+        this.#op = null;
+        return onError(err);
+      },
+    );
+  }
+
   async #race(op: Promise<T>, deadline: Deadline): Promise<T> {
     try {
       const value = await deadline.race(op);

@@ -200,7 +200,8 @@ class Core implements WriterHost {
     this.writer.flush();
     const want = dec.want(this.rb);
     this.#want = want < MAX_READ_AHEAD ? want : MAX_READ_AHEAD;
-    return this.reads.run(this.#startRead, null).then(
+    return this.reads.then(
+      this.#startRead,
       (n) => {
         const more = this.settled(n);
         let value: T | typeof MORE;
@@ -274,7 +275,8 @@ class Core implements WriterHost {
       // the caller's array: no copy.
       this.reading = true;
       this.writer.flush();
-      return this.reads.run(() => this.conn.read(target), null).then(
+      return this.reads.then(
+        () => this.conn.read(target),
         (n) => {
           this.reading = false;
           if (n === null) this.eof = true;

@@ -190,3 +190,28 @@ Deno.test("InFlight.settled() resolves when the operation in flight fails", asyn
   await within(settling, 1_000);
   await assert.rejects(flight.run(op.start, null), Deno.errors.BadResource);
 });
+
+Deno.test("InFlight.then() adopts the operation a deadline left and hands its outcome to the callbacks", async () => {
+  const op = new InFlight<string>();
+  const { promise, resolve } = Promise.withResolvers<string>();
+  let started = 0;
+  const start = () => {
+    started++;
+    return promise;
+  };
+  const deadline = new Deadline(1, undefined, () => "wait");
+  await assert.rejects(op.run(start, deadline), Deno.errors.TimedOut);
+  deadline.dispose();
+  resolve("late");
+  const got = await op.then(start, (v) => `value ${v}`, () => "error");
+  assert.equal(got, "value late");
+  assert.equal(started, 1);
+  assert.equal(op.active, false);
+  const failed = await op.then(
+    () => Promise.reject(new Error("boom")),
+    () => "value",
+    (err) => `error ${(err as Error).message}`,
+  );
+  assert.equal(failed, "error boom");
+  assert.equal(op.active, false);
+});
