@@ -933,3 +933,29 @@ Deno.test("recvFrame()'s timeout bounds header and payload together, even while 
   assert.ok(elapsed < 1_000, `rejected after ${elapsed} ms`);
   assert.ok(pair.peer.bytesRead > 4, "bytes kept coming meanwhile");
 });
+
+Deno.test("recvFrame() with an 8-byte header near 2^53 and maxBytes Infinity rejects with InvalidData naming the bound, every time", async () => {
+  await using pair = await tcpPair();
+  const header = new Uint8Array(8);
+  new DataView(header.buffer).setBigUint64(0, 2n ** 53n - 1n);
+  await tcp.sendAll(pair.client, header);
+  const options = {
+    header: { kind: "binary", bytes: 8 } as const,
+    maxBytes: Infinity,
+  };
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(
+      recvFrame(pair.peer, { ...options, timeout: 5_000 }),
+      (err: unknown) => {
+        assert.ok(err instanceof Deno.errors.InvalidData, String(err));
+        assert.match(
+          err.message,
+          i === 0
+            ? /^Cannot recvFrame from 127\.0\.0\.1:\d+: the frame header announces 9007199254740991 bytes, more than one frame may hold \(4294967296 bytes\)$/
+            : /the connection is unusable since an earlier receive failed/,
+        );
+        return true;
+      },
+    );
+  }
+});

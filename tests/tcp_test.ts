@@ -2676,3 +2676,17 @@ Deno.test("every call that opens a socket returns a promise, and its argument er
   await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
   assert.ok(server instanceof tcp.StreamServer);
 });
+
+Deno.test("recvExact() refuses a count no array can hold, naming n, before any I/O", async () => {
+  await using pair = await tcpPair();
+  await assert.rejects(
+    tcp.recvExact(pair.peer, 2 ** 53),
+    /^RangeError: Cannot recvExact as n must be at most 4294967296 \(4 GiB\): current value is 9007199254740992$/,
+  );
+  // The socket is still usable.
+  await tcp.sendAll(pair.client, "ok");
+  assert.equal(
+    text(await tcp.recvExact(pair.peer, 2, { timeout: 5_000 })),
+    "ok",
+  );
+});
