@@ -407,6 +407,12 @@ function sameAddr(a: Deno.Addr, b: Deno.Addr): boolean {
 interface DatagramEnd {
   /** The peer known from the start (connect), else null. */
   peer: Deno.Addr | null;
+  /**
+   * Whether a send must wait while a receive is in flight (Deno's Unix
+   * datagram sockets): connect then receives only once the input ended,
+   * and listen answers with the input read so far after each datagram.
+   */
+  halfDuplex: boolean;
   recv(
     signal: AbortSignal,
     timeout: number | null,
@@ -419,12 +425,14 @@ function udpEnd(sock: udp.UdpSocket): DatagramEnd {
   if (connected !== null) {
     return {
       peer: connected,
+      halfDuplex: false,
       recv: async (signal) => [await udp.recv(sock, { signal }), connected],
       send: (data, _to, signal) => udp.send(sock, data, { signal }),
     };
   }
   return {
     peer: null,
+    halfDuplex: false,
     recv: (signal, timeout) => udp.recvFrom(sock, { signal, timeout }),
     send: (data, to, signal) =>
       udp.sendTo(sock, data, to as Deno.NetAddr, { signal }),
@@ -438,6 +446,7 @@ function unixEnd(
   let warned = false;
   return {
     peer,
+    halfDuplex: true,
     recv: (signal, timeout) => unix.recvFrom(sock, { signal, timeout }),
     send: async (data, to) => {
       const path = (to as Deno.UnixAddr).path;
@@ -478,6 +487,8 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
   // long (nc -u -w); -q: quit that long after the end of input.
   let final: IdleTimer | null = null;
   let quitting: ReturnType<typeof setTimeout> | undefined;
+  /** Input for the peer of a half-duplex listen, sent after its next datagram. */
+  const held: Uint8Array[] = [];
   let heard = () => {};
   const peerKnown = new Promise<void>((resolve) => heard = resolve);
   if (peer !== null) heard();
@@ -486,7 +497,8 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
     for (;;) {
       const chunk = await run.stdin.read(signal);
       if (chunk === null) break;
-      await sock.send(chunk, peer!, signal);
+      if (sock.halfDuplex && listening) held.push(chunk);
+      else await sock.send(chunk, peer!, signal);
       idle?.touch();
     }
     quitting = quitAfterInput(run, stop);
@@ -502,6 +514,7 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
     }
   })().catch(fail);
   const down = (async () => {
+    if (sock.halfDuplex && !listening) await up;
     for (let first = true;; first = false) {
       if (!listening) {
         const [data] = await sock.recv(signal, null);
@@ -530,6 +543,9 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
         peer = from;
       }
       await writeAll(Deno.stdout, data, "standard output", signal);
+      for (let chunk; (chunk = held.shift()) !== undefined;) {
+        await sock.send(chunk, peer, signal);
+      }
     }
   })().catch(fail);
   try {
