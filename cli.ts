@@ -493,7 +493,8 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
   const peerKnown = new Promise<void>((resolve) => heard = resolve);
   if (peer !== null) heard();
   const up = line.echo ? Promise.resolve() : (async () => {
-    await raceSignal(peerKnown, signal);
+    // Half-duplex, input waits in `held` for the next datagram anyway.
+    if (!(sock.halfDuplex && listening)) await raceSignal(peerKnown, signal);
     for (;;) {
       const chunk = await run.stdin.read(signal);
       if (chunk === null) break;
