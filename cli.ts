@@ -8,11 +8,13 @@
  * a progress line.
  *
  * ```sh
- * deno install -g -A -n socketkit jsr:@socketkit/socket/cli
+ * deno install -g -N -R -W --allow-run=sh --unstable-net -n socketkit jsr:@socketkit/socket/cli
  * socketkit listen 127.0.0.1 9000 > received.txt     # prints "listening on 127.0.0.1:9000" on stderr
  * echo hello | socketkit connect 127.0.0.1 9000      # half-closes when stdin ends
  * socketkit listen --keep-open --echo 127.0.0.1 7    # an echo server until Ctrl-C
- * socketkit scan 127.0.0.1 22,80,8000-8100           # prints each open port on a line
+ * socketkit listen -k --exec "tr a-z A-Z" 9000       # a command per client, IPv4 and IPv6
+ * socketkit scan 127.0.0.1 22 80 8000-8100           # prints each open port on a line
+ * echo query | socketkit connect -u -w 1 HOST 53     # quits when no reply comes for 1 s
  * socketkit recv 9000 backup.tar                     # in one shell,
  * socketkit send 127.0.0.1 9000 backup.tar           # and in another: progress, then a summary
  * ```
@@ -24,8 +26,11 @@
  * `socketkit COMMAND --help` tell the rest.
  *
  * Requires `allow-net` permission, plus `allow-read` and `allow-write` for
- * files and Unix sockets. UDP uses `Deno.listenDatagram` under
- * `--unstable-net`, else `node:dgram`.
+ * files and Unix sockets, and `allow-run=sh` for `--exec`. UDP uses
+ * `Deno.listenDatagram` under `--unstable-net`, else `node:dgram`; Unix
+ * datagram sockets (`--unix PATH --udp`) need `--unstable-net`.
+ * `deno task compile` builds one binary, `dist/socketkit`, with just these
+ * permissions.
  *
  * @example Check that a port answers, from a script
  * ```ts
@@ -1343,7 +1348,7 @@ function printUsageError(err: UsageError): void {
  * Ctrl-C (SIGINT) and SIGTERM close every socket and end the run.
  *
  * Requires `allow-net` permission, plus `allow-read` and `allow-write` for
- * files and Unix sockets.
+ * files and Unix sockets, and `allow-run` (of `sh`) for `--exec`.
  *
  * @param args The arguments after the program name, as `Deno.args`.
  * @returns The exit status: 0 done, 1 network or file error (or no open port
@@ -1369,7 +1374,7 @@ function printUsageError(err: UsageError): void {
  * assert.equal(await main(["connect", "127.0.0.1", "99999"]), 2);
  * ```
  *
- * @tags allow-net, allow-read, allow-write
+ * @tags allow-net, allow-read, allow-write, allow-run
  */
 export async function main(args: string[]): Promise<number> {
   let parsed: Parsed;
