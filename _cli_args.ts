@@ -180,7 +180,9 @@ Options:
                                the client ends its side the command's input
                                ends, its output still goes to the client, and
                                its exit closes the connection (with -k, an
-                               inetd); TCP, --tls and --unix, not --udp
+                               inetd); TCP, --tls and --unix, not --udp; the
+                               command finds the client's address in
+                               SOCKETKIT_REMOTE_ADDR and SOCKETKIT_REMOTE_PORT
   -u, --udp                    use UDP: datagrams from the first sender go to
                                standard output (from every sender with -k) and
                                standard input goes back to it; with --unix, a

@@ -38,7 +38,7 @@
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * // Prints the open port on standard output; exits 0 as one is open.
  * assert.equal(await main(["scan", "127.0.0.1", `${server.addr.port}`]), 0);
  * ```
@@ -68,6 +68,7 @@ import {
   Progress,
   raceSignal,
   setLocal,
+  unmapped,
   writeAll,
 } from "./_cli_io.ts";
 import { ioError, show } from "./_errors.ts";
@@ -700,7 +701,7 @@ async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
       stderr: "inherit",
       env: "hostname" in remote
         ? {
-          SOCKETKIT_REMOTE_ADDR: remote.hostname,
+          SOCKETKIT_REMOTE_ADDR: unmapped(remote.hostname),
           SOCKETKIT_REMOTE_PORT: String(remote.port),
         }
         : {},
@@ -1360,7 +1361,7 @@ function printUsageError(err: UsageError): void {
  * import { tcp } from "@socketkit/socket";
  * import assert from "node:assert/strict";
  *
- * await using server = tcp.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
  * const port = server.addr.port;
  * // Prints the open port; the closed neighbour is left out.
  * assert.equal(await main(["scan", "127.0.0.1", `${port},${port === 65535 ? 1 : port + 1}`]), 0);

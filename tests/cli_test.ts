@@ -1530,6 +1530,23 @@ Deno.test("listen --exec: the command's exit closes the connection while the cli
   assert.equal((await bounded(proc.finish(), "exit")).code, 0);
 });
 
+Deno.test("listen --exec tells the command the client's address, IPv4 as such on a dual-stack socket", async () => {
+  await using proc = cli(
+    "listen",
+    "--exec",
+    'echo "$SOCKETKIT_REMOTE_ADDR $SOCKETKIT_REMOTE_PORT"',
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  await using sock = await tcp.connect({ hostname: "127.0.0.1", port });
+  const local = sock.localAddr;
+  assert.equal(
+    await bounded(readAll(sock), "output"),
+    `127.0.0.1 ${local.port}\n`,
+  );
+  assert.equal((await bounded(proc.finish(), "exit")).code, 0);
+});
+
 Deno.test("listen --keep-open --exec serves clients in turn, a command each", async () => {
   await using proc = cli(
     "listen",
