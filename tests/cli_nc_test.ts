@@ -251,8 +251,8 @@ Deno.test(
           await using sock = await tcp.connect({
             hostname: "127.0.0.1",
             port: p,
-          });
-          await tcp.sendAll(sock, "first\nsecond\n");
+          }, { timeout: T });
+          await tcp.sendAll(sock, "first\nsecond\n", { timeout: T });
           return await readAll(sock);
         } catch (err) {
           if (

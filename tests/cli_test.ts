@@ -1423,7 +1423,7 @@ Deno.test("connect -q quits that long after the end of input though the server s
     `${server.addr.port}`,
   );
   await using conn = await bounded(tcp.accept(server), "accept");
-  await tcp.sendAll(conn, "from the server\n");
+  await tcp.sendAll(conn, "from the server\n", { timeout: 10_000 });
   await proc.write("hi\n");
   await proc.closeStdin();
   assert.equal(await bounded(readAll(conn), "input"), "hi\n");
@@ -1524,7 +1524,9 @@ Deno.test("listen --exec runs the command with the client; after a half-close it
 Deno.test("listen --exec: the command's exit closes the connection while the client still has it open", async () => {
   await using proc = cli("listen", "--exec", "echo bye", "127.0.0.1", "0");
   const port = await bounded(proc.listeningPort(), "listen");
-  await using sock = await tcp.connect({ hostname: "127.0.0.1", port });
+  await using sock = await tcp.connect({ hostname: "127.0.0.1", port }, {
+    timeout: 10_000,
+  });
   // The client never ends its side; the end of the command ends it all.
   assert.equal(await bounded(readAll(sock), "output"), "bye\n");
   assert.equal((await bounded(proc.finish(), "exit")).code, 0);
@@ -1538,7 +1540,9 @@ Deno.test("listen --exec tells the command the client's address, IPv4 as such on
     "0",
   );
   const port = await bounded(proc.listeningPort(), "listen");
-  await using sock = await tcp.connect({ hostname: "127.0.0.1", port });
+  await using sock = await tcp.connect({ hostname: "127.0.0.1", port }, {
+    timeout: 10_000,
+  });
   const local = sock.localAddr;
   assert.equal(
     await bounded(readAll(sock), "output"),
@@ -1596,7 +1600,7 @@ Deno.test("connect --exec runs the command against the server", async () => {
     `${server.addr.port}`,
   );
   await using conn = await bounded(tcp.accept(server), "accept");
-  await tcp.sendAll(conn, "it\n");
+  await tcp.sendAll(conn, "it\n", { timeout: 10_000 });
   assert.equal(await bounded(readAll(conn), "reply"), "got it\n");
   assert.equal((await bounded(proc.finish(), "exit")).code, 0);
 });
