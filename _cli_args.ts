@@ -14,8 +14,15 @@ export type CommandName = "connect" | "listen" | "scan" | "send" | "recv";
 export interface CommandLine {
   command: CommandName;
   transport: "tcp" | "udp" | "unix";
+  /** --udp: datagrams (over UDP, or over a Unix socket with --unix). */
+  datagram: boolean;
   /** The host (TCP and UDP); `""` with --unix. */
   hostname: string;
+  /**
+   * Whether listen or recv left HOST out: then `hostname` is `"::"`, every
+   * interface for IPv6 and IPv4 both (dual stack), or `"0.0.0.0"` with -4.
+   */
+  anyHost: boolean;
   /** The port (TCP and UDP); 0 with --unix and for scan. */
   port: number;
   /** The socket path with --unix, else `""`. */
@@ -30,6 +37,10 @@ export interface CommandLine {
   timeout: number | null;
   /** --idle-timeout in milliseconds, or null. */
   idleTimeout: number | null;
+  /** -q, --quit-after: milliseconds to go on after the end of standard input (0: quit at once), or null. */
+  quitAfter: number | null;
+  /** --exec CMD: the shell command each connection runs with, or `""`. */
+  exec: string;
   /** --concurrency of scan. */
   concurrency: number;
   keepOpen: boolean;
@@ -89,7 +100,7 @@ const USAGE: Record<CommandName, string> = {
        ${PROGRAM} connect [options] --unix PATH`,
   listen: `usage: ${PROGRAM} listen [options] [HOST] PORT
        ${PROGRAM} listen [options] --unix PATH`,
-  scan: `usage: ${PROGRAM} scan [options] HOST PORTS`,
+  scan: `usage: ${PROGRAM} scan [options] HOST PORTS...`,
   send: `usage: ${PROGRAM} send [options] HOST PORT FILE
        ${PROGRAM} send [options] --unix PATH FILE`,
   recv: `usage: ${PROGRAM} recv [options] [HOST] PORT FILE
@@ -107,12 +118,12 @@ export const MAIN_HELP =
 Usage:
   ${PROGRAM} connect [options] HOST PORT      pipe standard input and output through a socket
   ${PROGRAM} listen [options] [HOST] PORT     the same, with a client that connects here
-  ${PROGRAM} scan [options] HOST PORTS        print the ports that accept a connection
+  ${PROGRAM} scan [options] HOST PORTS...     print the ports that accept a connection
   ${PROGRAM} send [options] HOST PORT FILE    send a file, with progress
   ${PROGRAM} recv [options] [HOST] PORT FILE  receive a file, with progress
 
-Transports: TCP by default, --udp for UDP, --unix PATH for a Unix socket;
---tls for TLS over TCP.
+Transports: TCP by default, --udp for UDP, --unix PATH for a Unix socket
+(with --udp a Unix datagram socket); --tls for TLS over TCP.
 Standard output carries only data; messages go to standard error.
 Run "${PROGRAM} COMMAND --help" for a command's options.
 
@@ -132,43 +143,72 @@ is shut down and what the peer still sends reaches standard output.
 
 Options:
   -u, --udp                    use UDP: each read of standard input is sent as
-                               one datagram; UDP has no end of stream, so the
-                               tool runs until --idle-timeout or Ctrl-C
-      --unix PATH              connect to a Unix socket instead
+                               one datagram; UDP has no end of stream, so after
+                               the end of input the tool waits for replies
+                               until -w, -q, --idle-timeout or Ctrl-C
+      --unix PATH              connect to a Unix socket instead (with --udp, a
+                               Unix datagram socket: replies come to a socket
+                               in a temporary directory, as nc -Uu)
+      --exec CMD               run "sh -c CMD" with its standard input and
+                               output on the socket, instead of the tool's
       --tls                    speak TLS, checking the server's certificate
       --ca FILE                trust the CA certificates in FILE (PEM) too
       --servername NAME        the name the certificate must carry (default HOST)
-  -w, --timeout DURATION       give up connecting after DURATION
+  -w, --timeout DURATION       give up connecting after DURATION; with --udp,
+                               also quit when no reply comes for DURATION
+                               after the end of input (as nc -u -w)
+  -q, --quit-after DURATION    quit DURATION after the end of input even if
+                               the peer goes on (0: at once), as nc -q
   -i, --idle-timeout DURATION  quit when nothing moves for DURATION
 ${COMMON_HELP}
 
 ${DURATION_NOTE}`,
   listen: `${USAGE.listen}
 
-Listens (on every interface when HOST is left out; port 0 picks a free port),
-prints "listening on HOST:PORT" on standard error, accepts one connection and
-copies standard input to it and it to standard output until both are done.
+Listens (on every interface, IPv6 and IPv4, when HOST is left out; port 0
+picks a free port), prints "listening on HOST:PORT" on standard error, accepts
+one connection and copies standard input to it and it to standard output
+until both are done.
 
 Options:
   -k, --keep-open              accept connections until Ctrl-C: one at a time,
                                each ending when the client ends its side, or
-                               all at once with --echo
+                               all at once with --echo or --exec
       --echo                   answer each client with what it sent
+      --exec CMD               run "sh -c CMD" for each connection with its
+                               standard input and output on the socket; when
+                               the client ends its side the command's input
+                               ends, its output still goes to the client, and
+                               its exit closes the connection (with -k, an
+                               inetd); TCP, --tls and --unix, not --udp; the
+                               command finds the client's address in
+                               SOCKETKIT_REMOTE_ADDR and SOCKETKIT_REMOTE_PORT
   -u, --udp                    use UDP: datagrams from the first sender go to
                                standard output (from every sender with -k) and
-                               standard input goes back to it
+                               standard input goes back to it; with --unix, a
+                               Unix datagram socket (replies go to senders
+                               that bound a path)
       --unix PATH              listen on a Unix socket instead
       --tls                    speak TLS, with --cert FILE and --key FILE (PEM)
   -w, --timeout DURATION       give up when nobody connects within DURATION
+  -q, --quit-after DURATION    quit DURATION after the end of input even if
+                               the client goes on (0: at once), as nc -q
   -i, --idle-timeout DURATION  close a connection when nothing moves for DURATION
-${COMMON_HELP}
+  -4, -6                       listen on IPv4 or IPv6 only (without HOST: every
+                               IPv4 interface, or every IPv6 one, where IPv4
+                               clients are refused)
+  -v, --verbose                say on standard error what happens
+  -h, --help                   print this help
 
 ${DURATION_NOTE}`,
   scan: `${USAGE.scan}
 
 Tries to connect to each port and prints, one a line and in order, the ports
-that accept. PORTS is a list of ports and ranges, such as 22,80,8000-8100.
-Exits 0 when a port is open, 1 when none is.
+that accept. PORTS are ports and ranges, as separate arguments or joined with
+commas: 22 80 8000-8100 or 22,80,8000-8100. With -v, a line on standard error
+for each port, as nc -zv. A connection of the tool's socket to itself (TCP
+self-connect, possible on the machine's own ephemeral ports) is not an open
+port. Exits 0 when a port is open, 1 when none is.
 
 Options:
       --tls                    list only ports that complete a verified TLS handshake
@@ -227,6 +267,10 @@ const TIMEOUTS: ParseArgsOptionsConfig = {
   timeout: { type: "string", short: "w" },
   "idle-timeout": { type: "string", short: "i" },
 };
+const STDIN: ParseArgsOptionsConfig = {
+  "quit-after": { type: "string", short: "q" },
+  exec: { type: "string" },
+};
 
 const TLS_CLIENT: ParseArgsOptionsConfig = {
   tls: { type: "boolean" },
@@ -243,6 +287,7 @@ const OPTIONS: Record<CommandName, ParseArgsOptionsConfig> = {
   connect: {
     ...COMMON,
     ...TIMEOUTS,
+    ...STDIN,
     ...TLS_CLIENT,
     udp: { type: "boolean", short: "u" },
     unix: { type: "string" },
@@ -250,6 +295,7 @@ const OPTIONS: Record<CommandName, ParseArgsOptionsConfig> = {
   listen: {
     ...COMMON,
     ...TIMEOUTS,
+    ...STDIN,
     ...TLS_SERVER,
     udp: { type: "boolean", short: "u" },
     unix: { type: "string" },
@@ -328,6 +374,20 @@ export function parseDuration(text: string, name: string): number {
     );
   }
   return Math.max(1, Math.round(ms));
+}
+
+/** Parses -q: a duration as {@linkcode parseDuration}, or 0 (quit at once). */
+export function parseQuitAfter(text: string): number {
+  if (/^(?:0+(?:\.0*)?|\.0+)(?:ms|s|m|h)?$/.test(text)) return 0;
+  try {
+    return parseDuration(text, "--quit-after");
+  } catch {
+    throw new RangeError(
+      `--quit-after must be 0 or a positive duration such as 5, 0.5 or 500ms: current value is ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
 }
 
 /** Parses a port from `min` to 65535. */
@@ -472,9 +532,6 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
   const unix = values.unix as string | undefined;
   const udp = values.udp === true;
   if (unix === "") throw new TypeError("--unix PATH must not be empty");
-  if (unix !== undefined && udp) {
-    throw new TypeError("--udp and --unix cannot be used together");
-  }
   if (values["4"] === true && values["6"] === true) {
     throw new TypeError("-4 and -6 cannot be used together");
   }
@@ -484,11 +541,24 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
   }
   const echo = values.echo === true;
   const keepOpen = values["keep-open"] === true;
+  const exec = values.exec as string | undefined;
+  if (exec !== undefined) {
+    if (exec.trim() === "") throw new TypeError("--exec CMD must not be empty");
+    if (echo) throw new TypeError("--exec and --echo cannot be used together");
+    if (udp) throw new TypeError("--exec and --udp cannot be used together");
+    if (values["quit-after"] !== undefined) {
+      throw new TypeError(
+        "--quit-after goes with standard input, which --exec leaves unused",
+      );
+    }
+  }
 
   const line: CommandLine = {
     command: name,
     transport: unix !== undefined ? "unix" : udp ? "udp" : "tcp",
+    datagram: udp,
     hostname: "",
+    anyHost: false,
     port: 0,
     path: unix ?? "",
     file: "",
@@ -500,6 +570,10 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
     idleTimeout: values["idle-timeout"] === undefined
       ? null
       : parseDuration(values["idle-timeout"] as string, "--idle-timeout"),
+    quitAfter: values["quit-after"] === undefined
+      ? null
+      : parseQuitAfter(values["quit-after"] as string),
+    exec: exec ?? "",
     concurrency: DEFAULT_CONCURRENCY,
     keepOpen,
     echo,
@@ -516,7 +590,10 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
   // The positionals each command takes, by transport.
   const wanted = positionalNames(name, line.transport);
   const min = wanted.filter((p) => !p.startsWith("[")).length;
-  if (positionals.length < min || positionals.length > wanted.length) {
+  const most = name === "scan" && line.transport !== "unix"
+    ? Infinity
+    : wanted.length;
+  if (positionals.length < min || positionals.length > most) {
     const given = positionals.length === 0
       ? "none"
       : positionals.map((p) => JSON.stringify(p)).join(" ");
@@ -533,7 +610,11 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
   if (line.transport !== "unix") {
     let host: string | undefined;
     if (wanted[0] === "HOST" || hostGiven) host = args2.shift()!;
-    if (host === undefined) host = family === 6 ? "::" : "0.0.0.0";
+    if (host === undefined) {
+      // Every interface: "::" takes IPv4 clients too (dual stack), unless -6.
+      host = family === 4 ? "0.0.0.0" : "::";
+      line.anyHost = true;
+    }
     if (host === "") throw new TypeError("HOST must not be empty");
     line.hostname = host.startsWith("[") && host.endsWith("]")
       ? host.slice(1, -1)
@@ -547,7 +628,10 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
       );
     }
     if (name === "scan") {
-      line.ports = parsePorts(args2.shift()!);
+      // Each argument checked alone, so an error names the one that is wrong.
+      const lists = args2.splice(0);
+      for (const list of lists) parsePorts(list);
+      line.ports = parsePorts(lists.join(","));
     } else {
       line.port = parsePort(args2.shift()!, listening ? 0 : 1);
     }
@@ -621,7 +705,7 @@ function positionalNames(
     case "listen":
       return ["[HOST]", "PORT"];
     case "scan":
-      return ["HOST", "PORTS"];
+      return ["HOST", "PORTS..."];
     case "send":
       return ["HOST", "PORT", "FILE"];
     case "recv":

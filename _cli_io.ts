@@ -331,3 +331,30 @@ export class Progress {
     }`;
   }
 }
+
+/** An IPv4 address in IPv6 form (`::ffff:127.0.0.1`) as IPv4; others as they are. */
+export function unmapped(hostname: string): string {
+  const lower = hostname.toLowerCase();
+  return lower.startsWith("::ffff:") && lower.includes(".")
+    ? lower.slice(7)
+    : lower;
+}
+
+/** Whether `addr` is an IPv4 peer of an IPv6 socket (`::ffff:a.b.c.d`). */
+export function isMappedIpv4(addr: Deno.Addr): boolean {
+  return "hostname" in addr && addr.hostname.includes(":") &&
+    !unmapped(addr.hostname).includes(":");
+}
+
+/**
+ * Whether a TCP connection is connected to itself: local and remote
+ * address the same. Connecting to a port of the machine's own ephemeral
+ * range, the kernel may pick that very port as the source port, and the
+ * SYN then meets itself (simultaneous open): the connect succeeds though
+ * nothing listens there. A port scan must not call that port open.
+ */
+export function isSelfConnection(local: Deno.Addr, remote: Deno.Addr): boolean {
+  if (!("hostname" in local) || !("hostname" in remote)) return false;
+  return local.port === remote.port &&
+    unmapped(local.hostname) === unmapped(remote.hostname);
+}

@@ -8,11 +8,13 @@
  * a progress line.
  *
  * ```sh
- * deno install -g -A -n socketkit jsr:@socketkit/socket/cli
+ * deno install -g -N -R -W --allow-run=sh --unstable-net -n socketkit jsr:@socketkit/socket/cli
  * socketkit listen 127.0.0.1 9000 > received.txt     # prints "listening on 127.0.0.1:9000" on stderr
  * echo hello | socketkit connect 127.0.0.1 9000      # half-closes when stdin ends
  * socketkit listen --keep-open --echo 127.0.0.1 7    # an echo server until Ctrl-C
- * socketkit scan 127.0.0.1 22,80,8000-8100           # prints each open port on a line
+ * socketkit listen -k --exec "tr a-z A-Z" 9000       # a command per client, IPv4 and IPv6
+ * socketkit scan 127.0.0.1 22 80 8000-8100           # prints each open port on a line
+ * echo query | socketkit connect -u -w 1 HOST 53     # quits when no reply comes for 1 s
  * socketkit recv 9000 backup.tar                     # in one shell,
  * socketkit send 127.0.0.1 9000 backup.tar           # and in another: progress, then a summary
  * ```
@@ -24,8 +26,11 @@
  * `socketkit COMMAND --help` tell the rest.
  *
  * Requires `allow-net` permission, plus `allow-read` and `allow-write` for
- * files and Unix sockets. UDP uses `Deno.listenDatagram` under
- * `--unstable-net`, else `node:dgram`.
+ * files and Unix sockets, and `allow-run=sh` for `--exec`. UDP uses
+ * `Deno.listenDatagram` under `--unstable-net`, else `node:dgram`; Unix
+ * datagram sockets (`--unix PATH --udp`) need `--unstable-net`.
+ * `deno task compile` builds one binary, `dist/socketkit`, with just these
+ * permissions.
  *
  * @example Check that a port answers, from a script
  * ```ts
@@ -58,12 +63,15 @@ import {
   IdleTimer,
   Interrupted,
   isLocal,
+  isMappedIpv4,
+  isSelfConnection,
   Progress,
   raceSignal,
   setLocal,
+  unmapped,
   writeAll,
 } from "./_cli_io.ts";
-import { show } from "./_errors.ts";
+import { ioError, show } from "./_errors.ts";
 import { serve, type ServeOptions, type Server } from "./server.ts";
 import {
   accept,
@@ -209,22 +217,61 @@ async function readPem(path: string, option: string): Promise<string> {
   }
 }
 
+/**
+ * Calls `bind` with the address to listen on: for a left-out HOST without
+ * -4, `"::"` (every interface, IPv4 too where the system allows dual stack:
+ * Linux's net.ipv6.bindv6only 0, the default), then `"0.0.0.0"` if IPv6 is
+ * off on this machine.
+ */
+async function onListenHost<T>(
+  run: Run,
+  bind: (hostname: string) => T | Promise<T>,
+): Promise<T> {
+  const { line } = run;
+  if (!line.anyHost || line.family !== 0) {
+    const hostname = await resolveHost(line.hostname, line.family);
+    return await withArguments(run, () => bind(hostname));
+  }
+  try {
+    return await withArguments(run, () => bind("::"));
+  } catch (err) {
+    if (
+      err instanceof UsageError || err instanceof Deno.errors.AddrInUse ||
+      err instanceof Deno.errors.PermissionDenied ||
+      err instanceof Deno.errors.NotCapable
+    ) throw err;
+    run.say(`cannot listen on IPv6 (${message(err)}): IPv4 only`);
+    return await withArguments(run, () => bind("0.0.0.0"));
+  }
+}
+
+/**
+ * Whether a peer is refused: -6 without HOST listens on "::", which takes
+ * IPv4 clients too (as `::ffff:a.b.c.d`); Deno cannot set IPV6_V6ONLY, so
+ * -6 closes those at once instead.
+ */
+function refused(run: Run, peer: Deno.Addr): boolean {
+  if (run.line.family !== 6 || !isMappedIpv4(peer)) return false;
+  run.say(`refusing ${formatAddr(peer)}: an IPv4 client, and -6 was given`);
+  return true;
+}
+
 async function listenStream(run: Run): Promise<StreamServer> {
   const { line } = run;
-  const hostname = line.transport === "unix"
-    ? ""
-    : await resolveHost(line.hostname, line.family);
   const server = line.transport === "unix"
     ? await withArguments(run, () => unix.listen({ path: line.path }))
     : line.tls !== null
-    ? await withArguments(run, async () =>
+    ? await onListenHost(run, async (hostname) =>
       await tls.listen({
         hostname,
         port: line.port,
         cert: await readPem(line.tls!.cert, "--cert"),
         key: await readPem(line.tls!.key, "--key"),
       }))
-    : await withArguments(run, () => tcp.listen({ hostname, port: line.port }));
+    : await onListenHost(
+      run,
+      async (hostname) => await tcp.listen({ hostname, port: line.port }),
+    );
   console.error(`listening on ${formatAddr(server.addr)}`);
   return server;
 }
@@ -239,6 +286,10 @@ async function acceptOne(
       signal: run.signal,
       timeout: run.line.timeout,
     });
+    if (refused(run, sock.remoteAddr)) {
+      await close(sock);
+      continue;
+    }
     run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
     if (run.line.tls === null) return sock;
     try {
@@ -285,6 +336,7 @@ async function relay(
       if (!(err instanceof Deno.errors.NotConnected)) throw err;
     }
   }
+  let quitting: ReturnType<typeof setTimeout> | undefined;
   const up = echo ? Promise.resolve() : (async () => {
     for (;;) {
       const chunk = await run.stdin.read(signal);
@@ -293,6 +345,7 @@ async function relay(
       idle?.touch();
     }
     await halfClose();
+    quitting = quitAfterInput(run, stop);
   })().catch(fail);
   const down = (async () => {
     for (;;) {
@@ -309,6 +362,7 @@ async function relay(
     await Promise.all([up, down]);
   } finally {
     idle?.dispose();
+    clearTimeout(quitting);
   }
   if (failure !== null) throw (failure as { error: unknown }).error;
   if (run.signal.aborted) throw run.signal.reason;
@@ -323,8 +377,98 @@ async function relay(
   return false;
 }
 
-function sameAddr(a: Deno.NetAddr, b: Deno.NetAddr): boolean {
-  return a.hostname === b.hostname && a.port === b.port;
+/**
+ * -q: stops `stop` the given time after the end of standard input (at
+ * once for 0). Returns the timer to clear, if any.
+ */
+function quitAfterInput(
+  run: Run,
+  stop: AbortController,
+): ReturnType<typeof setTimeout> | undefined {
+  const ms = run.line.quitAfter;
+  if (ms === null) return undefined;
+  run.say(
+    ms === 0
+      ? "end of input: quitting"
+      : `end of input: quitting in ${formatDuration(ms)}`,
+  );
+  if (ms === 0) {
+    stop.abort();
+    return undefined;
+  }
+  return setTimeout(() => stop.abort(), ms);
+}
+
+function sameAddr(a: Deno.Addr, b: Deno.Addr): boolean {
+  if ("hostname" in a && "hostname" in b) {
+    return a.hostname === b.hostname && a.port === b.port;
+  }
+  return "path" in a && "path" in b && a.path === b.path;
+}
+
+/**
+ * A datagram socket as {@linkcode datagrams} uses it: UDP, connected or
+ * not, or a Unix datagram socket.
+ */
+interface DatagramEnd {
+  /** The peer known from the start (connect), else null. */
+  peer: Deno.Addr | null;
+  /**
+   * Whether a send must wait while a receive is in flight (Deno's Unix
+   * datagram sockets): connect then receives only once the input ended,
+   * and listen answers with the input read so far after each datagram.
+   */
+  halfDuplex: boolean;
+  recv(
+    signal: AbortSignal,
+    timeout: number | null,
+  ): Promise<[Uint8Array, Deno.Addr]>;
+  send(data: Uint8Array, to: Deno.Addr, signal: AbortSignal): Promise<unknown>;
+}
+
+function udpEnd(sock: udp.UdpSocket): DatagramEnd {
+  const connected = sock.remoteAddr;
+  if (connected !== null) {
+    return {
+      peer: connected,
+      halfDuplex: false,
+      recv: async (signal) => [await udp.recv(sock, { signal }), connected],
+      send: (data, _to, signal) => udp.send(sock, data, { signal }),
+    };
+  }
+  return {
+    peer: null,
+    halfDuplex: false,
+    recv: (signal, timeout) => udp.recvFrom(sock, { signal, timeout }),
+    send: (data, to, signal) =>
+      udp.sendTo(sock, data, to as Deno.NetAddr, { signal }),
+  };
+}
+
+function unixEnd(
+  sock: unix.UnixDatagramSocket,
+  peer: Deno.UnixAddr | null,
+): DatagramEnd {
+  let warned = false;
+  return {
+    peer,
+    halfDuplex: true,
+    recv: (signal, timeout) => unix.recvFrom(sock, { signal, timeout }),
+    send: async (data, to) => {
+      const path = (to as Deno.UnixAddr).path;
+      if (path === null || path === "") {
+        // A sender that bound no path cannot be answered (nc -Uu says so too).
+        if (!warned) {
+          console.error(
+            "error: cannot answer the sender: it bound no path (use socketkit connect --unix PATH --udp, or nc -Uu)",
+          );
+          warned = true;
+        }
+        return 0;
+      }
+      return await unix.sendTo(sock, data, path);
+    },
+  };
 }
 
 /**
@@ -333,9 +477,9 @@ function sameAddr(a: Deno.NetAddr, b: Deno.NetAddr): boolean {
  * standard output (or, with --echo, back to its sender). UDP has no end of
  * stream, so this ends on --idle-timeout, Ctrl-C or an error.
  */
-async function datagrams(run: Run, sock: udp.UdpSocket): Promise<void> {
+async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
   const { line } = run;
-  const listening = sock.remoteAddr === null;
+  const listening = sock.peer === null;
   const stop = new AbortController();
   const { idle, signal } = idleSignal(run, stop.signal);
   let failure: { error: unknown } | null = null;
@@ -344,35 +488,56 @@ async function datagrams(run: Run, sock: udp.UdpSocket): Promise<void> {
     failure = { error };
     stop.abort();
   }
-  let peer: Deno.NetAddr | null = sock.remoteAddr;
+  let peer: Deno.Addr | null = sock.peer;
+  // connect -w: after the end of input, quit when no reply comes for that
+  // long (nc -u -w); -q: quit that long after the end of input.
+  let final: IdleTimer | null = null;
+  let quitting: ReturnType<typeof setTimeout> | undefined;
+  /** Input for the peer of a half-duplex listen, sent after its next datagram. */
+  const held: Uint8Array[] = [];
   let heard = () => {};
   const peerKnown = new Promise<void>((resolve) => heard = resolve);
   if (peer !== null) heard();
   const up = line.echo ? Promise.resolve() : (async () => {
-    await raceSignal(peerKnown, signal);
+    // Half-duplex, input waits in `held` for the next datagram anyway.
+    if (!(sock.halfDuplex && listening)) await raceSignal(peerKnown, signal);
     for (;;) {
       const chunk = await run.stdin.read(signal);
       if (chunk === null) break;
-      if (listening) await udp.sendTo(sock, chunk, peer!, { signal });
-      else await udp.send(sock, chunk, { signal });
+      if (sock.halfDuplex && listening) held.push(chunk);
+      else await sock.send(chunk, peer!, signal);
       idle?.touch();
+    }
+    quitting = quitAfterInput(run, stop);
+    if (quitting === undefined && !listening && line.timeout !== null) {
+      const ms = line.timeout;
+      run.say(
+        `end of input: quitting when no reply comes for ${formatDuration(ms)}`,
+      );
+      final = new IdleTimer(ms);
+      final.signal.addEventListener("abort", () => stop.abort(), {
+        once: true,
+      });
     }
   })().catch(fail);
   const down = (async () => {
+    if (sock.halfDuplex && !listening) await up;
     for (let first = true;; first = false) {
       if (!listening) {
-        const data = await udp.recv(sock, { signal });
+        const [data] = await sock.recv(signal, null);
+        (final as IdleTimer | null)?.touch();
         await writeAll(Deno.stdout, data, "standard output", signal);
         idle?.touch();
         continue;
       }
-      const [data, from] = await udp.recvFrom(sock, {
+      const [data, from] = await sock.recv(
         signal,
-        timeout: first ? line.timeout : null,
-      });
+        first ? line.timeout : null,
+      );
+      if (refused(run, from)) continue;
       idle?.touch();
       if (line.echo) {
-        await udp.sendTo(sock, data, from, { signal });
+        await sock.send(data, from, signal);
         continue;
       }
       if (peer === null) {
@@ -385,16 +550,23 @@ async function datagrams(run: Run, sock: udp.UdpSocket): Promise<void> {
         peer = from;
       }
       await writeAll(Deno.stdout, data, "standard output", signal);
+      for (let chunk; (chunk = held.shift()) !== undefined;) {
+        await sock.send(chunk, peer, signal);
+      }
     }
   })().catch(fail);
   try {
     await Promise.all([up, down]);
   } finally {
     idle?.dispose();
+    (final as IdleTimer | null)?.dispose();
+    clearTimeout(quitting);
   }
   if (failure !== null) throw (failure as { error: unknown }).error;
   if (run.signal.aborted) throw run.signal.reason;
-  run.say(`nothing moved for ${formatDuration(line.idleTimeout!)}: closing`);
+  if (idle?.signal.aborted) {
+    run.say(`nothing moved for ${formatDuration(line.idleTimeout!)}: closing`);
+  }
 }
 
 async function udpConnectCommand(run: Run): Promise<number> {
@@ -413,7 +585,7 @@ async function udpConnectCommand(run: Run): Promise<number> {
         formatAddr(sock.localAddr)
       } (${sock.backend} backend)`,
     );
-    await datagrams(run, sock);
+    await datagrams(run, udpEnd(sock));
   } finally {
     await udp.close(sock);
   }
@@ -422,26 +594,222 @@ async function udpConnectCommand(run: Run): Promise<number> {
 
 async function udpListenCommand(run: Run): Promise<number> {
   const { line } = run;
-  const sock = await withArguments(run, async () =>
-    udp.bind({
-      hostname: await resolveHost(line.hostname, line.family),
-      port: line.port,
-    }));
+  const sock = await onListenHost(
+    run,
+    (hostname) => udp.bind({ hostname, port: line.port }),
+  );
   try {
     console.error(`listening on ${formatAddr(sock.localAddr)}`);
     run.say(`using the ${sock.backend} backend`);
-    await datagrams(run, sock);
+    await datagrams(run, udpEnd(sock));
   } finally {
     await udp.close(sock);
   }
   return 0;
 }
 
+/**
+ * connect --unix PATH --udp: as nc -Uu, binds a socket of its own in a new
+ * temporary directory (so the server can answer), sends to PATH, and
+ * removes both when done.
+ */
+async function unixDatagramConnectCommand(run: Run): Promise<number> {
+  const { line } = run;
+  const dir = await Deno.makeTempDir({ prefix: "socketkit" });
+  try {
+    const sock = await withArguments(
+      run,
+      () => unix.bind({ path: `${dir}/client.sock` }),
+    );
+    try {
+      run.say(`sending to ${line.path} from ${sock.localAddr.path}`);
+      await datagrams(
+        run,
+        unixEnd(sock, { transport: "unixpacket", path: line.path }),
+      );
+    } finally {
+      await unix.close(sock);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  return 0;
+}
+
+async function unixDatagramListenCommand(run: Run): Promise<number> {
+  const sock = await withArguments(
+    run,
+    () => unix.bind({ path: run.line.path }),
+  );
+  try {
+    console.error(`listening on ${formatAddr(sock.localAddr)}`);
+    await datagrams(run, unixEnd(sock, null));
+  } finally {
+    await unix.close(sock);
+  }
+  return 0;
+}
+
+/** How long the output of an --exec command that exited may take to end. */
+const EXEC_DRAIN_MS = 1_000;
+
+/**
+ * Checks before any I/O that --exec's command can run: `sh` starts, and
+ * the first word of CMD, when it is a plain command name, is one `sh`
+ * knows (a program on PATH, a builtin or a keyword).
+ */
+async function checkExec(run: Run): Promise<void> {
+  const cmd = run.line.exec;
+  const word = /^\s*([\w./+-]+)(?:\s|$)/.exec(cmd)?.[1];
+  let found: boolean;
+  try {
+    const { success } = await new Deno.Command("sh", {
+      args: ["-c", 'command -v "$1" >/dev/null', "sh", word ?? "true"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    found = success;
+  } catch (err) {
+    throw ioError(`run --exec ${show(cmd)}`, err);
+  }
+  if (!found) {
+    throw new Deno.errors.NotFound(
+      `Cannot run --exec ${show(cmd)}: there is no command ${show(word)}`,
+    );
+  }
+}
+
+/**
+ * --exec: runs `sh -c CMD` with its standard input and output on `sock`
+ * (its standard error is the tool's). What the peer sends goes to the
+ * command's input, which ends when the peer ends its side; the command's
+ * output goes to the peer, whose write side is shut down when it ends; the
+ * command's exit ends the connection (after at most
+ * {@linkcode EXEC_DRAIN_MS} more for output a child of it still holds).
+ * A failed socket, Ctrl-C or --idle-timeout stop the command with SIGTERM.
+ */
+async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
+  const { line } = run;
+  const remote = sock.remoteAddr;
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("sh", {
+      args: ["-c", line.exec],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+      env: "hostname" in remote
+        ? {
+          SOCKETKIT_REMOTE_ADDR: unmapped(remote.hostname),
+          SOCKETKIT_REMOTE_PORT: String(remote.port),
+        }
+        : {},
+    }).spawn();
+  } catch (err) {
+    // Costs only this connection (with --keep-open, the next may work).
+    throw ioError(`run --exec ${show(line.exec)}`, err);
+  }
+  const who = formatAddr(remote);
+  run.say(`${who}: running ${show(line.exec)} (pid ${child.pid})`);
+  const stop = new AbortController();
+  const { idle, signal } = idleSignal(run, stop.signal);
+  let failure: { error: unknown } | null = null;
+  function fail(error: unknown): void {
+    if (signal.aborted) return;
+    failure = { error };
+    stop.abort();
+  }
+  const input = child.stdin.getWriter();
+  const output = child.stdout.getReader();
+  const up = (async () => {
+    try {
+      for (;;) {
+        const data = await recv(sock, undefined, { signal });
+        if (data === null) break;
+        try {
+          await raceSignal(input.write(data), signal);
+        } catch (err) {
+          if (signal.aborted) throw err;
+          // The command stopped reading: the rest of the input is dropped.
+          break;
+        }
+        idle?.touch();
+      }
+    } finally {
+      await input.close().catch(() => {});
+    }
+  })().catch(fail);
+  const down = (async () => {
+    for (;;) {
+      const { value, done } = await raceSignal(output.read(), signal);
+      if (done) break;
+      await sendAll(sock, value, { signal });
+      idle?.touch();
+    }
+    try {
+      await shutdown(sock, "write");
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotConnected)) throw err;
+    }
+  })().catch(fail);
+  let status: Deno.CommandStatus | null = null;
+  const exited = child.status.then((s) => status = s);
+  try {
+    await raceSignal(exited, signal).catch(() => {});
+    if (status === null) {
+      // Stopped from here: end the command.
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // It exited meanwhile.
+      }
+      await exited;
+    } else {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        down,
+        new Promise((resolve) => timer = setTimeout(resolve, EXEC_DRAIN_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    stop.abort();
+    await Promise.all([up, down]);
+  } finally {
+    idle?.dispose();
+    await output.cancel().catch(() => {});
+  }
+  const { code, signal: killedBy } = status as unknown as Deno.CommandStatus;
+  run.say(
+    `${who}: ${show(line.exec)} ${
+      killedBy !== null ? `ended by ${killedBy}` : `exited with status ${code}`
+    }`,
+  );
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  if (run.signal.aborted) throw run.signal.reason;
+}
+
+/** Relays a connection to standard input and output, or to --exec's command. */
+function serveConnection(
+  run: Run,
+  sock: StreamSocket,
+  untilPeerEnds = false,
+): Promise<unknown> {
+  if (run.line.exec !== "") return execRelay(run, sock);
+  return relay(run, sock, run.line.echo, untilPeerEnds);
+}
+
 async function connectCommand(run: Run): Promise<number> {
-  if (run.line.transport === "udp") return udpConnectCommand(run);
+  const { line } = run;
+  if (line.datagram) {
+    return line.transport === "unix"
+      ? unixDatagramConnectCommand(run)
+      : udpConnectCommand(run);
+  }
+  if (line.exec !== "") await checkExec(run);
   const sock = await connectStream(run);
   try {
-    await relay(run, sock, false);
+    await serveConnection(run, sock);
   } finally {
     await close(sock);
   }
@@ -450,7 +818,12 @@ async function connectCommand(run: Run): Promise<number> {
 
 async function listenCommand(run: Run): Promise<number> {
   const { line } = run;
-  if (line.transport === "udp") return udpListenCommand(run);
+  if (line.datagram) {
+    return line.transport === "unix"
+      ? unixDatagramListenCommand(run)
+      : udpListenCommand(run);
+  }
+  if (line.exec !== "") await checkExec(run);
   if (line.keepOpen) return await keepOpen(run);
   // One connection only: stop listening once it is accepted, as nc does.
   const server = await listenStream(run);
@@ -461,7 +834,7 @@ async function listenCommand(run: Run): Promise<number> {
     await close(server);
   }
   try {
-    await relay(run, sock, line.echo);
+    await serveConnection(run, sock);
   } finally {
     await close(sock);
   }
@@ -487,15 +860,18 @@ async function keepOpen(run: Run): Promise<number> {
     signal: AbortSignal.any([run.signal, stop.signal]),
     // The relays end with the run's signal; close what is left at once.
     shutdownTimeout: 0,
-    maxConnections: line.echo ? Infinity : 1,
+    // Standard input goes to one client at a time; --echo and --exec
+    // serve every client at once.
+    maxConnections: line.echo || line.exec !== "" ? Infinity : 1,
     onListen: (addr) => console.error(`listening on ${formatAddr(addr)}`),
     onError: (err) => console.error(`error: ${message(err)}`),
   };
   async function handler(sock: StreamSocket): Promise<void> {
     clearTimeout(waiting);
+    if (refused(run, sock.remoteAddr)) return;
     run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
     try {
-      await relay(run, sock, line.echo, !line.echo);
+      await serveConnection(run, sock, !line.echo);
     } catch (err) {
       if (run.signal.aborted || stop.signal.aborted) return;
       // Standard output failing ends the run; a client's failure, the client.
@@ -508,9 +884,9 @@ async function keepOpen(run: Run): Promise<number> {
       run,
       () => serve({ path: line.path, ...options }, handler),
     )
-    : await withArguments(run, async () =>
+    : await onListenHost(run, async (hostname) =>
       serve({
-        hostname: await resolveHost(line.hostname, line.family),
+        hostname,
         port: line.port,
         ...options,
         // With --tls, serve() completes each handshake before the handler
@@ -803,6 +1179,64 @@ function isFailedHandshake(err: unknown): boolean {
     err instanceof Deno.errors.UnexpectedEof;
 }
 
+/** What scan found on a port: open, or closed and why. */
+type PortResult = { open: true } | { open: false; why: string };
+
+/**
+ * Tries one port: connects (and with --tls completes a verified
+ * handshake), then closes. Never open: a refused, reset or timed-out
+ * connect, a failed handshake, a connection of the socket to itself.
+ * Other errors (no route, a bad name) are thrown.
+ */
+async function probe(
+  run: Run,
+  hostname: string,
+  port: number,
+  tlsOptions: tls.ConnectOptions | null,
+  signal: AbortSignal,
+): Promise<PortResult> {
+  const { line } = run;
+  let sock: StreamSocket;
+  try {
+    sock = tlsOptions === null
+      ? await tcp.connect({ hostname, port }, { signal, timeout: line.timeout })
+      : await tls.connect({ hostname, port }, {
+        signal,
+        timeout: line.timeout,
+        ...tlsOptions,
+      });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    if (err instanceof Deno.errors.TimedOut) {
+      return {
+        open: false,
+        why: `timed out after ${formatDuration(line.timeout!)}`,
+      };
+    }
+    if (isClosedPort(err)) return { open: false, why: reasonOf(err) };
+    // Open, but no verified TLS there: not listed.
+    if (tlsOptions !== null && isFailedHandshake(err)) {
+      return { open: false, why: message(err) };
+    }
+    throw err;
+  }
+  const self = isSelfConnection(sock.localAddr, sock.remoteAddr);
+  await close(sock);
+  return self
+    ? {
+      open: false,
+      why: "the socket connected to itself (TCP self-connect), nothing listens",
+    }
+    : { open: true };
+}
+
+/** `ConnectionRefused` → `connection refused`. */
+function reasonOf(err: unknown): string {
+  const name = err instanceof Error ? err.name : "";
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase() ||
+    message(err);
+}
+
 async function scanCommand(run: Run): Promise<number> {
   const { line } = run;
   const hostname = await resolveHost(line.hostname, line.family);
@@ -810,62 +1244,71 @@ async function scanCommand(run: Run): Promise<number> {
     ? null
     : await tlsClientOptions(line.tls, line.hostname);
   const ports = line.ports;
-  const open: number[] = [];
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const proto = line.tls === null ? "tcp" : "tls";
+  const results = new Array<PortResult | undefined>(ports.length);
+  let open = 0;
+  let flushed = 0;
+  let writing: Promise<void> = Promise.resolve();
+  // Lines go out in port order as soon as every port before is done.
+  function flush(): void {
+    let text = "";
+    for (; flushed < ports.length; flushed++) {
+      const result = results[flushed];
+      if (result === undefined) break;
+      const port = ports[flushed]!;
+      if (result.open) {
+        open++;
+        text += `${port}\n`;
+        run.say(`connect to ${host} port ${port} (${proto}) succeeded`);
+      } else {
+        run.say(
+          `connect to ${host} port ${port} (${proto}) failed: ${result.why}`,
+        );
+      }
+    }
+    if (text !== "") {
+      const bytes = encoder.encode(text);
+      writing = writing.then(() =>
+        writeAll(Deno.stdout, bytes, "standard output", signal)
+      );
+      writing.catch((err) => fail(err));
+    }
+  }
   const stop = new AbortController();
   const signal = AbortSignal.any([run.signal, stop.signal]);
   let failure: { error: unknown } | null = null;
+  function fail(error: unknown): void {
+    if (signal.aborted) return;
+    failure = { error };
+    stop.abort();
+  }
   let next = 0;
   const started = performance.now();
   async function worker(): Promise<void> {
     while (next < ports.length && !signal.aborted) {
-      const port = ports[next++]!;
+      const i = next++;
       try {
-        const sock = line.tls === null
-          ? await tcp.connect({ hostname, port }, {
-            signal,
-            timeout: line.timeout,
-          })
-          : await tls.connect({ hostname, port }, {
-            signal,
-            timeout: line.timeout,
-            ...tlsOptions!,
-          });
-        open.push(port);
-        await close(sock);
+        results[i] = await probe(run, hostname, ports[i]!, tlsOptions, signal);
       } catch (err) {
-        if (signal.aborted) return;
-        if (isClosedPort(err)) continue;
-        if (line.tls !== null && isFailedHandshake(err)) {
-          // Open, but no verified TLS there: not listed.
-          run.say(`port ${port}: ${message(err)}`);
-          continue;
-        }
-        failure = { error: err };
-        stop.abort();
+        fail(err);
         return;
       }
+      flush();
     }
   }
   await Promise.all(
     Array.from({ length: Math.min(line.concurrency, ports.length) }, worker),
   );
+  await writing.catch(() => {});
   if (run.signal.aborted) throw run.signal.reason;
   if (failure !== null) throw (failure as { error: unknown }).error;
-  open.sort((a, b) => a - b);
-  if (open.length > 0) {
-    await writeAll(
-      Deno.stdout,
-      encoder.encode(open.join("\n") + "\n"),
-      "standard output",
-    );
-  }
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   run.say(
-    `${open.length} of ${ports.length} ports open on ${host} in ${
+    `${open} of ${ports.length} ports open on ${host} in ${
       formatDuration(performance.now() - started)
     }`,
   );
-  if (open.length === 0) {
+  if (open === 0) {
     console.error(
       ports.length === 1
         ? `port ${ports[0]} is not open on ${host}`
@@ -906,7 +1349,7 @@ function printUsageError(err: UsageError): void {
  * Ctrl-C (SIGINT) and SIGTERM close every socket and end the run.
  *
  * Requires `allow-net` permission, plus `allow-read` and `allow-write` for
- * files and Unix sockets.
+ * files and Unix sockets, and `allow-run` (of `sh`) for `--exec`.
  *
  * @param args The arguments after the program name, as `Deno.args`.
  * @returns The exit status: 0 done, 1 network or file error (or no open port
@@ -932,7 +1375,7 @@ function printUsageError(err: UsageError): void {
  * assert.equal(await main(["connect", "127.0.0.1", "99999"]), 2);
  * ```
  *
- * @tags allow-net, allow-read, allow-write
+ * @tags allow-net, allow-read, allow-write, allow-run
  */
 export async function main(args: string[]): Promise<number> {
   let parsed: Parsed;
@@ -967,7 +1410,7 @@ export async function main(args: string[]): Promise<number> {
     stdin: new ChunkSource(
       Deno.stdin,
       "standard input",
-      line.transport === "udp" ? UDP_CHUNK : undefined,
+      line.datagram ? UDP_CHUNK : undefined,
     ),
     say: line.verbose ? (text) => console.error(text) : () => {},
   };

@@ -9,18 +9,29 @@ import {
   parseCommandLine,
   parseDuration,
   parsePorts,
+  parseQuitAfter,
   UsageError,
 } from "../_cli_args.ts";
+import { isMappedIpv4, isSelfConnection, unmapped } from "../_cli_io.ts";
+import {
+  cli,
+  closedPort,
+  type Finished,
+  Proc,
+  readAll,
+  runCli,
+  stderrLines,
+} from "./_cli_util.ts";
 import * as tcp from "../tcp.ts";
 import * as udp from "../udp.ts";
 import * as unix from "../unix.ts";
 import {
-  bytes,
   pseudoRandomBytes,
   resetBeforeAccept,
   run as runCommand,
   sha256,
   text,
+  within,
 } from "./_util.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
@@ -44,6 +55,15 @@ const HAS_PYTHON = await installed("python3");
 const HAS_NC = await installed("nc");
 const HAS_SOCAT = await installed("socat");
 const HAS_BASH = await installed("bash");
+/** Whether "::" takes IPv4 clients too (Linux's net.ipv6.bindv6only 0). */
+const DUAL_STACK = (() => {
+  try {
+    return Deno.readTextFileSync("/proc/sys/net/ipv6/bindv6only").trim() ===
+      "0";
+  } catch {
+    return false;
+  }
+})();
 const HAS_IPV6 = (() => {
   try {
     Deno.listen({ hostname: "::1", port: 0 }).close();
@@ -52,154 +72,6 @@ const HAS_IPV6 = (() => {
     return false;
   }
 })();
-
-/** The outcome of a finished subprocess. */
-interface Finished {
-  code: number;
-  stdout: Uint8Array;
-  stderr: string;
-}
-
-/** A running subprocess with piped standard streams. */
-class Proc implements AsyncDisposable {
-  readonly child: Deno.ChildProcess;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #stdout: Promise<Uint8Array>;
-  readonly #stderr: Promise<string>;
-  #errText = "";
-  #errWaiters: (() => void)[] = [];
-  #stdinClosed = false;
-  #exited = false;
-
-  constructor(command: string, args: string[], env?: Record<string, string>) {
-    const child = new Deno.Command(command, {
-      args,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      ...(env !== undefined ? { env } : {}),
-    }).spawn();
-    this.child = child;
-    this.child.status.then(() => this.#exited = true);
-    this.#writer = this.child.stdin.getWriter();
-    this.#stdout = new Response(this.child.stdout).bytes();
-    this.#stderr = (async () => {
-      const reader = child.stderr.pipeThrough(new TextDecoderStream())
-        .getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        this.#errText += value;
-        for (const wake of this.#errWaiters.splice(0)) wake();
-      }
-      for (const wake of this.#errWaiters.splice(0)) wake();
-      return this.#errText;
-    })();
-  }
-
-  /** Writes to standard input. */
-  async write(data: string | Uint8Array): Promise<void> {
-    await this.#writer.write(typeof data === "string" ? bytes(data) : data);
-  }
-
-  /** Closes standard input (end of input for the tool). */
-  async closeStdin(): Promise<void> {
-    if (this.#stdinClosed) return;
-    this.#stdinClosed = true;
-    try {
-      await this.#writer.close();
-    } catch {
-      // The process is gone already.
-    }
-  }
-
-  /**
-   * Waits for a line of standard error that starts with `prefix` and
-   * returns the rest of it. Fails if the process ends first.
-   */
-  async waitForStderr(prefix: string): Promise<string> {
-    for (;;) {
-      const line = this.#errText.split("\n").find((l) => l.startsWith(prefix));
-      if (line !== undefined) return line.slice(prefix.length);
-      if (this.#exited && this.#errWaiters.length === 0) {
-        await this.#stderr;
-        const again = this.#errText.split("\n").find((l) =>
-          l.startsWith(prefix)
-        );
-        if (again !== undefined) return again.slice(prefix.length);
-        throw new Error(
-          `no "${prefix}" line; standard error: ${
-            JSON.stringify(this.#errText)
-          }`,
-        );
-      }
-      await new Promise<void>((resolve) => {
-        this.#errWaiters.push(resolve);
-        this.child.status.then(() => resolve());
-      });
-    }
-  }
-
-  /** The port of the first `listening on HOST:PORT` line. */
-  async listeningPort(): Promise<number> {
-    const addr = await this.waitForStderr("listening on ");
-    return Number(addr.slice(addr.lastIndexOf(":") + 1));
-  }
-
-  /** Sends a signal if the process still runs. */
-  kill(signal: Deno.Signal): void {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // Already exited.
-    }
-  }
-
-  /** Closes standard input, waits for the exit and collects the output. */
-  async finish(): Promise<Finished> {
-    await this.closeStdin();
-    const { code } = await this.child.status;
-    return { code, stdout: await this.#stdout, stderr: await this.#stderr };
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#exited) this.kill("SIGKILL");
-    await this.finish();
-  }
-}
-
-/** Starts `deno run -A cli.ts ...args`. */
-function cli(...args: string[]): Proc {
-  return new Proc(Deno.execPath(), ["run", "-A", "--quiet", CLI, ...args]);
-}
-
-/** Runs the tool to its end with `input` on standard input. */
-async function runCli(
-  args: string[],
-  input: string | Uint8Array = "",
-): Promise<Finished> {
-  await using proc = cli(...args);
-  if (input.length > 0) await proc.write(input);
-  return await proc.finish();
-}
-
-/** A port where nothing listens (bound, then freed). */
-function closedPort(hostname = "127.0.0.1"): number {
-  const listener = Deno.listen({ hostname, port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
-
-/** Reads a stream socket to its end. */
-async function readAll(sock: tcp.StreamSocket): Promise<string> {
-  let out = "";
-  for (;;) {
-    const data = await tcp.recv(sock, undefined, { timeout: 10_000 });
-    if (data === null) return out;
-    out += decoder.decode(data, { stream: true });
-  }
-}
 
 async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "skcli" });
@@ -218,10 +90,6 @@ async function exists(path: string): Promise<boolean> {
     if (err instanceof Deno.errors.NotFound) return false;
     throw err;
   }
-}
-
-function stderrLines(stderr: string): string[] {
-  return stderr.split("\n").filter((line) => line !== "");
 }
 
 // ---- arguments, in process ----
@@ -258,8 +126,13 @@ Deno.test("parseDuration() takes seconds or a unit and rejects the rest", () => 
 Deno.test("parseCommandLine() fills in defaults and the optional host", () => {
   const listen = parseCommandLine(["listen", "9000"]);
   assert.ok(!("help" in listen));
-  assert.equal(listen.hostname, "0.0.0.0");
+  // Every interface, IPv6 and IPv4 (dual stack); -4 only IPv4.
+  assert.equal(listen.hostname, "::");
+  assert.equal(listen.anyHost, true);
   assert.equal(listen.port, 9000);
+  const listen4 = parseCommandLine(["listen", "-4", "0"]);
+  assert.ok(!("help" in listen4));
+  assert.equal(listen4.hostname, "0.0.0.0");
   const listen6 = parseCommandLine(["listen", "-6", "0"]);
   assert.ok(!("help" in listen6));
   assert.equal(listen6.hostname, "::");
@@ -342,8 +215,24 @@ Deno.test("bad arguments print one error line and the usage, and exit 2", async 
     ],
     [["listen", "-4", "-6", "0"], "error: -4 and -6 cannot be used together"],
     [
-      ["listen", "--udp", "--unix", "/tmp/x"],
-      "error: --udp and --unix cannot be used together",
+      ["listen", "--exec", "cat", "--echo", "0"],
+      "error: --exec and --echo cannot be used together",
+    ],
+    [
+      ["listen", "--exec", "cat", "--udp", "0"],
+      "error: --exec and --udp cannot be used together",
+    ],
+    [
+      ["connect", "--exec", " ", "127.0.0.1", "80"],
+      "error: --exec CMD must not be empty",
+    ],
+    [
+      ["connect", "-q", "soon", "127.0.0.1", "80"],
+      'error: --quit-after must be 0 or a positive duration such as 5, 0.5 or 500ms: current value is "soon"',
+    ],
+    [
+      ["scan", "127.0.0.1", "22", "80-70"],
+      'error: PORTS must be ports and ranges from 1 to 65535, such as 22,80,8000-8100: current value is "80-70"',
     ],
     [["listen", "--echo=yes", "0"], 'error: option "--echo" takes no value'],
     [
@@ -1000,7 +889,10 @@ Deno.test("scan prints the open ports, sorted, and leaves out closed ones", asyn
   ]);
   assert.equal(code, 0);
   assert.equal(text(stdout), `${open[0]}\n${open[1]}\n`);
-  assert.match(stderr, /^2 of 4 ports open on 127\.0\.0\.1 in [\d.]+ m?s\n$/);
+  // -v: a line for each port, in order, then the summary.
+  const lines = stderrLines(stderr);
+  assert.equal(lines.length, 5, stderr);
+  assert.match(lines[4]!, /^2 of 4 ports open on 127\.0\.0\.1 in [\d.]+ m?s$/);
 });
 
 Deno.test("scan exits 1 when no port is open", async () => {
@@ -1391,5 +1283,371 @@ Deno.test(
     assert.equal(text(ncDone.stdout), "udp answer\n");
     assert.equal(code, 0);
     assert.equal(text(stdout), "udp hello\n");
+  },
+);
+
+// ---- fits the hand (issue 13) ----
+
+/** Bounds an await of a test: fails in seconds instead of hanging. */
+function bounded<T>(
+  promise: Promise<T>,
+  what: string,
+  ms = 15_000,
+): Promise<T> {
+  return within(promise, ms, what);
+}
+
+Deno.test("parseQuitAfter() takes 0 or a duration; scan takes several PORTS arguments", () => {
+  assert.equal(parseQuitAfter("0"), 0);
+  assert.equal(parseQuitAfter("0.0s"), 0);
+  assert.equal(parseQuitAfter("2"), 2_000);
+  assert.equal(parseQuitAfter("150ms"), 150);
+  for (const bad of ["", "-1", "soon", "."]) {
+    assert.throws(() => parseQuitAfter(bad), /^RangeError: --quit-after/);
+  }
+  const scan = parseCommandLine(["scan", "h", "22", "80", "8000-8002,7"]);
+  assert.ok(!("help" in scan));
+  assert.deepEqual(scan.ports, [7, 22, 80, 8000, 8001, 8002]);
+  const exec = parseCommandLine(["listen", "-k", "--exec", "tr a-z A-Z", "0"]);
+  assert.ok(!("help" in exec));
+  assert.equal(exec.exec, "tr a-z A-Z");
+  const dgram = parseCommandLine(["connect", "--unix", "/tmp/s", "-u"]);
+  assert.ok(!("help" in dgram));
+  assert.deepEqual([dgram.transport, dgram.datagram], ["unix", true]);
+});
+
+Deno.test("isSelfConnection() tells a socket connected to itself from a connection to a listener", () => {
+  const at = (hostname: string, port: number): Deno.NetAddr => ({
+    transport: "tcp",
+    hostname,
+    port,
+  });
+  assert.equal(
+    isSelfConnection(at("127.0.0.1", 40_000), at("127.0.0.1", 40_000)),
+    true,
+  );
+  assert.equal(isSelfConnection(at("::1", 40_000), at("::1", 40_000)), true);
+  assert.equal(
+    isSelfConnection(at("::ffff:127.0.0.1", 40_000), at("127.0.0.1", 40_000)),
+    true,
+  );
+  assert.equal(
+    isSelfConnection(at("127.0.0.1", 40_001), at("127.0.0.1", 40_000)),
+    false,
+  );
+  assert.equal(
+    isSelfConnection(at("127.0.0.2", 40_000), at("127.0.0.1", 40_000)),
+    false,
+  );
+  assert.equal(
+    isSelfConnection({ transport: "unix", path: "/s" }, {
+      transport: "unix",
+      path: "/s",
+    }),
+    false,
+  );
+  assert.equal(unmapped("::FFFF:10.0.0.1"), "10.0.0.1");
+  assert.equal(isMappedIpv4(at("::ffff:127.0.0.1", 1)), true);
+  assert.equal(isMappedIpv4(at("127.0.0.1", 1)), false);
+  assert.equal(isMappedIpv4(at("::1", 1)), false);
+});
+
+/** Sends `message` on a new connection and reads the answer to its end. */
+async function echoOnce(hostname: string, port: number, message: string) {
+  await using sock = await tcp.connect({ hostname, port }, { timeout: 10_000 });
+  await tcp.sendAll(sock, message, { timeout: 10_000 });
+  await tcp.shutdown(sock, "write");
+  return await readAll(sock);
+}
+
+/** Whether a client at `hostname` is turned away: refused, reset or closed unanswered. */
+async function turnedAway(hostname: string, port: number): Promise<boolean> {
+  try {
+    return (await echoOnce(hostname, port, "knock")) === "";
+  } catch (err) {
+    if (
+      err instanceof Deno.errors.ConnectionRefused ||
+      err instanceof Deno.errors.ConnectionReset ||
+      err instanceof Deno.errors.BrokenPipe
+    ) return true;
+    throw err;
+  }
+}
+
+Deno.test(
+  "listen PORT takes clients on 127.0.0.1 and on ::1 (every interface, dual stack)",
+  { ignore: !HAS_IPV6 || !DUAL_STACK },
+  async () => {
+    await using proc = cli("listen", "-k", "--echo", "0");
+    const addr = await bounded(proc.waitForStderr("listening on "), "listen");
+    assert.match(addr, /^\[::\]:\d+$/);
+    const port = await proc.listeningPort();
+    assert.equal(
+      await bounded(echoOnce("127.0.0.1", port, "four"), "v4"),
+      "four",
+    );
+    assert.equal(await bounded(echoOnce("::1", port, "six"), "v6"), "six");
+    proc.kill("SIGINT");
+    assert.equal((await bounded(proc.finish(), "exit")).code, 130);
+  },
+);
+
+Deno.test(
+  "listen -4 PORT refuses a ::1 client and -6 PORT a 127.0.0.1 client",
+  { ignore: !HAS_IPV6 },
+  async () => {
+    await using four = cli("listen", "-4", "-k", "--echo", "0");
+    await using six = cli("listen", "-6", "-k", "--echo", "0");
+    const port4 = await bounded(four.listeningPort(), "listen -4");
+    const port6 = await bounded(six.listeningPort(), "listen -6");
+    assert.equal(
+      await bounded(echoOnce("127.0.0.1", port4, "a"), "-4 v4"),
+      "a",
+    );
+    assert.equal(await bounded(turnedAway("::1", port4), "-4 v6"), true);
+    assert.equal(await bounded(echoOnce("::1", port6, "b"), "-6 v6"), "b");
+    assert.equal(await bounded(turnedAway("127.0.0.1", port6), "-6 v4"), true);
+    four.kill("SIGINT");
+    six.kill("SIGINT");
+    await bounded(Promise.all([four.finish(), six.finish()]), "exit");
+  },
+);
+
+Deno.test("connect -q quits that long after the end of input though the server stays open", async () => {
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli(
+    "connect",
+    "-q",
+    "0.3",
+    "127.0.0.1",
+    `${server.addr.port}`,
+  );
+  await using conn = await bounded(tcp.accept(server), "accept");
+  await tcp.sendAll(conn, "from the server\n", { timeout: 10_000 });
+  await proc.write("hi\n");
+  await proc.closeStdin();
+  assert.equal(await bounded(readAll(conn), "input"), "hi\n");
+  // The server never closes: -q ends the run.
+  const { code, stdout } = await bounded(proc.finish(), "exit");
+  assert.equal(code, 0);
+  assert.equal(text(stdout), "from the server\n");
+});
+
+Deno.test("scan takes ports as separate arguments and -v says one line per port, as nc -zv", async () => {
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = server.addr.port;
+  const closed = closedPort();
+  const { code, stdout, stderr } = await bounded(
+    runCli(["scan", "-v", "127.0.0.1", `${closed}`, `${open}-${open}`]),
+    "scan",
+  );
+  assert.equal(code, 0);
+  assert.equal(text(stdout), `${open}\n`);
+  const lines = stderrLines(stderr);
+  const byPort = [
+    [
+      closed,
+      `connect to 127.0.0.1 port ${closed} (tcp) failed: connection refused`,
+    ],
+    [open, `connect to 127.0.0.1 port ${open} (tcp) succeeded`],
+  ].sort((a, b) => (a[0] as number) - (b[0] as number)).map((p) => p[1]);
+  assert.deepEqual(lines.slice(0, 2), byPort);
+  assert.match(lines[2]!, /^1 of 2 ports open on 127\.0\.0\.1/);
+});
+
+Deno.test("scan never reports a connection of its socket to itself as an open port (best effort over ephemeral ports)", async () => {
+  // Ports next to one the kernel just handed out are in the ephemeral range,
+  // where connect() may pick the destination port as the source port.
+  const near = closedPort();
+  const first = Math.max(1_024, near - 300);
+  const last = Math.min(65_535, near + 300);
+  const { code, stdout, stderr } = await bounded(
+    runCli(["scan", "-v", "-c", "50", "127.0.0.1", `${first}-${last}`]),
+    "scan",
+    60_000,
+  );
+  assert.ok(code === 0 || code === 1, stderr);
+  const listed = new Set(
+    (text(stdout) ?? "").split("\n").filter((l) => l !== "").map(Number),
+  );
+  for (const line of stderrLines(stderr)) {
+    const match = /^connect to 127\.0\.0\.1 port (\d+) \(tcp\) (.*)$/.exec(
+      line,
+    );
+    if (match === null) continue;
+    const port = Number(match[1]);
+    if (match[2]!.includes("connected to itself")) {
+      assert.ok(!listed.has(port), `self-connected port ${port} listed`);
+    } else {
+      assert.equal(listed.has(port), match[2] === "succeeded", line);
+    }
+  }
+});
+
+Deno.test("connect --udp -w ends on its own when no reply comes within -w after the input", async () => {
+  await using server = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli(
+    "connect",
+    "-u",
+    "-w",
+    "0.5",
+    "127.0.0.1",
+    `${server.localAddr.port}`,
+  );
+  await proc.write("ping\n");
+  const [data, from] = await bounded(udp.recvFrom(server), "datagram");
+  assert.equal(text(data), "ping\n");
+  await udp.sendTo(server, "pong\n", from);
+  await proc.closeStdin();
+  const { code, stdout, stderr } = await bounded(proc.finish(), "exit");
+  assert.equal(code, 0, stderr);
+  assert.equal(text(stdout), "pong\n");
+});
+
+Deno.test("listen --exec runs the command with the client; after a half-close its output still arrives", async () => {
+  await using proc = cli(
+    "listen",
+    "--exec",
+    "tr a-z A-Z; echo done",
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  const answer = await bounded(
+    echoOnce("127.0.0.1", port, "hello\nworld\n"),
+    "exec",
+  );
+  assert.equal(answer, "HELLO\nWORLD\ndone\n");
+  assert.equal((await bounded(proc.finish(), "exit")).code, 0);
+});
+
+Deno.test("listen --exec: the command's exit closes the connection while the client still has it open", async () => {
+  await using proc = cli("listen", "--exec", "echo bye", "127.0.0.1", "0");
+  const port = await bounded(proc.listeningPort(), "listen");
+  await using sock = await tcp.connect({ hostname: "127.0.0.1", port }, {
+    timeout: 10_000,
+  });
+  // The client never ends its side; the end of the command ends it all.
+  assert.equal(await bounded(readAll(sock), "output"), "bye\n");
+  assert.equal((await bounded(proc.finish(), "exit")).code, 0);
+});
+
+Deno.test("listen --exec tells the command the client's address, IPv4 as such on a dual-stack socket", async () => {
+  await using proc = cli(
+    "listen",
+    "--exec",
+    'echo "$SOCKETKIT_REMOTE_ADDR $SOCKETKIT_REMOTE_PORT"',
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  await using sock = await tcp.connect({ hostname: "127.0.0.1", port }, {
+    timeout: 10_000,
+  });
+  const local = sock.localAddr;
+  assert.equal(
+    await bounded(readAll(sock), "output"),
+    `127.0.0.1 ${local.port}\n`,
+  );
+  assert.equal((await bounded(proc.finish(), "exit")).code, 0);
+});
+
+Deno.test("listen --keep-open --exec serves clients in turn, a command each", async () => {
+  await using proc = cli(
+    "listen",
+    "-k",
+    "--exec",
+    "tr a-z A-Z",
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  assert.equal(
+    await bounded(echoOnce("127.0.0.1", port, "one"), "first"),
+    "ONE",
+  );
+  assert.equal(
+    await bounded(echoOnce("127.0.0.1", port, "two"), "second"),
+    "TWO",
+  );
+  proc.kill("SIGINT");
+  assert.equal((await bounded(proc.finish(), "exit")).code, 130);
+});
+
+Deno.test("listen --exec with a command that does not exist says so in one line and exits 1", async () => {
+  const { code, stderr } = await bounded(
+    runCli([
+      "listen",
+      "--exec",
+      "no-such-command-here --flag",
+      "127.0.0.1",
+      "0",
+    ]),
+    "run",
+  );
+  assert.equal(code, 1);
+  assert.deepEqual(stderrLines(stderr), [
+    'error: Cannot run --exec "no-such-command-here --flag": there is no command "no-such-command-here"',
+  ]);
+});
+
+Deno.test("connect --exec runs the command against the server", async () => {
+  await using server = await tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli(
+    "connect",
+    "--exec",
+    'read line; echo "got $line"',
+    "127.0.0.1",
+    `${server.addr.port}`,
+  );
+  await using conn = await bounded(tcp.accept(server), "accept");
+  await tcp.sendAll(conn, "it\n", { timeout: 10_000 });
+  assert.equal(await bounded(readAll(conn), "reply"), "got it\n");
+  assert.equal((await bounded(proc.finish(), "exit")).code, 0);
+});
+
+Deno.test(
+  "listen --unix --udp prints datagrams and answers the sender after each",
+  {
+    ignore: windows,
+  },
+  async () => {
+    await inTempDir(async (dir) => {
+      const path = `${dir}/server.sock`;
+      await using proc = cli("listen", "--unix", path, "--udp");
+      await bounded(proc.waitForStderr("listening on "), "listen");
+      await using client = await unix.bind({ path: `${dir}/client.sock` });
+      await proc.write("answer\n");
+      // Give the tool time to read its input before the datagram comes.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await unix.sendTo(client, "hello\n", path);
+      const [data] = await bounded(unix.recvFrom(client), "answer");
+      assert.equal(text(data), "answer\n");
+      proc.kill("SIGINT");
+      const { code, stdout } = await bounded(proc.finish(), "exit");
+      assert.equal(code, 130);
+      assert.equal(text(stdout), "hello\n");
+    });
+  },
+);
+
+Deno.test(
+  "connect --unix --udp sends the input and prints replies until -w passes",
+  {
+    ignore: windows,
+  },
+  async () => {
+    await inTempDir(async (dir) => {
+      const path = `${dir}/server.sock`;
+      await using server = await unix.bind({ path });
+      await using proc = cli("connect", "--unix", path, "--udp", "-w", "0.5");
+      await proc.write("ping\n");
+      await proc.closeStdin();
+      const [data, from] = await bounded(unix.recvFrom(server), "datagram");
+      assert.equal(text(data), "ping\n");
+      await unix.sendTo(server, "pong\n", from);
+      const { code, stdout, stderr } = await bounded(proc.finish(), "exit");
+      assert.equal(code, 0, stderr);
+      assert.equal(text(stdout), "pong\n");
+    });
   },
 );
