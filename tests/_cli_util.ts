@@ -81,7 +81,9 @@ export class Proc implements AsyncDisposable {
     for (;;) {
       const line = this.#errText.split("\n").find((l) => l.startsWith(prefix));
       if (line !== undefined) return line.slice(prefix.length);
-      if (this.#exited && this.#errWaiters.length === 0) {
+      if (this.#exited) {
+        // All of standard error, then one last look. (Waiting on the exit
+        // again here would spin in microtasks, starving the reader.)
         await this.#stderr;
         const again = this.#errText.split("\n").find((l) =>
           l.startsWith(prefix)
@@ -128,9 +130,19 @@ export class Proc implements AsyncDisposable {
   }
 }
 
-/** Starts `deno run -A cli.ts ...args`. */
+/**
+ * Starts `deno run -A --unstable-net cli.ts ...args`, as `deno task
+ * compile` builds it (Unix datagram sockets need the flag).
+ */
 export function cli(...args: string[]): Proc {
-  return new Proc(Deno.execPath(), ["run", "-A", "--quiet", CLI, ...args]);
+  return new Proc(Deno.execPath(), [
+    "run",
+    "-A",
+    "--unstable-net",
+    "--quiet",
+    CLI,
+    ...args,
+  ]);
 }
 
 /** Runs the tool to its end with `input` on standard input. */
