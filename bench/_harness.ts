@@ -105,7 +105,7 @@ export function chart(results: Result[], caption: string): string {
       `<rect x="${labelWidth}" y="${y + 4}" width="${w.toFixed(1)}" height="${
         rowHeight - 8
       }" fill="${color}"/>`,
-      `<text x="${labelWidth + w + 6}" y="${y + 15}">${
+      `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 15}">${
         r.ratio.toFixed(2)
       }×</text>`,
     ].join("");

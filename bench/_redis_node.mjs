@@ -1,7 +1,8 @@
 // Copyright 2026 the socketkit authors. MIT license.
 // deno-lint-ignore-file no-console
 // The Node comparison for bench/redis.ts: a hand-written RESP server on
-// Node's `net`, one `socket.write` per reply (PING, ECHO, SET, GET).
+// Node's `net`, one `socket.write` per reply (PING, ECHO, SET, GET), with
+// TCP_NODELAY set as a careful server does.
 // Usage: node bench/_redis_node.mjs PORT
 
 import net from "node:net";
@@ -53,6 +54,8 @@ function parse(buf, from) {
 }
 
 const server = net.createServer((socket) => {
+  // As the raw Deno server: no Nagle stall on the client's delayed ACK.
+  socket.setNoDelay(true);
   let pending = Buffer.alloc(0);
   socket.on("data", (chunk) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);

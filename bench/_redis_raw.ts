@@ -12,6 +12,10 @@
  * deno run --allow-net=127.0.0.1 bench/_redis_raw.ts --port 0 [--batch]
  * ```
  *
+ * It sets TCP_NODELAY on each connection, as a careful hand-written server
+ * does (with Nagle's algorithm on, one write per reply stalls on the
+ * client's delayed ACK at about 18,000 requests/s).
+ *
  * @module
  */
 
@@ -82,7 +86,10 @@ function parse(
   return [argv, at];
 }
 
-async function handle(conn: Deno.Conn): Promise<void> {
+async function handle(conn: Deno.TcpConn): Promise<void> {
+  // As a careful server does: without it, Nagle's algorithm and the
+  // client's delayed ACK hold every second small write for 40 ms.
+  conn.setNoDelay(true);
   let buf = new Uint8Array(65_536);
   let start = 0;
   let end = 0;
