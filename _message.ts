@@ -3,7 +3,6 @@
 // seqpacket connection, or one end of a datagram or seqpacket socketpair)
 // and SeqpacketServer. Public classes, internal accessors. Internal file.
 
-import { show } from "./_errors.ts";
 import { MSG_TRUNC, SOCK_SEQPACKET, SOL_SOCKET } from "./_ffi.ts";
 
 const SO_PASSCRED = 16;
@@ -16,10 +15,7 @@ export interface State {
   timeout: number | null;
 }
 
-/** `"/path"`, or `"@name"` for an abstract name, for messages. */
-export function display(path: string): string {
-  return show(path.startsWith("\0") ? `@${path.slice(1)}` : path);
-}
+export { display } from "./_unix_path.ts";
 
 let socketState: (sock: MessageSocket) => State;
 let serverState: (server: SeqpacketServer) => State;

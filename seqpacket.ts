@@ -40,6 +40,7 @@
  */
 
 import { show } from "./_errors.ts";
+import { checkPath } from "./_unix_path.ts";
 import {
   AF_UNIX,
   MAX_UNIX_PATH_BYTES,
@@ -73,37 +74,6 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
 const encoder = new TextEncoder();
 
 // ---- checks ----
-
-function checkPath(path: unknown, action: string): string {
-  if (typeof path !== "string") {
-    throw new TypeError(
-      `Cannot ${action} as path must be a string: current value is ${
-        show(path)
-      }`,
-    );
-  }
-  if (path === "") {
-    throw new RangeError(
-      `Cannot ${action} as path must not be empty: current value is ""`,
-    );
-  }
-  if (path.indexOf("\0", 1) >= 0) {
-    throw new TypeError(
-      `Cannot ${action} as path must not contain a NUL byte except a leading one for an abstract name: current value is ${
-        show(path)
-      }`,
-    );
-  }
-  const size = encoder.encode(path).length - (path.startsWith("\0") ? 1 : 0);
-  if (size > MAX_UNIX_PATH_BYTES) {
-    throw new RangeError(
-      `Cannot ${action} as path must be at most ${MAX_UNIX_PATH_BYTES} bytes in UTF-8: current value is ${
-        display(path)
-      } (${size} bytes)`,
-    );
-  }
-  return path;
-}
 
 function checkObject(value: unknown, name: string, action: string): void {
   if (value === null || typeof value !== "object") {
