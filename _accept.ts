@@ -23,6 +23,8 @@ interface ServerState {
   timeout: number | null;
   closing: Promise<void> | null;
   readonly onClose: (() => void | Promise<void>) | undefined;
+  /** Peers that accept closes at once (see refusePeers), or null. */
+  refuse: ((addr: Deno.Addr) => boolean) | null;
 }
 
 let stateOf: (server: StreamServer) => ServerState;
@@ -81,6 +83,7 @@ export class StreamServer<A extends Deno.Addr = Deno.Addr>
       timeout: null,
       closing: null,
       onClose,
+      refuse: null,
     };
   }
 
@@ -206,6 +209,14 @@ export async function accept<A extends Deno.Addr>(
         }
         throw closedError(where());
       }
+      if (s.refuse !== null && s.refuse(conn.remoteAddr)) {
+        try {
+          conn.close();
+        } catch {
+          // Already closed.
+        }
+        continue;
+      }
       return new StreamSocket(conn as Deno.Conn<A>);
     }
   } finally {
@@ -241,6 +252,17 @@ const PER_CONNECTION_ACCEPT_CODES = new Set([
   "EHOSTUNREACH",
   "ENONET",
 ]);
+
+/**
+ * Makes `accept` close, at once, connections from peers `refuse` picks
+ * (tcp.listen's `ipv6Only`). Internal.
+ */
+export function refusePeers(
+  server: StreamServer,
+  refuse: (addr: Deno.Addr) => boolean,
+): void {
+  stateOf(server).refuse = refuse;
+}
 
 /** Closes a server: the listener, then what it was accepting. */
 export function closeServer(s: ServerState): Promise<void> {

@@ -4,6 +4,7 @@
 
 import { formatAddr, hostError, parseAddr } from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
+import { refusePeers } from "./_accept.ts";
 import { StreamServer } from "./_stream.ts";
 
 /** Options for `listen` in tcp.ts. */
@@ -34,6 +35,16 @@ export interface ListenOptions {
    * @default {511}
    */
   backlog?: number;
+  /**
+   * Serves IPv6 clients only. `"::"` is dual stack on Linux (IPv4 clients
+   * arrive as `::ffff:a.b.c.d`), and Deno cannot set `IPV6_V6ONLY`, so with
+   * this option `accept` closes IPv4 clients at once instead: they connect,
+   * then see the connection closed. The port stays taken for IPv4 too.
+   * Needs an IPv6 `hostname`.
+   *
+   * @default {false}
+   */
+  ipv6Only?: boolean;
 }
 
 /**
@@ -61,7 +72,16 @@ export function listenTcp(
   } catch (err) {
     throw hostError("listen", parsed.hostname, err) ?? ioError(where, err);
   }
-  return new StreamServer(listener);
+  const server = new StreamServer(listener);
+  if (parsed.ipv6Only) refusePeers(server, isMappedIpv4);
+  return server;
+}
+
+/** Whether a peer is an IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`). */
+function isMappedIpv4(addr: Deno.Addr): boolean {
+  return "hostname" in addr &&
+    addr.hostname.toLowerCase().startsWith("::ffff:") &&
+    addr.hostname.includes(".");
 }
 
 function listenOptions(options: ListenOptions): {
@@ -69,6 +89,7 @@ function listenOptions(options: ListenOptions): {
   port: number;
   reusePort: boolean;
   backlog?: number;
+  ipv6Only?: boolean;
 } {
   if (options === null || typeof options !== "object") {
     throw new TypeError(
@@ -106,10 +127,26 @@ function listenOptions(options: ListenOptions): {
       }`,
     );
   }
+  const ipv6Only = options.ipv6Only;
+  if (ipv6Only !== undefined && typeof ipv6Only !== "boolean") {
+    throw new TypeError(
+      `Cannot listen as ipv6Only must be a boolean: current value is ${
+        show(ipv6Only)
+      }`,
+    );
+  }
+  if (ipv6Only === true && !hostname.includes(":")) {
+    throw new TypeError(
+      `Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is ${
+        show(hostname)
+      }`,
+    );
+  }
   return {
     hostname,
     port,
     reusePort: options.reusePort === true,
     ...(backlog !== undefined ? { backlog } : {}),
+    ...(ipv6Only === true ? { ipv6Only } : {}),
   };
 }

@@ -2690,3 +2690,57 @@ Deno.test("recvExact() refuses a count no array can hold, naming n, before any I
     "ok",
   );
 });
+
+Deno.test({
+  name:
+    'listen({ hostname: "::", ipv6Only: true }) serves ::1 clients and closes 127.0.0.1 ones; "::" alone takes both',
+  ignore: !(() => {
+    try {
+      Deno.listen({ hostname: "::", port: 0 }).close();
+      return true;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    // Dual stack: an IPv4 client arrives as ::ffff:127.0.0.1.
+    {
+      await using server = await tcp.listen({ hostname: "::", port: 0 });
+      const accepted = tcp.accept(server, { timeout: 5_000 });
+      await using client = await tcp.connect(
+        { hostname: "127.0.0.1", port: server.addr.port },
+        { timeout: 5_000 },
+      );
+      await using peer = await accepted;
+      assert.match(peer.remoteAddr.hostname, /^::ffff:127\.0\.0\.1$/i);
+      assert.ok(client.localAddr.port > 0);
+    }
+    await using server = await tcp.listen({
+      hostname: "::",
+      port: 0,
+      ipv6Only: true,
+    });
+    const accepted = tcp.accept(server, { timeout: 5_000 });
+    // The IPv4 client connects (the kernel takes it), then is closed.
+    await using v4 = await tcp.connect(
+      { hostname: "127.0.0.1", port: server.addr.port },
+      { timeout: 5_000 },
+    );
+    const ended = await tcp.recv(v4, 1, { timeout: 5_000 }).catch((e) => e);
+    assert.ok(
+      ended === null || ended instanceof Deno.errors.ConnectionReset,
+      String(ended),
+    );
+    await using v6 = await tcp.connect(
+      { hostname: "::1", port: server.addr.port },
+      { timeout: 5_000 },
+    );
+    await using peer = await accepted;
+    assert.equal(peer.remoteAddr.hostname, "::1");
+    assert.equal(peer.remoteAddr.port, v6.localAddr.port);
+    await assert.rejects(
+      tcp.listen({ hostname: "0.0.0.0", port: 0, ipv6Only: true }),
+      /^TypeError: Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is "0.0.0.0"$/,
+    );
+  },
+});
