@@ -11,6 +11,7 @@ import { cases as udpCases } from "./udp_cases.ts";
 import { cases as unixCases } from "./unix_cases.ts";
 import { cases as framingCases } from "./framing_cases.ts";
 import { cases as rawCases } from "./raw_cases.ts";
+import { cases as bufferCases } from "./buffer_cases.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -25,6 +26,7 @@ const all = [
   ...unixCases(),
   ...framingCases(),
   ...rawCases(),
+  ...bufferCases(),
 ].filter((c) => c.name.includes(filter));
 const results: Result[] = [];
 for (const c of all) {
