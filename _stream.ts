@@ -570,8 +570,9 @@ export interface RecvOptions extends IoOptions {}
  * `null` at end of stream. Bytes buffered by an earlier call or left by a
  * timed-out one come first. Arrays of up to 1 KiB are views into a shared
  * slab, as Node's pooled `Buffer`s are (far cheaper than allocating each:
- * bench/buffer_cases.ts): no one else writes to the view, but its `.buffer` holds other
- * data, so read `.buffer` with `byteOffset` (this holds for every receive).
+ * see bench/buffer_cases.ts). No one else writes to the view, but its
+ * `.buffer` holds other data, so read `.buffer` with `byteOffset` (this
+ * holds for every receive).
  *
  * Requires `allow-net` permission.
  *
