@@ -46,7 +46,7 @@
  * @module
  */
 
-import { lookup } from "node:dns/promises";
+import { lookup } from "./_dns.ts";
 import { formatAddr } from "./_addr.ts";
 import {
   type CommandLine,
@@ -137,9 +137,11 @@ async function resolveHost(
 ): Promise<string> {
   if (family === 0 || ipVersion(hostname) !== 0) return hostname;
   try {
-    return (await lookup(hostname, { family })).address;
+    return (await lookup(hostname, { family }))[0]!.address;
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
+    // lookup() keeps the resolver's error, with its code, as the cause.
+    const code = ((err as Error).cause as { code?: unknown } | undefined)
+      ?.code;
     throw new Deno.errors.NotFound(
       `Cannot resolve ${show(hostname)} to an IPv${family} address: ${
         typeof code === "string" ? code : message(err)

@@ -68,6 +68,7 @@ import * as stream from "./_stream.ts";
 import { facadeHooks, type TlsUpgrade } from "./_socket_hooks.ts";
 import * as tcp from "./tcp.ts";
 import { listenTcp } from "./_tcp_listen.ts";
+import { lookup } from "./_dns.ts";
 import * as udp from "./udp.ts";
 import * as unix from "./unix.ts";
 import { type FacadeHelpers, FfiSocket, needsFfi } from "./_socket_ffi.ts";
@@ -84,15 +85,6 @@ export {
   SO_RCVBUF,
   SO_SNDBUF,
 } from "./_socket_ffi.ts";
-
-/** The system resolver, loaded on first use (importing this module costs nothing for it). */
-async function lookup(
-  host: string,
-  options: { family?: number } = {},
-): Promise<{ address: string; family: number }> {
-  const dns = await import("node:dns/promises");
-  return await dns.lookup(host, options);
-}
 
 // ---- constants (Linux values, as Python's socket module has them) ----
 
@@ -360,7 +352,7 @@ async function resolveHost(
     if (v6) return host.startsWith("[") ? host.slice(1, -1) : host;
   } else {
     try {
-      return (await lookup(host, { family: v6 ? 6 : 4 })).address;
+      return (await lookup(host, { family: v6 ? 6 : 4 }))[0]!.address;
     } catch (cause) {
       throw new gaierror(
         `Cannot ${action} as the name ${show(host)} cannot be resolved for ${
@@ -2344,7 +2336,9 @@ export async function create_connection(
   if (checked.host.includes(":")) family = AF_INET6;
   else if (!IPV4_REGEXP.test(checked.host) && checked.host !== "localhost") {
     try {
-      family = (await lookup(checked.host)).family === 6 ? AF_INET6 : AF_INET;
+      family = (await lookup(checked.host))[0]!.family === 6
+        ? AF_INET6
+        : AF_INET;
     } catch (cause) {
       throw new gaierror(
         `Cannot create_connection as the name ${

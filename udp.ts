@@ -50,6 +50,7 @@ import {
   type UdpBackend,
 } from "./_udp_deno.ts";
 import { InFlight } from "./_in_flight.ts";
+import { lookup } from "./_dns.ts";
 import { checkOptions, toBytes } from "./_validate.ts";
 
 export type { AddressInput } from "./_addr.ts";
@@ -738,21 +739,19 @@ async function resolve(
   }
   const family = localHost === null ? 0 : localHost.includes(":") ? 6 : 4;
   const deadline = deadlineFor(options, null, () => where);
-  const lookingUp = import("node:dns/promises").then((dns) =>
-    dns.lookup(hostname, { family })
-  );
+  const lookingUp = lookup(hostname, { family });
   try {
-    const found = deadline === null
-      ? await lookingUp
-      : await deadline.race(lookingUp);
+    const found =
+      (deadline === null ? await lookingUp : await deadline.race(lookingUp))[
+        0
+      ]!;
     return canonicalIp(found.address) ?? found.address;
   } catch (err) {
     if (deadline !== null && deadline.caused(err)) {
       lookingUp.catch(noop);
       throw err;
     }
-    const code = (err as { code?: unknown }).code;
-    if (code === "ENOTFOUND" || code === "EAI_NONAME") {
+    if (err instanceof Deno.errors.NotFound) {
       throw new Deno.errors.NotFound(
         `Cannot ${where}: the name does not resolve`,
         { cause: err },
