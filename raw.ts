@@ -37,7 +37,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { lookup } from "node:dns/promises";
+import { lookup } from "./_dns.ts";
 import { show } from "./_errors.ts";
 import {
   AF_INET,
@@ -422,7 +422,7 @@ async function resolve(
     );
   }
   try {
-    return (await lookup(host, { family })).address;
+    return (await lookup(host, { family }))[0]!.address;
   } catch (err) {
     throw new Deno.errors.NotFound(
       `Cannot ${action}: no IPv${family} address found for ${show(host)}`,
@@ -987,7 +987,7 @@ export async function ping(
   let address: string;
   if (family === undefined) {
     try {
-      const found = await lookup(host);
+      const found = (await lookup(host))[0]!;
       address = found.address;
       family = found.family === 6 ? 6 : 4;
     } catch (err) {
