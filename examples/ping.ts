@@ -29,44 +29,20 @@
  * @module
  */
 
-import { lookup } from "node:dns/promises";
-import { parseArgs } from "node:util";
+import { lookup } from "../_dns.ts";
+import { parseIcmpArgs } from "./_icmp_args.ts";
 import * as raw from "../raw.ts";
 
 const USAGE =
   "deno run --allow-ffi --allow-net examples/ping.ts [-c COUNT] [-i SECONDS] [-W SECONDS] [-t TTL] [-s SIZE] [-4|-6] HOST";
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  console.error(`usage: ${USAGE}`);
-  Deno.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      c: { type: "string" },
-      i: { type: "string" },
-      W: { type: "string" },
-      t: { type: "string" },
-      s: { type: "string" },
-      "4": { type: "boolean" },
-      "6": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-} catch (err) {
-  fail((err as Error).message);
-}
-if (parsed.values.help) {
-  console.log(`usage: ${USAGE}`);
-  Deno.exit(0);
-}
-if (parsed.positionals.length !== 1) fail("give exactly one HOST");
-const host = parsed.positionals[0]!;
+const { values, host, family, fail } = parseIcmpArgs(USAGE, [
+  "c",
+  "i",
+  "W",
+  "t",
+  "s",
+]);
 
 function number(flag: string, text: string | undefined, fallback: number) {
   if (text === undefined) return fallback;
@@ -81,14 +57,11 @@ function number(flag: string, text: string | undefined, fallback: number) {
   return value;
 }
 
-const count = number("c", parsed.values.c, 4);
-const interval = Math.round(number("i", parsed.values.i, 1) * 1000);
-const timeout = Math.max(1, Math.round(number("W", parsed.values.W, 2) * 1000));
-const size = number("s", parsed.values.s, 56);
-const ttl = parsed.values.t === undefined
-  ? undefined
-  : number("t", parsed.values.t, 64);
-const family = parsed.values["6"] ? 6 : parsed.values["4"] ? 4 : undefined;
+const count = number("c", values.c, 4);
+const interval = Math.round(number("i", values.i, 1) * 1000);
+const timeout = Math.max(1, Math.round(number("W", values.W, 2) * 1000));
+const size = number("s", values.s, 56);
+const ttl = values.t === undefined ? undefined : number("t", values.t, 64);
 
 const controller = new AbortController();
 Deno.addSignalListener("SIGINT", () => controller.abort());
@@ -97,7 +70,8 @@ Deno.addSignalListener("SIGINT", () => controller.abort());
 async function addressOf(name: string): Promise<string> {
   if (/^[\d.]+$/.test(name) || name.includes(":")) return name;
   try {
-    return (await lookup(name, family !== undefined ? { family } : {})).address;
+    return (await lookup(name, family !== undefined ? { family } : {}))[0]!
+      .address;
   } catch {
     return name;
   }

@@ -24,41 +24,13 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseIcmpArgs } from "./_icmp_args.ts";
 import * as raw from "../raw.ts";
 
 const USAGE =
   "deno run --allow-ffi --allow-net examples/traceroute.ts [-m HOPS] [-q QUERIES] [-w SECONDS] [-4|-6] HOST";
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  console.error(`usage: ${USAGE}`);
-  Deno.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      m: { type: "string" },
-      q: { type: "string" },
-      w: { type: "string" },
-      "4": { type: "boolean" },
-      "6": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-} catch (err) {
-  fail((err as Error).message);
-}
-if (parsed.values.help) {
-  console.log(`usage: ${USAGE}`);
-  Deno.exit(0);
-}
-if (parsed.positionals.length !== 1) fail("give exactly one HOST");
-const host = parsed.positionals[0]!;
+const { values, host, family, fail } = parseIcmpArgs(USAGE, ["m", "q", "w"]);
 
 function integer(
   flag: string,
@@ -78,17 +50,16 @@ function integer(
   return value;
 }
 
-const maxHops = integer("m", parsed.values.m, 30, 255);
-const queries = integer("q", parsed.values.q, 3, 10);
-const wait = parsed.values.w === undefined ? 1 : Number(parsed.values.w);
+const maxHops = integer("m", values.m, 30, 255);
+const queries = integer("q", values.q, 3, 10);
+const wait = values.w === undefined ? 1 : Number(values.w);
 if (!(wait > 0)) {
   fail(
     `-w must be a positive number: current value is ${
-      JSON.stringify(parsed.values.w)
+      JSON.stringify(values.w)
     }`,
   );
 }
-const family = parsed.values["6"] ? 6 : parsed.values["4"] ? 4 : undefined;
 
 let headerPrinted = false;
 for (let ttl = 1; ttl <= maxHops; ttl++) {
