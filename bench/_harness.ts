@@ -123,3 +123,33 @@ export function chart(results: Result[], caption: string): string {
     `</svg>`,
   ].join("\n") + "\n";
 }
+
+/** A child process's output, line by line. */
+export interface LineReader {
+  /** The next line without its `\n`; throws if the output ends first. */
+  line(): Promise<string>;
+  /** Stops reading. */
+  cancel(): Promise<void>;
+}
+
+/** Reads `stream` (a child's standard output) line by line. */
+export function lineReader(stream: ReadableStream<Uint8Array>): LineReader {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  return {
+    async line(): Promise<string> {
+      for (;;) {
+        const nl = buffered.indexOf("\n");
+        if (nl >= 0) {
+          const out = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          return out;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the server exited");
+        buffered += value;
+      }
+    },
+    cancel: () => reader.cancel(),
+  };
+}

@@ -22,6 +22,7 @@
  * @module
  */
 
+import { lineReader } from "./_harness.ts";
 import { serve } from "../server.ts";
 import * as tcp from "../tcp.ts";
 
@@ -110,22 +111,9 @@ async function driver(connections: number): Promise<void> {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const reader = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = lineReader(proc.stdout);
+  const line = reader.line;
   const writer = proc.stdin.getWriter();
-  let buffered = "";
-  async function line(): Promise<string> {
-    for (;;) {
-      const nl = buffered.indexOf("\n");
-      if (nl >= 0) {
-        const out = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        return out;
-      }
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the server exited");
-      buffered += value;
-    }
-  }
   async function measure(): Promise<
     { rss: number; connections: number; failures: number }
   > {

@@ -28,6 +28,7 @@
  * @module
  */
 
+import { lineReader } from "./_harness.ts";
 import { recvFrame, sendFrame } from "../framing.ts";
 import { serve } from "../server.ts";
 import * as tcp from "../tcp.ts";
@@ -129,23 +130,9 @@ async function measure(mode: Mode, connections: number): Promise<number> {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const reader = proc.stdout.pipeThrough(new TextDecoderStream())
-    .getReader();
+  const reader = lineReader(proc.stdout);
+  const line = reader.line;
   const writer = proc.stdin.getWriter();
-  let buffered = "";
-  async function line(): Promise<string> {
-    for (;;) {
-      const nl = buffered.indexOf("\n");
-      if (nl >= 0) {
-        const out = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        return out;
-      }
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the server exited");
-      buffered += value;
-    }
-  }
   async function rss(): Promise<number> {
     await writer.write(new TextEncoder().encode("measure\n"));
     return Number((await line()).slice("rss ".length));
