@@ -165,3 +165,20 @@ export function formatAddr(addr: Deno.Addr): string {
   if (path.startsWith("\0")) return `@${path.slice(1)}`;
   return path;
 }
+
+/**
+ * A host as an IPv4 peer of a dual-stack socket shows it, unmapped:
+ * `"::ffff:127.0.0.1"` is `"127.0.0.1"`; any other host is lowercased.
+ */
+export function unmapped(hostname: string): string {
+  const lower = hostname.toLowerCase();
+  return lower.startsWith("::ffff:") && lower.includes(".")
+    ? lower.slice(7)
+    : lower;
+}
+
+/** Whether `addr` is an IPv4 peer of an IPv6 socket (`::ffff:a.b.c.d`). */
+export function isMappedIpv4(addr: Deno.Addr): boolean {
+  return "hostname" in addr && addr.hostname.includes(":") &&
+    !unmapped(addr.hostname).includes(":");
+}

@@ -4,6 +4,7 @@
 // sockets are the library's; nothing here touches the network. Internal.
 
 import { ioError } from "./_errors.ts";
+import { unmapped } from "./_addr.ts";
 import { InFlight } from "./_in_flight.ts";
 import { deadlineFor } from "./_timeout.ts";
 
@@ -332,19 +333,7 @@ export class Progress {
   }
 }
 
-/** An IPv4 address in IPv6 form (`::ffff:127.0.0.1`) as IPv4; others as they are. */
-export function unmapped(hostname: string): string {
-  const lower = hostname.toLowerCase();
-  return lower.startsWith("::ffff:") && lower.includes(".")
-    ? lower.slice(7)
-    : lower;
-}
-
-/** Whether `addr` is an IPv4 peer of an IPv6 socket (`::ffff:a.b.c.d`). */
-export function isMappedIpv4(addr: Deno.Addr): boolean {
-  return "hostname" in addr && addr.hostname.includes(":") &&
-    !unmapped(addr.hostname).includes(":");
-}
+export { isMappedIpv4, unmapped } from "./_addr.ts";
 
 /**
  * Whether a TCP connection is connected to itself: local and remote

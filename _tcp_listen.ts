@@ -2,7 +2,7 @@
 // Listening on TCP, synchronously. Internal: tcp.ts's listen() and the
 // socket facade call it.
 
-import { formatAddr, hostError, parseAddr } from "./_addr.ts";
+import { formatAddr, hostError, isMappedIpv4, parseAddr } from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
 import { refusePeers } from "./_accept.ts";
 import { StreamServer } from "./_stream.ts";
@@ -75,13 +75,6 @@ export function listenTcp(
   const server = new StreamServer(listener);
   if (parsed.ipv6Only) refusePeers(server, isMappedIpv4);
   return server;
-}
-
-/** Whether a peer is an IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`). */
-function isMappedIpv4(addr: Deno.Addr): boolean {
-  return "hostname" in addr &&
-    addr.hostname.toLowerCase().startsWith("::ffff:") &&
-    addr.hostname.includes(".");
 }
 
 function listenOptions(options: ListenOptions): {

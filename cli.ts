@@ -248,6 +248,16 @@ async function onListenHost<T>(
 }
 
 /**
+ * Whether -6 asks a plain TCP listener on an IPv6 host to serve IPv6 only
+ * (the library's `ipv6Only`); TLS and UDP refuse IPv4 peers themselves
+ * (see {@linkcode refused}).
+ */
+function v6Only(run: Run, hostname: string): boolean {
+  return run.line.family === 6 && run.line.tls === null &&
+    hostname.includes(":");
+}
+
+/**
  * Whether a peer is refused: -6 without HOST listens on "::", which takes
  * IPv4 clients too (as `::ffff:a.b.c.d`); Deno cannot set IPV6_V6ONLY, so
  * -6 closes those at once instead.
@@ -272,7 +282,12 @@ async function listenStream(run: Run): Promise<StreamServer> {
       }))
     : await onListenHost(
       run,
-      async (hostname) => await tcp.listen({ hostname, port: line.port }),
+      async (hostname) =>
+        await tcp.listen({
+          hostname,
+          port: line.port,
+          ...(v6Only(run, hostname) ? { ipv6Only: true } : {}),
+        }),
     );
   console.error(`listening on ${formatAddr(server.addr)}`);
   return server;
@@ -900,6 +915,8 @@ async function keepOpen(run: Run): Promise<number> {
               key: await readPem(line.tls.key, "--key"),
             },
           }
+          : v6Only(run, hostname)
+          ? { ipv6Only: true }
           : {}),
       }, handler));
   if (line.timeout !== null) {

@@ -169,6 +169,14 @@ export interface ServeTcpOptions extends ServeOptions<Deno.NetAddr> {
    */
   backlog?: number;
   /**
+   * Serves IPv6 clients only, with `hostname: "::"`: IPv4 clients are
+   * closed as they are accepted, before the handler (see `ipv6Only` of
+   * `listen` in tcp.ts).
+   *
+   * @default {false}
+   */
+  ipv6Only?: boolean;
+  /**
    * Serve over TLS with this certificate and key: the handler gets each
    * socket with its handshake done.
    *
@@ -724,7 +732,14 @@ export async function serve(
   if (options.signal?.aborted) throw options.signal.reason;
   let server: ServerImpl<Deno.NetAddr> | ServerImpl<Deno.UnixAddr>;
   if ("path" in options && options.path !== undefined) {
-    const tcpOnly = ["hostname", "port", "reusePort", "backlog", "tls"].find((
+    const tcpOnly = [
+      "hostname",
+      "port",
+      "reusePort",
+      "backlog",
+      "ipv6Only",
+      "tls",
+    ].find((
       key,
     ) => (options as unknown as Record<string, unknown>)[key] !== undefined);
     if (tcpOnly !== undefined) {
@@ -748,12 +763,14 @@ export async function serve(
     );
     server = new ServerImpl(listener, tlsHandler, options as ServeTcpOptions);
   } else {
-    const { hostname, port, reusePort, backlog } = options as ServeTcpOptions;
+    const { hostname, port, reusePort, backlog, ipv6Only } =
+      options as ServeTcpOptions;
     const listener = await listenTcp({
       ...(hostname !== undefined ? { hostname } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(reusePort !== undefined ? { reusePort } : {}),
       ...(backlog !== undefined ? { backlog } : {}),
+      ...(ipv6Only !== undefined ? { ipv6Only } : {}),
     });
     server = new ServerImpl(
       listener,
@@ -789,9 +806,12 @@ async function serveTls(
       }`,
     );
   }
-  if (options.reusePort !== undefined || options.backlog !== undefined) {
+  if (
+    options.reusePort !== undefined || options.backlog !== undefined ||
+    options.ipv6Only !== undefined
+  ) {
     throw new TypeError(
-      "Cannot serve as reusePort and backlog are for plain TCP: current value has tls too",
+      "Cannot serve as reusePort, backlog and ipv6Only are for plain TCP: current value has tls too",
     );
   }
   const timeout = config.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;

@@ -759,3 +759,50 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    'serve({ hostname: "::", ipv6Only: true }) runs the handler for ::1 clients only',
+  ignore: !(() => {
+    try {
+      Deno.listen({ hostname: "::", port: 0 }).close();
+      return true;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    const peers: string[] = [];
+    await using server = await serve(
+      { hostname: "::", port: 0, ipv6Only: true },
+      async (sock) => {
+        peers.push(sock.remoteAddr.hostname);
+        await tcp.sendAll(sock, "hi");
+      },
+    );
+    await using v4 = await tcp.connect(
+      { hostname: "127.0.0.1", port: server.addr.port },
+      { timeout: 5_000 },
+    );
+    const ended = await tcp.recv(v4, 2, { timeout: 5_000 }).catch((e) => e);
+    assert.ok(
+      ended === null || ended instanceof Deno.errors.ConnectionReset,
+      String(ended),
+    );
+    await using v6 = await tcp.connect(
+      { hostname: "::1", port: server.addr.port },
+      { timeout: 5_000 },
+    );
+    assert.equal(text(await tcp.recvExact(v6, 2, { timeout: 5_000 })), "hi");
+    assert.deepEqual(peers, ["::1"]);
+    await assert.rejects(
+      serve({
+        hostname: "::",
+        port: 0,
+        ipv6Only: true,
+        tls: { cert: "x", key: "y" },
+      }, () => {}),
+      /reusePort, backlog and ipv6Only are for plain TCP/,
+    );
+  },
+});
