@@ -312,16 +312,16 @@ class Core implements WriterHost {
     options: IoOptions,
     op: string,
   ): Promise<number> {
-    const action = () => `${op} to ${this.peer()}`;
-    this.writer.check(
-      () =>
-        ioError(
-          action(),
-          new Deno.errors.BrokenPipe("the socket was shut down for writing"),
-        ),
-    );
+    this.writer.check();
+    if (this.writer.shutDown) {
+      throw ioError(
+        this.action(op),
+        new Deno.errors.BrokenPipe("the socket was shut down for writing"),
+      );
+    }
+    // No closure for messages on the fast path.
     if (this.forever(options)) return this.writer.send(data, all, null, op);
-    const deadline = deadlineFor(options, this.timeout, action)!;
+    const deadline = deadlineFor(options, this.timeout, () => this.action(op))!;
     return this.writer.send(data, all, deadline, op).finally(() =>
       deadline.dispose()
     );

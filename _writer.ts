@@ -86,11 +86,14 @@ export class Writer {
     return this.#failure;
   }
 
-  /** Throws when the write side cannot take more bytes. */
-  check(shutError: () => Error): void {
+  /**
+   * Throws when the write side cannot take more bytes: a failure, or a
+   * send cut short by its deadline. (After {@linkcode Writer.shut} the
+   * socket says so itself, see `shutDown`.)
+   */
+  check(): void {
     this.checkFailure();
     if (this.#cut !== null) throw this.#cut;
-    if (this.#shut) throw shutError();
   }
 
   /** Throws the failure that made the write side unusable, if any. */
