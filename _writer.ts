@@ -14,6 +14,31 @@ export const SEND_QUEUE_BYTES = 65_536;
 
 function noop(): void {}
 
+// Writers holding replies, and the one timer that sends what they hold on
+// the next turn of the event loop at the latest: one timer for every
+// socket, not one per batch of each.
+const holders = new Set<Writer>();
+let holdTimer: ReturnType<typeof setTimeout> | undefined;
+
+function hold(writer: Writer): void {
+  holders.add(writer);
+  holdTimer ??= setTimeout(flushHolders, 0);
+}
+
+function release(writer: Writer): void {
+  if (!holders.delete(writer) || holders.size > 0) return;
+  // Nobody holds anything: no timer left behind (the op sanitizer).
+  clearTimeout(holdTimer);
+  holdTimer = undefined;
+}
+
+function flushHolders(): void {
+  holdTimer = undefined;
+  const writers = [...holders];
+  holders.clear();
+  for (const writer of writers) writer.flush();
+}
+
 /** What the writer needs from its socket. */
 export interface WriterHost {
   /** Writes once: the connection's `write`. */
@@ -56,7 +81,6 @@ export class Writer {
   #idle: Promise<void> | null = null;
   #idleResolve: (() => void) | null = null;
   #roomWaiters: (() => void)[] | null = null;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   /** Why the write side is unusable; `reported` once a caller has seen it. */
   #failure: Error | null = null;
   #reported = true;
@@ -256,16 +280,10 @@ export class Writer {
       !force && this.#queued < SEND_QUEUE_BYTES && this.#failure === null &&
       this.#host.holding()
     ) {
-      this.#timer ??= setTimeout(() => {
-        this.#timer = undefined;
-        this.#kick(true);
-      }, 0);
+      hold(this);
       return;
     }
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    release(this);
     this.#busy = true;
     this.#pump().catch(noop);
   }
@@ -344,10 +362,7 @@ export class Writer {
    * socket is closing). Returns that failure, or null.
    */
   close(): Error | null {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    release(this);
     this.#queue = null;
     this.#queued = 0;
     this.#wakeRoom();
