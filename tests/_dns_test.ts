@@ -27,9 +27,13 @@ function connect(
 }
 
 Deno.test("lookup() resolves localhost through the system resolver and keeps one family on request", async () => {
-  const all = await lookup("localhost");
+  const all = await within(lookup("localhost"), 10_000, "lookup");
   assert.ok(all.some((a) => a.address === "127.0.0.1" && a.family === 4));
-  const v4 = await lookup("localhost", { family: 4 });
+  const v4 = await within(
+    lookup("localhost", { family: 4 }),
+    10_000,
+    "lookup",
+  );
   assert.ok(v4.length > 0 && v4.every((a) => a.family === 4));
 });
 
