@@ -71,6 +71,7 @@ class Core implements WriterHost {
   closing: Promise<void> | null = null;
   readonly writer: Writer = new Writer(this);
   #line: LineDecoder | null = null;
+  #exact: ExactDecoder | null = null;
 
   constructor(conn: Deno.Conn) {
     this.conn = conn;
@@ -265,6 +266,13 @@ class Core implements WriterHost {
       (this.#line ??= new LineDecoder()).reset(maxBytes),
       options,
     );
+  }
+
+  recvExact(n: number, options: IoOptions): Promise<Uint8Array> {
+    // One decoder serves every call: receives on a socket never overlap.
+    const dec = this.#exact ??= new ExactDecoder(n);
+    dec.n = n;
+    return this.receive(dec, options);
   }
 
   recvInto(target: Uint8Array, options: IoOptions): Promise<number | null> {
@@ -605,12 +613,12 @@ export interface RecvOptions extends IoOptions {}
 export function recv(
   sock: StreamSocket,
   max: number = DEFAULT_RECV_BYTES,
-  options: RecvOptions = {},
+  options?: RecvOptions,
 ): Promise<Uint8Array | null> {
   try {
     const c = core(sock, "recv");
     checkCount(max, "max", "recv", 1);
-    checkOptions(options, () => `recv from ${c.peer()}`);
+    options = checkOptions(options, () => `recv from ${c.peer()}`);
     c.checkReadable("recv");
     return c.receive(new BytesDecoder(max), options);
   } catch (err) {
@@ -659,7 +667,7 @@ export function recv(
 export function recvInto(
   sock: StreamSocket,
   buffer: Uint8Array,
-  options: RecvOptions = {},
+  options?: RecvOptions,
 ): Promise<number | null> {
   try {
     const c = core(sock, "recvInto");
@@ -670,7 +678,7 @@ export function recvInto(
         }`,
       );
     }
-    checkOptions(options, () => `recvInto from ${c.peer()}`);
+    options = checkOptions(options, () => `recvInto from ${c.peer()}`);
     c.checkReadable("recvInto");
     return c.recvInto(buffer, options);
   } catch (err) {
@@ -718,16 +726,16 @@ export interface RecvExactOptions extends IoOptions {}
 export function recvExact(
   sock: StreamSocket,
   n: number,
-  options: RecvExactOptions = {},
+  options?: RecvExactOptions,
 ): Promise<Uint8Array> {
   try {
     const c = core(sock, "recvExact");
     checkCount(n, "n", "recvExact", 0);
-    checkOptions(options, () => `recvExact from ${c.peer()}`);
+    options = checkOptions(options, () => `recvExact from ${c.peer()}`);
     checkSize(n, "n", "recvExact");
     c.checkReadable("recvExact");
     if (n === 0) return Promise.resolve(new Uint8Array(0));
-    return c.receive(new ExactDecoder(n), options);
+    return c.recvExact(n, options);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -787,7 +795,7 @@ function checkMaxBytes(options: { maxBytes?: number }, action: string): number {
 export function recvUntil(
   sock: StreamSocket,
   delimiter: Data,
-  options: RecvUntilOptions = {},
+  options?: RecvUntilOptions,
 ): Promise<Uint8Array | null> {
   try {
     const c = core(sock, "recvUntil");
@@ -799,7 +807,7 @@ export function recvUntil(
         }`,
       );
     }
-    checkOptions(options, () => `recvUntil from ${c.peer()}`);
+    options = checkOptions(options, () => `recvUntil from ${c.peer()}`);
     const maxBytes = checkMaxBytes(options, "recvUntil");
     c.checkReadable("recvUntil");
     return c.receive(new UntilDecoder(delim, maxBytes), options);
@@ -854,11 +862,11 @@ export interface RecvLineOptions extends IoOptions {
  */
 export function recvLine(
   sock: StreamSocket,
-  options: RecvLineOptions = {},
+  options?: RecvLineOptions,
 ): Promise<string | null> {
   try {
     const c = core(sock, "recvLine");
-    checkOptions(options, () => `recvLine from ${c.peer()}`);
+    options = checkOptions(options, () => `recvLine from ${c.peer()}`);
     const maxBytes = checkMaxBytes(options, "recvLine");
     c.checkReadable("recvLine");
     return c.recvLine(maxBytes, options);
@@ -973,12 +981,12 @@ export interface SendOptions extends IoOptions {}
 export function send(
   sock: StreamSocket,
   data: Data,
-  options: SendOptions = {},
+  options?: SendOptions,
 ): Promise<number> {
   try {
     const c = core(sock, "send");
     const bytes = toBytes(data, "send");
-    checkOptions(options, () => `send to ${c.peer()}`);
+    options = checkOptions(options, () => `send to ${c.peer()}`);
     if (c.closing !== null) throw closedError(`send to ${c.peer()}`);
     if (bytes.length === 0) return Promise.resolve(0);
     return c.write(bytes, false, options, "send");
@@ -1039,13 +1047,13 @@ export interface SendAllOptions extends IoOptions {}
 export function sendAll(
   sock: StreamSocket,
   data: Data,
-  options: SendAllOptions = {},
+  options?: SendAllOptions,
 ): Promise<void> {
   // Not async: one promise fewer per call on the hot path.
   try {
     const c = core(sock, "sendAll");
     const bytes = toBytes(data, "sendAll");
-    checkOptions(options, () => `sendAll to ${c.peer()}`);
+    options = checkOptions(options, () => `sendAll to ${c.peer()}`);
     if (c.closing !== null) throw closedError(`sendAll to ${c.peer()}`);
     if (bytes.length === 0) return Promise.resolve();
     // Resolves with the count, which a Promise<void> caller never sees.

@@ -25,6 +25,9 @@ export function toBytes(
   );
 }
 
+/** The options of a call given none. */
+const NO_OPTIONS: IoOptions = Object.freeze({});
+
 /**
  * Checks an operation's options before any I/O: an object whose `timeout`
  * and `signal` are valid. Throws `signal.reason` when it is already
@@ -33,10 +36,12 @@ export function toBytes(
  * @throws {TypeError} If `options` is not an object, or a field has the wrong type.
  * @throws {RangeError} If `timeout` is negative or NaN.
  */
-export function checkOptions(
-  options: unknown,
+export function checkOptions<T extends IoOptions = IoOptions>(
+  options: T | undefined,
   action: () => string,
-): IoOptions {
+): T {
+  // No options: one shared empty object rather than one made per call.
+  if (options === undefined) return NO_OPTIONS as T;
   if (options === null || typeof options !== "object") {
     throw new TypeError(
       `Cannot ${action()} as options must be an object: current value is ${
@@ -50,7 +55,7 @@ export function checkOptions(
     validateSignal(signal, action());
     if (signal.aborted) throw signal.reason;
   }
-  return options as IoOptions;
+  return options;
 }
 
 /**

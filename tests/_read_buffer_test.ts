@@ -295,6 +295,21 @@ function textCases(): Uint8Array[] {
       }
     }
   }
+  // Short text, built char by char while it is ASCII: every length up to
+  // past the 8-byte cut-off, with a non-ASCII byte (or the first byte of
+  // a character) at each position, and the extremes of ASCII.
+  for (let length = 0; length <= 10; length++) {
+    cases.push(new Array(length).fill(0x7f));
+    cases.push(Array.from({ length }, (_, i) => i % 2 ? 0x00 : 0x61));
+    for (let at = 0; at < length; at++) {
+      for (const odd of [0x80, 0xc3, 0xe2, 0xff]) {
+        const c = new Array(length).fill(0x31);
+        c[at] = odd;
+        cases.push(c);
+      }
+      cases.push([...new Array(at).fill(0x31), ...euro].slice(0, length));
+    }
+  }
   const random = pseudoRandomBytes(20_000, 15);
   let i = 0;
   for (let at = 0; at + 300 < random.length; i++) {
@@ -306,7 +321,7 @@ function textCases(): Uint8Array[] {
   return cases.map((c) => new Uint8Array(c));
 }
 
-Deno.test("ReadBuffer.text() decodes exactly as TextDecoder across the 256-byte cut-off, with byte order marks and invalid UTF-8", () => {
+Deno.test("ReadBuffer.text() decodes exactly as TextDecoder for short ASCII, across the 256-byte cut-off, with byte order marks and invalid UTF-8", () => {
   const decoder = new TextDecoder();
   for (const data of textCases()) {
     const expected = decoder.decode(data);

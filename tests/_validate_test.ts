@@ -43,12 +43,12 @@ Deno.test("checkOptions() returns valid options, building no message when it has
 
 Deno.test("checkOptions() rejects a non-object, a bad timeout and a bad signal", () => {
   const action = () => "recv from 127.0.0.1:1";
-  assert.throws(() => checkOptions(null, action), {
+  assert.throws(() => checkOptions(null as never, action), {
     name: "TypeError",
     message:
       "Cannot recv from 127.0.0.1:1 as options must be an object: current value is null",
   });
-  assert.throws(() => checkOptions(5, action), {
+  assert.throws(() => checkOptions(5 as never, action), {
     name: "TypeError",
     message:
       "Cannot recv from 127.0.0.1:1 as options must be an object: current value is 5",
@@ -58,8 +58,11 @@ Deno.test("checkOptions() rejects a non-object, a bad timeout and a bad signal",
     message:
       "Cannot recv from 127.0.0.1:1 as timeout must be a number of milliseconds from 0 up: current value is -1",
   });
-  assert.throws(() => checkOptions({ timeout: "1" }, action), TypeError);
-  assert.throws(() => checkOptions({ signal: {} }, action), {
+  assert.throws(
+    () => checkOptions({ timeout: "1" } as never, action),
+    TypeError,
+  );
+  assert.throws(() => checkOptions({ signal: {} } as never, action), {
     name: "TypeError",
     message:
       "Cannot recv from 127.0.0.1:1 as signal must be an AbortSignal: current value is an object",

@@ -179,6 +179,39 @@ Deno.test("Writer holds replies while the host says more requests wait, and flus
   host.last.accept();
   await within(writer.drain(null), 1_000);
   assert.equal(writer.idle, true);
+  // The flush left the shared timer armed; closing the last holder's
+  // socket cancels it (else this test leaks a timer).
+  assert.equal(writer.close(), null);
+});
+
+Deno.test("Writer reuses a written queue for the next batch, of any socket, without its old bytes", async () => {
+  const host = new FakeHost();
+  host.hold = true;
+  const writer = new Writer(host);
+  const other = new FakeHost();
+  other.hold = true;
+  const second = new Writer(other);
+  try {
+    for (
+      const [w, h, text] of [
+        [writer, host, "a long first batch\n"],
+        [writer, host, "b\n"],
+        [second, other, "c\n"],
+      ] as const
+    ) {
+      await within(w.send(bytes(text), true, null, "sendAll"), 1_000);
+      await within(w.send(bytes("!"), true, null, "sendAll"), 1_000);
+      w.flush();
+      assert.deepEqual(h.last.copy, bytes(text + "!"));
+      h.last.accept();
+      await within(w.drain(null), 1_000);
+    }
+    assert.deepEqual(host.sent, bytes("a long first batch\n!b\n!"));
+    assert.deepEqual(other.sent, bytes("c\n!"));
+  } finally {
+    writer.close();
+    second.close();
+  }
 });
 
 Deno.test("Writer releases held replies on the next turn of the event loop at the latest", async () => {
@@ -210,6 +243,7 @@ Deno.test("Writer stops holding once the queue is full", async () => {
   assert.equal(host.last.data.length, SEND_QUEUE_BYTES);
   host.last.accept();
   await within(writer.drain(null), 1_000);
+  writer.close();
 });
 
 Deno.test("Writer makes a call wait for room in the queue, and one whose deadline fires there queues nothing", async () => {
