@@ -65,6 +65,23 @@ export class InFlight<T> {
   }
 
   /**
+   * The operation in flight, started with `start` when there is none, for
+   * a caller that takes its outcome itself: its handlers must call
+   * {@linkcode InFlight.taken} first thing. No closure is made per call
+   * (an idle connection's pending receive holds less).
+   */
+  current(start: () => Promise<T>): Promise<T> {
+    let op = this.#op;
+    if (op === null) this.#op = op = start();
+    return op;
+  }
+
+  /** The operation from {@linkcode InFlight.current} settled and was taken. */
+  taken(): void {
+    this.#op = null;
+  }
+
+  /**
    * {@linkcode InFlight.run} with no deadline, handing the outcome straight
    * to `onValue` or `onError` in the same promise step (one step fewer per
    * read on the hot path).

@@ -7,7 +7,7 @@ import { indexOfBytes } from "./_bytes.ts";
 
 const EMPTY = new Uint8Array(0);
 const NO_TEXT = Buffer.alloc(0);
-const MIN_CHUNK = 1_024;
+const MIN_CHUNK = 256;
 const MAX_CHUNK = 65_536;
 /** The least array append() makes anew (a queue of replies, a decoder's input). */
 const APPEND_BYTES = 512;
@@ -131,7 +131,8 @@ export class ReadBuffer {
    */
   reserve(want: number): Uint8Array {
     this.#room(want > this.chunk ? want : this.chunk, this.chunk);
-    return this.buf.subarray(this.end);
+    // The whole array when empty: no view for an idle connection to hold.
+    return this.end === 0 ? this.buf : this.buf.subarray(this.end);
   }
 
   /**

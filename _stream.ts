@@ -72,6 +72,7 @@ class Core implements WriterHost {
   readonly writer: Writer = new Writer(this);
   #line: LineDecoder | null = null;
   #exact: ExactDecoder | null = null;
+  #bytes: BytesDecoder | null = null;
 
   constructor(conn: Deno.Conn) {
     this.conn = conn;
@@ -201,28 +202,43 @@ class Core implements WriterHost {
     this.writer.flush();
     const want = dec.want(this.rb);
     this.#want = want < MAX_READ_AHEAD ? want : MAX_READ_AHEAD;
-    return this.reads.then(
-      this.#startRead,
-      (n) => {
-        const more = this.settled(n);
-        let value: T | typeof MORE;
-        try {
-          value = dec.decode(this.rb, !more);
-        } catch (err) {
-          this.reading = false;
-          throw this.decodeFailed(dec.op, err);
-        }
-        if (value === MORE) return this.#loopForever(dec);
-        this.reading = false;
-        return value;
-      },
-      (err) => {
-        this.reading = false;
-        this.rb.reading = false;
-        throw this.failure(`${dec.op} from ${this.peer()}`, err);
-      },
-    );
+    this.#dec = dec;
+    return this.reads.current(this.#startRead).then(
+      this.#onRead,
+      this.#onReadError,
+    ) as Promise<T>;
   }
+
+  // The decoder of the receive without a deadline in progress, and the
+  // handlers of its reads: made once per socket, not per read.
+  #dec: Decoder<unknown> | null = null;
+
+  readonly #onRead = (n: number | null): unknown => {
+    this.reads.taken();
+    const dec = this.#dec!;
+    const more = this.settled(n);
+    let value: unknown;
+    try {
+      value = dec.decode(this.rb, !more);
+    } catch (err) {
+      this.#dec = null;
+      this.reading = false;
+      throw this.decodeFailed(dec.op, err);
+    }
+    if (value === MORE) return this.#loopForever(dec);
+    this.#dec = null;
+    this.reading = false;
+    return value;
+  };
+
+  readonly #onReadError = (err: unknown): never => {
+    this.reads.taken();
+    const op = this.#dec!.op;
+    this.#dec = null;
+    this.reading = false;
+    this.rb.reading = false;
+    throw this.failure(`${op} from ${this.peer()}`, err);
+  };
 
   async #loop<T>(dec: Decoder<T>, deadline: Deadline | null): Promise<T> {
     try {
@@ -266,6 +282,12 @@ class Core implements WriterHost {
       (this.#line ??= new LineDecoder()).reset(maxBytes),
       options,
     );
+  }
+
+  recv(max: number, options: IoOptions): Promise<Uint8Array | null> {
+    const dec = this.#bytes ??= new BytesDecoder(max);
+    dec.max = max;
+    return this.receive(dec, options);
   }
 
   recvExact(n: number, options: IoOptions): Promise<Uint8Array> {
@@ -620,7 +642,7 @@ export function recv(
     checkCount(max, "max", "recv", 1);
     options = checkOptions(options, () => `recv from ${c.peer()}`);
     c.checkReadable("recv");
-    return c.receive(new BytesDecoder(max), options);
+    return c.recv(max, options);
   } catch (err) {
     return Promise.reject(err);
   }

@@ -10,16 +10,18 @@
  * deno run -A bench/server_memory.ts [connections]
  * ```
  *
- * Each server runs in its own subprocess (started with `--expose-gc`, so
- * both measurements follow a full collection, and with V8's young
- * generation grown to its working size before the baseline, since that is
- * a fixed cost of the heap, not of connections: without it every figure
- * below is 2 to 3 KiB higher at 2,000 connections). This process opens
- * the connections, sends one 64-byte message on each and reads the echo,
- * then leaves them idle and asks the server to measure. Servers compared:
+ * Each server runs in its own subprocess, with V8's young generation
+ * grown to its working size before the baseline (a fixed cost of the
+ * heap, not of connections). This process opens the connections, sends
+ * one 64-byte message on each and reads the echo, then leaves them idle
+ * and asks the server for its resident size twice: as it is (no forced
+ * collection: what a running server costs) and after three full
+ * collections (`--expose-gc`: what the connections themselves hold).
+ * Servers compared, in one run:
  *
  * - `serve()`: the socketkit echo, `recv` then `sendAll`, through `serve()`;
  * - `serve() + recvFrame`: the same with frames, as the chat example does;
+ * - Node `net`: an echo server on Node (skipped when `node` is missing);
  * - `raw 64 KiB`: the naive loop on the raw Deno API with a 64 KiB read
  *   buffer per connection;
  * - `raw 16 B`: the same loop with a 16-byte buffer, the floor: what Deno
@@ -33,11 +35,12 @@ import { recvFrame, sendFrame } from "../framing.ts";
 import { serve } from "../server.ts";
 import * as tcp from "../tcp.ts";
 
-const MODES = ["kit", "kit-frames", "raw", "raw-floor"] as const;
+const MODES = ["kit", "kit-frames", "node", "raw", "raw-floor"] as const;
 type Mode = typeof MODES[number];
 const LABELS: Record<Mode, string> = {
   "kit": "serve() echo (recv, sendAll)",
   "kit-frames": "serve() echo (recvFrame, sendFrame)",
+  "node": "Node net echo",
   "raw": "raw Deno echo, 64 KiB buffer per connection",
   "raw-floor": "raw Deno echo, 16-byte buffer (Deno's own cost)",
 };
@@ -102,8 +105,8 @@ async function child(mode: Mode): Promise<void> {
     for (let nl; (nl = pending.indexOf("\n")) >= 0;) {
       const command = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      if (command === "measure") {
-        for (let i = 0; i < 3; i++) {
+      if (command === "measure" || command === "measure-gc") {
+        for (let i = 0; i < 3 && command === "measure-gc"; i++) {
           gc?.();
           await new Promise((r) => setTimeout(r, 50));
         }
@@ -116,16 +119,34 @@ async function child(mode: Mode): Promise<void> {
 
 // ---- the driver ----
 
-async function measure(mode: Mode, connections: number): Promise<number> {
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
+/** Bytes per connection: as the server runs, and after full collections. */
+interface PerConnection {
+  running: number;
+  collected: number;
+}
+
+async function measure(
+  mode: Mode,
+  connections: number,
+): Promise<PerConnection> {
+  const [cmd, args] = mode === "node"
+    ? [
+      "node",
+      [
+        "--expose-gc",
+        new URL("./_memory_node.mjs", import.meta.url).pathname,
+      ],
+    ]
+    : [Deno.execPath(), [
       "run",
       "-A",
       "--v8-flags=--expose-gc",
       new URL(import.meta.url).pathname,
       "--child",
       mode,
-    ],
+    ]];
+  const proc = new Deno.Command(cmd, {
+    args,
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
@@ -133,22 +154,27 @@ async function measure(mode: Mode, connections: number): Promise<number> {
   const reader = lineReader(proc.stdout);
   const line = reader.line;
   const writer = proc.stdin.getWriter();
-  async function rss(): Promise<number> {
-    await writer.write(new TextEncoder().encode("measure\n"));
+  async function rss(command: string): Promise<number> {
+    await writer.write(new TextEncoder().encode(`${command}\n`));
     return Number((await line()).slice("rss ".length));
   }
   const port = Number((await line()).slice("port ".length));
   // Warm up: one connection through the whole path, so code is compiled.
   await talk(port, 20, mode === "kit-frames");
-  const before = await rss();
+  const beforeRunning = await rss("measure");
+  const before = await rss("measure-gc");
   const socks = await talk(port, connections, mode === "kit-frames", true);
   await new Promise((r) => setTimeout(r, 200));
-  const after = await rss();
+  const afterRunning = await rss("measure");
+  const after = await rss("measure-gc");
   for (const s of socks) s.close();
   await writer.close();
   await reader.cancel();
   await proc.status;
-  return (after - before) / connections;
+  return {
+    running: (afterRunning - beforeRunning) / connections,
+    collected: (after - before) / connections,
+  };
 }
 
 /** Opens `count` connections, one echo each; keeps them open if asked. */
@@ -188,23 +214,51 @@ if (Deno.args[0] === "--child") {
   await child(Deno.args[1] as Mode);
 } else {
   const connections = Number(Deno.args[0] ?? 2_000);
-  const rows: string[] = [];
-  for (const mode of MODES) {
-    const perConnection = await measure(mode, connections);
-    console.error(`${LABELS[mode]}: ${(perConnection / 1024).toFixed(1)} KiB`);
-    rows.push(
-      `| ${LABELS[mode]} | ${(perConnection / 1024).toFixed(1)} KiB |`,
-    );
+  const rounds = Number(Deno.args[1] ?? 3);
+  const hasNode = new Deno.Command("sh", {
+    args: ["-c", "command -v node"],
+    stdout: "null",
+  }).outputSync().success;
+  const modes = MODES.filter((m) => m !== "node" || hasNode);
+  if (!hasNode) {
+    console.log("note: node is not installed; its server is skipped");
   }
+  const results = new Map<Mode, PerConnection[]>(modes.map((m) => [m, []]));
+  // Rounds alternate between the servers, so drift hits each alike.
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of modes) {
+      const got = await measure(mode, connections);
+      results.get(mode)!.push(got);
+      console.error(
+        `round ${r + 1}: ${LABELS[mode]}: ${kib(got.running)} running, ${
+          kib(got.collected)
+        } after GC`,
+      );
+    }
+  }
+  const median = (xs: number[]) =>
+    [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const cell = (xs: number[]) =>
+    `${kib(median(xs))} (${kib(Math.min(...xs))}–${kib(Math.max(...xs))})`;
+  const rows = modes.map((mode) => {
+    const xs = results.get(mode)!;
+    return `| ${LABELS[mode]} | ${cell(xs.map((x) => x.running))} | ${
+      cell(xs.map((x) => x.collected))
+    } |`;
+  });
   console.log(
     [
-      `Resident size per idle connection (${connections} connections, one 64-byte echo each):`,
+      `Resident size per idle connection (${connections} connections, one 64-byte echo each; medians of ${rounds} rounds, spread in brackets):`,
       "",
-      "| server | per connection |",
-      "| --- | --- |",
+      "| server | as it runs | after full GC |",
+      "| --- | --- | --- |",
       ...rows,
       "",
-      `Deno ${Deno.version.deno}, ${Deno.build.target}; target for serve(): at most 16 KiB`,
+      `Deno ${Deno.version.deno}, ${Deno.build.target}; target for serve(): at most Node's figure`,
     ].join("\n"),
   );
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
 }
