@@ -545,7 +545,14 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
   if (exec !== undefined) {
     if (exec.trim() === "") throw new TypeError("--exec CMD must not be empty");
     if (echo) throw new TypeError("--exec and --echo cannot be used together");
-    if (udp) throw new TypeError("--exec and --udp cannot be used together");
+    if (udp && unix !== undefined) {
+      // Deno runs one operation at a time on a Unix datagram socket: with a
+      // receive waiting, the command's output could not go out until the
+      // peer's next datagram, which may never come.
+      throw new TypeError(
+        "--exec cannot be used with --unix and --udp together: Deno cannot send on a Unix datagram socket while a receive waits, so the command's output would wait for the peer's next datagram",
+      );
+    }
     if (values["quit-after"] !== undefined) {
       throw new TypeError(
         "--quit-after goes with standard input, which --exec leaves unused",
