@@ -13,6 +13,7 @@
  * echo hello | socketkit connect 127.0.0.1 9000      # half-closes when stdin ends
  * socketkit listen --keep-open --echo 127.0.0.1 7    # an echo server until Ctrl-C
  * socketkit listen -k --exec "tr a-z A-Z" 9000       # a command per client, IPv4 and IPv6
+ * socketkit listen -u -k --exec "stdbuf -oL tr a-z A-Z" 9000  # over UDP: a command per sender
  * socketkit scan 127.0.0.1 22 80 8000-8100           # prints each open port on a line
  * echo query | socketkit connect -u -w 1 HOST 53     # quits when no reply comes for 1 s
  * socketkit recv 9000 backup.tar                     # in one shell,
@@ -31,6 +32,13 @@
  * datagram sockets (`--unix PATH --udp`) need `--unstable-net`.
  * `deno task compile` builds one binary, `dist/socketkit`, with just these
  * permissions.
+ *
+ * `--exec` over UDP works as `ncat -u -l -e` and needs no more than
+ * `deno run -N --allow-run=sh jsr:@socketkit/socket/cli listen -u --exec CMD
+ * PORT`: each datagram of a sender goes to its command's input, each write
+ * of the command's output goes back as a datagram. It is refused with
+ * `--unix PATH --udp`, since Deno cannot send on a Unix datagram socket
+ * while a receive waits.
  *
  * @example Check that a port answers, from a script
  * ```ts
