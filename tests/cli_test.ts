@@ -1926,19 +1926,57 @@ Deno.test(
   },
 );
 
+Deno.test("listen --udp --keep-open --exec runs 100 commands at once at most, dropping the datagrams of further senders", async () => {
+  await using proc = cli(
+    "listen",
+    "-u",
+    "-k",
+    "-v",
+    "--exec",
+    "echo hi; exec cat >/dev/null",
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  const clients: UdpClient[] = [];
+  try {
+    for (let i = 0; i < 101; i++) clients.push(await udpClient(port));
+    // One at a time, so the 101st is the one over the limit.
+    for (const client of clients.slice(0, 100)) {
+      await client.send("x\n");
+      assert.equal(await bounded(client.reply(), "hi"), "hi\n");
+    }
+    const last = clients[100]!;
+    await last.send("x\n");
+    await bounded(
+      proc.waitForStderr(
+        `dropping a datagram from ${
+          formatAddr(last.sock.localAddr)
+        }: 100 commands run already`,
+      ),
+      "the drop",
+    );
+    assert.ok(await silent(last.sock));
+  } finally {
+    for (const client of clients) await udp.close(client.sock);
+  }
+  proc.kill("SIGINT");
+  assert.equal((await bounded(proc.finish(), "exit")).code, 130);
+});
+
 Deno.test("connect --udp --exec sends the command's output to the server and the replies to its input, until it exits", async () => {
   await using server = await udp.bind({ hostname: "127.0.0.1", port: 0 });
   await using proc = cli(
     "connect",
     "-u",
     "--exec",
-    'echo one; read -r l; echo "got $l"; read -r l; echo "got $l"',
+    'echo one; read -r l; echo "got $l"; read -r l; echo "got $l" >&2',
     "127.0.0.1",
     `${server.localAddr.port}`,
   );
   // An echo server that answers in capitals.
   const heard: string[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     const [data, from] = await bounded(
       udp.recvFrom(server, { timeout: 10_000 }),
       `datagram ${i}`,
@@ -1946,10 +1984,12 @@ Deno.test("connect --udp --exec sends the command's output to the server and the
     heard.push(text(data)!);
     await udp.sendTo(server, text(data)!.toUpperCase(), from);
   }
-  assert.deepEqual(heard, ["one\n", "got ONE\n", "got GOT ONE\n"]);
+  assert.deepEqual(heard, ["one\n", "got ONE\n"]);
   const { code, stdout, stderr } = await bounded(proc.finish(), "exit");
   assert.equal(code, 0, stderr);
   assert.equal(stdout.length, 0);
+  // The command's standard error is the tool's.
+  assert.equal(stderr, "got GOT ONE\n");
 });
 
 Deno.test(
