@@ -150,7 +150,10 @@ Options:
                                Unix datagram socket: replies come to a socket
                                in a temporary directory, as nc -Uu)
       --exec CMD               run "sh -c CMD" with its standard input and
-                               output on the socket, instead of the tool's
+                               output on the socket, instead of the tool's;
+                               with --udp, each write of its output goes to
+                               the server as a datagram and each reply to its
+                               input, until it exits (not with --unix --udp)
       --tls                    speak TLS, checking the server's certificate
       --ca FILE                trust the CA certificates in FILE (PEM) too
       --servername NAME        the name the certificate must carry (default HOST)
@@ -176,13 +179,25 @@ Options:
                                all at once with --echo or --exec
       --echo                   answer each client with what it sent
       --exec CMD               run "sh -c CMD" for each connection with its
-                               standard input and output on the socket; when
-                               the client ends its side the command's input
-                               ends, its output still goes to the client, and
-                               its exit closes the connection (with -k, an
-                               inetd); TCP, --tls and --unix, not --udp; the
+                               standard input and output on the socket; when the
+                               client ends its side the command's input ends,
+                               its output still goes to the client, and its exit
+                               closes the connection (with -k, an inetd); the
                                command finds the client's address in
-                               SOCKETKIT_REMOTE_ADDR and SOCKETKIT_REMOTE_PORT
+                               SOCKETKIT_REMOTE_ADDR and SOCKETKIT_REMOTE_PORT.
+                               With --udp, as ncat -u -e: a command per sender,
+                               started by its first datagram (the first sender
+                               only, whose command's exit ends the run; with -k
+                               every sender, 100 at once); the sender's
+                               datagrams go to the command's input and each
+                               write of its output goes back as a datagram (a
+                               command that holds its output when it is not on a
+                               terminal, as tr does, answers only when its input
+                               ends: use stdbuf -oL, or -i); -i closes an idle
+                               command's input, and stops the command after as
+                               long again. Not with --unix --udp: Deno cannot
+                               send on a Unix datagram socket while a receive
+                               waits
   -u, --udp                    use UDP: datagrams from the first sender go to
                                standard output (from every sender with -k) and
                                standard input goes back to it; with --unix, a
@@ -545,7 +560,14 @@ function parseCommand(name: CommandName, args: string[]): Parsed {
   if (exec !== undefined) {
     if (exec.trim() === "") throw new TypeError("--exec CMD must not be empty");
     if (echo) throw new TypeError("--exec and --echo cannot be used together");
-    if (udp) throw new TypeError("--exec and --udp cannot be used together");
+    if (udp && unix !== undefined) {
+      // Deno runs one operation at a time on a Unix datagram socket: with a
+      // receive waiting, the command's output could not go out until the
+      // peer's next datagram, which may never come.
+      throw new TypeError(
+        "--exec cannot be used with --unix and --udp together: Deno cannot send on a Unix datagram socket while a receive waits, so the command's output would wait for the peer's next datagram",
+      );
+    }
     if (values["quit-after"] !== undefined) {
       throw new TypeError(
         "--quit-after goes with standard input, which --exec leaves unused",

@@ -13,6 +13,7 @@
  * echo hello | socketkit connect 127.0.0.1 9000      # half-closes when stdin ends
  * socketkit listen --keep-open --echo 127.0.0.1 7    # an echo server until Ctrl-C
  * socketkit listen -k --exec "tr a-z A-Z" 9000       # a command per client, IPv4 and IPv6
+ * socketkit listen -u -k --exec "stdbuf -oL tr a-z A-Z" 9000  # over UDP: a command per sender
  * socketkit scan 127.0.0.1 22 80 8000-8100           # prints each open port on a line
  * echo query | socketkit connect -u -w 1 HOST 53     # quits when no reply comes for 1 s
  * socketkit recv 9000 backup.tar                     # in one shell,
@@ -31,6 +32,13 @@
  * datagram sockets (`--unix PATH --udp`) need `--unstable-net`.
  * `deno task compile` builds one binary, `dist/socketkit`, with just these
  * permissions.
+ *
+ * `--exec` over UDP works as `ncat -u -l -e` and needs no more than
+ * `deno run -N --allow-run=sh jsr:@socketkit/socket/cli listen -u --exec CMD
+ * PORT`: each datagram of a sender goes to its command's input, each write
+ * of the command's output goes back as a datagram. It is refused with
+ * `--unix PATH --udp`, since Deno cannot send on a Unix datagram socket
+ * while a receive waits.
  *
  * @example Check that a port answers, from a script
  * ```ts
@@ -602,7 +610,8 @@ async function udpConnectCommand(run: Run): Promise<number> {
         formatAddr(sock.localAddr)
       } (${sock.backend} backend)`,
     );
-    await datagrams(run, udpEnd(sock));
+    if (line.exec !== "") await udpExecConnect(run, udpEnd(sock));
+    else await datagrams(run, udpEnd(sock));
   } finally {
     await udp.close(sock);
   }
@@ -618,7 +627,8 @@ async function udpListenCommand(run: Run): Promise<number> {
   try {
     console.error(`listening on ${formatAddr(sock.localAddr)}`);
     run.say(`using the ${sock.backend} backend`);
-    await datagrams(run, udpEnd(sock));
+    if (line.exec !== "") await udpExecListen(run, udpEnd(sock));
+    else await datagrams(run, udpEnd(sock));
   } finally {
     await udp.close(sock);
   }
@@ -698,17 +708,12 @@ async function checkExec(run: Run): Promise<void> {
 }
 
 /**
- * --exec: runs `sh -c CMD` with its standard input and output on `sock`
- * (its standard error is the tool's). What the peer sends goes to the
- * command's input, which ends when the peer ends its side; the command's
- * output goes to the peer, whose write side is shut down when it ends; the
- * command's exit ends the connection (after at most
- * {@linkcode EXEC_DRAIN_MS} more for output a child of it still holds).
- * A failed socket, Ctrl-C or --idle-timeout stop the command with SIGTERM.
+ * Starts `sh -c CMD` for --exec, with its standard input and output piped
+ * and its standard error the tool's, telling it the peer's address in
+ * `SOCKETKIT_REMOTE_ADDR` and `SOCKETKIT_REMOTE_PORT`.
  */
-async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
+function spawnExec(run: Run, remote: Deno.Addr): Deno.ChildProcess {
   const { line } = run;
-  const remote = sock.remoteAddr;
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("sh", {
@@ -724,11 +729,28 @@ async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
         : {},
     }).spawn();
   } catch (err) {
-    // Costs only this connection (with --keep-open, the next may work).
+    // Costs only this peer (with --keep-open, the next may work).
     throw ioError(`run --exec ${show(line.exec)}`, err);
   }
+  run.say(
+    `${formatAddr(remote)}: running ${show(line.exec)} (pid ${child.pid})`,
+  );
+  return child;
+}
+
+/**
+ * --exec: runs `sh -c CMD` with its standard input and output on `sock`
+ * (its standard error is the tool's). What the peer sends goes to the
+ * command's input, which ends when the peer ends its side; the command's
+ * output goes to the peer, whose write side is shut down when it ends; the
+ * command's exit ends the connection (after at most
+ * {@linkcode EXEC_DRAIN_MS} more for output a child of it still holds).
+ * A failed socket, Ctrl-C or --idle-timeout stop the command with SIGTERM.
+ */
+async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
+  const remote = sock.remoteAddr;
+  const child = spawnExec(run, remote);
   const who = formatAddr(remote);
-  run.say(`${who}: running ${show(line.exec)} (pid ${child.pid})`);
   const stop = new AbortController();
   const { idle, signal } = idleSignal(run, stop.signal);
   let failure: { error: unknown } | null = null;
@@ -796,12 +818,279 @@ async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
     idle?.dispose();
     await output.cancel().catch(() => {});
   }
-  const { code, signal: killedBy } = status as unknown as Deno.CommandStatus;
+  sayExited(run, who, status as unknown as Deno.CommandStatus);
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  if (run.signal.aborted) throw run.signal.reason;
+}
+
+/** With --verbose, says how --exec's command for `who` ended. */
+function sayExited(run: Run, who: string, status: Deno.CommandStatus): void {
   run.say(
-    `${who}: ${show(line.exec)} ${
-      killedBy !== null ? `ended by ${killedBy}` : `exited with status ${code}`
+    `${who}: ${show(run.line.exec)} ${
+      status.signal !== null
+        ? `ended by ${status.signal}`
+        : `exited with status ${status.code}`
     }`,
   );
+}
+
+/**
+ * The most peers `listen --udp --keep-open --exec` serves at once, as
+ * ncat's default --max-conns: a datagram from another peer is dropped
+ * until one of theirs ends. UDP senders are easy to forge, and each new
+ * one would otherwise start a process.
+ */
+const MAX_EXEC_PEERS = 100;
+/**
+ * The most bytes of datagrams waiting for an --exec command to read them;
+ * a datagram that would go over is dropped, as a full socket buffer drops
+ * it.
+ */
+const MAX_EXEC_QUEUED_BYTES = 1_048_576;
+
+/** --exec's command for one datagram peer, as {@linkcode execPeer} runs it. */
+interface ExecPeer {
+  /**
+   * Writes a datagram to the command's input; drops it when the input is
+   * closed or {@linkcode MAX_EXEC_QUEUED_BYTES} wait unread.
+   */
+  push(data: Uint8Array): void;
+  /**
+   * Settles once the command exited and its output went out; rejects with
+   * what failed (sending to the peer).
+   */
+  done: Promise<void>;
+}
+
+/**
+ * --exec over datagrams: runs `sh -c CMD` for `peer`. Each datagram
+ * {@linkcode ExecPeer.push}ed goes to the command's input; each chunk of
+ * its output goes to the peer through `send`, cut into datagrams of at
+ * most {@linkcode udp.MAX_DATAGRAM_BYTES_IPV4} bytes. The command's exit
+ * ends it (after at most {@linkcode EXEC_DRAIN_MS} more for output a child
+ * of it still holds). When nothing moved for --idle-timeout, the
+ * command's input is closed, and its output still goes out until it
+ * exits; after another --idle-timeout of silence it is stopped with
+ * SIGTERM, as it is on `stop` (Ctrl-C, a failed socket) or a failed send.
+ *
+ * @throws {Error} If the command cannot start.
+ */
+function execPeer(
+  run: Run,
+  peer: Deno.Addr,
+  send: (data: Uint8Array, signal: AbortSignal) => Promise<unknown>,
+  stop: AbortSignal,
+): ExecPeer {
+  const child = spawnExec(run, peer);
+  const who = formatAddr(peer);
+  const ended = new AbortController();
+  const signal = AbortSignal.any([stop, ended.signal]);
+  const input = child.stdin.getWriter();
+  let open = true;
+  let queued = 0;
+  function closeInput(): void {
+    if (!open) return;
+    open = false;
+    input.close().catch(() => {});
+  }
+  function kill(): void {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  const ms = run.line.idleTimeout;
+  let idle: IdleTimer | null = null;
+  if (ms !== null) {
+    idle = new IdleTimer(ms);
+    idle.signal.addEventListener("abort", () => {
+      run.say(
+        `${who}: nothing moved for ${
+          formatDuration(ms)
+        }: closing the input of ${show(run.line.exec)}`,
+      );
+      closeInput();
+      idle = new IdleTimer(ms);
+      idle.signal.addEventListener("abort", () => {
+        run.say(`${who}: still silent: stopping ${show(run.line.exec)}`);
+        kill();
+      }, { once: true });
+    }, { once: true });
+  }
+  function push(data: Uint8Array): void {
+    if (!open) return;
+    if (queued + data.length > MAX_EXEC_QUEUED_BYTES) {
+      run.say(
+        `${who}: dropping a datagram of ${data.length} bytes: ${
+          show(run.line.exec)
+        } is not reading its input`,
+      );
+      return;
+    }
+    queued += data.length;
+    idle?.touch();
+    input.write(data).then(
+      () => queued -= data.length,
+      // The command stopped reading: the rest of the input is dropped.
+      () => closeInput(),
+    );
+  }
+  const output = child.stdout.getReader();
+  const down = (async () => {
+    for (;;) {
+      const { value, done } = await raceSignal(output.read(), signal);
+      if (done) break;
+      const most = udp.MAX_DATAGRAM_BYTES_IPV4;
+      for (let at = 0; at < value.length; at += most) {
+        await send(value.subarray(at, at + most), signal);
+      }
+      idle?.touch();
+    }
+  })();
+  let failure: { error: unknown } | null = null;
+  const sent = down.catch((error) => {
+    if (!signal.aborted) failure = { error };
+    ended.abort();
+  });
+  let status: Deno.CommandStatus | null = null;
+  const exited = child.status.then((s) => status = s);
+  const done = (async () => {
+    try {
+      await raceSignal(exited, signal).catch(() => {});
+      if (status === null) {
+        kill();
+        await exited;
+      } else {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          sent,
+          new Promise((resolve) => timer = setTimeout(resolve, EXEC_DRAIN_MS)),
+        ]);
+        clearTimeout(timer);
+      }
+      ended.abort();
+      await sent;
+    } finally {
+      idle?.dispose();
+      closeInput();
+      await output.cancel().catch(() => {});
+    }
+    sayExited(run, who, status as unknown as Deno.CommandStatus);
+    if (failure !== null) throw (failure as { error: unknown }).error;
+  })();
+  return { push, done };
+}
+
+/**
+ * listen --udp --exec: a command per peer, started by the first datagram
+ * from a new peer. Without --keep-open, only the first peer is heard (as
+ * ncat -u -l -e) and the end of its command ends the run; with it, until
+ * Ctrl-C, {@linkcode MAX_EXEC_PEERS} at once, a peer whose command ended
+ * starting a new one with its next datagram.
+ */
+async function udpExecListen(run: Run, sock: DatagramEnd): Promise<void> {
+  const { line } = run;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([run.signal, stop.signal]);
+  let failure: { error: unknown } | null = null;
+  function fail(error: unknown): void {
+    if (signal.aborted) return;
+    failure = { error };
+    stop.abort();
+  }
+  const peers = new Map<string, ExecPeer>();
+  const running = new Set<Promise<void>>();
+  let first: Deno.Addr | null = null;
+  function start(from: Deno.Addr, key: string): ExecPeer | null {
+    if (peers.size >= MAX_EXEC_PEERS) {
+      run.say(
+        `dropping a datagram from ${key}: ${MAX_EXEC_PEERS} commands run already`,
+      );
+      return null;
+    }
+    let peer: ExecPeer;
+    try {
+      peer = execPeer(run, from, (data, s) => sock.send(data, from, s), signal);
+    } catch (err) {
+      // Without --keep-open that ends the run; with it, costs this peer.
+      if (!line.keepOpen) throw err;
+      console.error(`error: ${message(err)}`);
+      return null;
+    }
+    peers.set(key, peer);
+    const ending: Promise<void> = peer.done.then(
+      () => {
+        if (!line.keepOpen) stop.abort();
+      },
+      (err) => {
+        if (!line.keepOpen) fail(err);
+        else if (!signal.aborted) console.error(`error: ${message(err)}`);
+      },
+    ).finally(() => {
+      peers.delete(key);
+      running.delete(ending);
+    });
+    running.add(ending);
+    return peer;
+  }
+  const receiving = (async () => {
+    for (let waiting = true;; waiting = false) {
+      const [data, from] = await sock.recv(
+        signal,
+        waiting ? line.timeout : null,
+      );
+      if (refused(run, from)) continue;
+      const key = formatAddr(from);
+      let peer = peers.get(key);
+      if (peer === undefined) {
+        // Without --keep-open only the first sender is heard, as ncat -u -l.
+        if (first !== null && !line.keepOpen) continue;
+        first ??= from;
+        run.say(`datagrams from ${key}`);
+        peer = start(from, key) ?? undefined;
+        if (peer === undefined) continue;
+      }
+      peer.push(data);
+    }
+  })().catch(fail);
+  await receiving;
+  await Promise.all(running);
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  if (run.signal.aborted) throw run.signal.reason;
+}
+
+/**
+ * connect --udp --exec: the command's output goes to the server as
+ * datagrams, the server's datagrams to its input, until it exits.
+ */
+async function udpExecConnect(run: Run, sock: DatagramEnd): Promise<void> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([run.signal, stop.signal]);
+  const server = sock.peer!;
+  const peer = execPeer(
+    run,
+    server,
+    (data, s) => sock.send(data, server, s),
+    signal,
+  );
+  let failure: { error: unknown } | null = null;
+  const receiving = (async () => {
+    for (;;) {
+      const [data] = await sock.recv(signal, null);
+      peer.push(data);
+    }
+  })().catch((error) => {
+    if (signal.aborted) return;
+    failure = { error };
+    stop.abort();
+  });
+  try {
+    await peer.done;
+  } finally {
+    stop.abort();
+    await receiving;
+  }
   if (failure !== null) throw (failure as { error: unknown }).error;
   if (run.signal.aborted) throw run.signal.reason;
 }
@@ -818,12 +1107,12 @@ function serveConnection(
 
 async function connectCommand(run: Run): Promise<number> {
   const { line } = run;
+  if (line.exec !== "") await checkExec(run);
   if (line.datagram) {
     return line.transport === "unix"
       ? unixDatagramConnectCommand(run)
       : udpConnectCommand(run);
   }
-  if (line.exec !== "") await checkExec(run);
   const sock = await connectStream(run);
   try {
     await serveConnection(run, sock);
@@ -835,12 +1124,12 @@ async function connectCommand(run: Run): Promise<number> {
 
 async function listenCommand(run: Run): Promise<number> {
   const { line } = run;
+  if (line.exec !== "") await checkExec(run);
   if (line.datagram) {
     return line.transport === "unix"
       ? unixDatagramListenCommand(run)
       : udpListenCommand(run);
   }
-  if (line.exec !== "") await checkExec(run);
   if (line.keepOpen) return await keepOpen(run);
   // One connection only: stop listening once it is accepted, as nc does.
   const server = await listenStream(run);

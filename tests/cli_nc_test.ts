@@ -317,3 +317,144 @@ Deno.test(
     }
   },
 );
+
+/** A UDP port free a moment ago, for a peer that needs one given. */
+async function freeUdpPort(): Promise<number> {
+  await using sock = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+  return sock.localAddr.port;
+}
+
+/** Whether `sock` got no datagram within `ms`. */
+async function silent(sock: udp.UdpSocket, ms: number): Promise<boolean> {
+  try {
+    await udp.recvFrom(sock, { timeout: ms });
+    return false;
+  } catch (err) {
+    if (err instanceof Deno.errors.TimedOut) return true;
+    throw err;
+  }
+}
+
+/** The lines a UDP server on `port` sends to `sock`, `n` of them. */
+async function udpLines(
+  sock: udp.UdpSocket,
+  port: number,
+  n: number,
+): Promise<string[]> {
+  let got = "";
+  while (got.split("\n").length <= n) {
+    const [data, from] = await udp.recvFrom(sock, { timeout: T });
+    assert.equal(from.port, port);
+    got += text(data);
+  }
+  return got.split("\n").slice(0, n);
+}
+
+/** Starts `ncat -v -u -l ...args 127.0.0.1 PORT` and waits until it listens. */
+async function ncatUdp(
+  args: string[],
+  cmd: string,
+): Promise<{ proc: Proc; port: number }> {
+  const port = await freeUdpPort();
+  const proc = new Proc("ncat", [
+    "-v",
+    "-u",
+    "-l",
+    ...args,
+    "127.0.0.1",
+    `${port}`,
+    "--sh-exec",
+    cmd,
+  ]);
+  await within(proc.waitForStderr("Ncat: Listening on "), T, "ncat");
+  return { proc, port };
+}
+
+Deno.test(
+  "listen --udp --exec answers the first peer, ignores another and exits 0 with the command, as ncat -u -l --sh-exec",
+  { ignore: !HAS_NCAT },
+  async () => {
+    const cmd = 'for i in 1 2; do read -r l; echo "$l" | tr a-z A-Z; done';
+    async function talk(proc: Proc, port: number) {
+      await using first = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+      await using other = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+      const to = { hostname: "127.0.0.1", port };
+      await udp.sendTo(first, "hello\n", to);
+      const one = await within(udpLines(first, port, 1), T, "first answer");
+      await udp.sendTo(other, "other\n", to);
+      // A command of its own would answer at once.
+      const ignored = await silent(other, 500);
+      await udp.sendTo(first, "world\n", to);
+      const two = await within(udpLines(first, port, 1), T, "second answer");
+      const { code } = await within(proc.finish(), T, "exit");
+      return { answers: [...one, ...two], ignored, code };
+    }
+    const theirs = await ncatUdp([], cmd);
+    await using _ncat = theirs.proc;
+    const ncatResult = await talk(theirs.proc, theirs.port);
+    await using ours = cli("listen", "-u", "--exec", cmd, "127.0.0.1", "0");
+    const port = await within(ours.listeningPort(), T, "listen");
+    const ourResult = await talk(ours, port);
+    assert.deepEqual(ncatResult, {
+      answers: ["HELLO", "WORLD"],
+      ignored: true,
+      code: 0,
+    });
+    assert.deepEqual(ourResult, ncatResult);
+  },
+);
+
+Deno.test(
+  "listen --udp -k --exec gives each peer a command of its own, as ncat -u -l -k --sh-exec",
+  { ignore: !HAS_NCAT },
+  async () => {
+    // The command ends by itself: ncat -k leaves its per-peer children
+    // running when it is stopped.
+    const cmd = 'echo "pid $$"; read -r l; echo "$$ $l"';
+    async function talk(port: number) {
+      await using a = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+      await using b = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+      const to = { hostname: "127.0.0.1", port };
+      await udp.sendTo(a, "from a\n", to);
+      const linesA = await within(udpLines(a, port, 2), T, "a's lines");
+      await udp.sendTo(b, "from b\n", to);
+      const linesB = await within(udpLines(b, port, 2), T, "b's lines");
+      const pidA = /^pid (\d+)$/.exec(linesA[0]!)?.[1];
+      const pidB = /^pid (\d+)$/.exec(linesB[0]!)?.[1];
+      return {
+        separate: pidA !== undefined && pidB !== undefined && pidA !== pidB,
+        answers: [
+          linesA[1]!.replace(pidA ?? "?", "PID"),
+          linesB[1]!.replace(pidB ?? "?", "PID"),
+        ],
+      };
+    }
+    const theirs = await ncatUdp(["-k"], cmd);
+    await using _ncat = theirs.proc;
+    const ncatResult = await talk(theirs.port);
+    await using ours = cli(
+      "listen",
+      "-u",
+      "-k",
+      "--exec",
+      cmd,
+      "127.0.0.1",
+      "0",
+    );
+    const ourResult = await talk(
+      await within(ours.listeningPort(), T, "listen"),
+    );
+    assert.deepEqual(ncatResult, {
+      separate: true,
+      answers: ["PID from a", "PID from b"],
+    });
+    assert.deepEqual(ourResult, ncatResult);
+    theirs.proc.kill("SIGTERM");
+    ours.kill("SIGINT");
+    await within(
+      Promise.all([theirs.proc.finish(), ours.finish()]),
+      T,
+      "exit",
+    );
+  },
+);

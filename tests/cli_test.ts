@@ -13,6 +13,7 @@ import {
   UsageError,
 } from "../_cli_args.ts";
 import { isMappedIpv4, isSelfConnection, unmapped } from "../_cli_io.ts";
+import { formatAddr } from "../_addr.ts";
 import {
   cli,
   closedPort,
@@ -219,8 +220,12 @@ Deno.test("bad arguments print one error line and the usage, and exit 2", async 
       "error: --exec and --echo cannot be used together",
     ],
     [
-      ["listen", "--exec", "cat", "--udp", "0"],
-      "error: --exec and --udp cannot be used together",
+      ["listen", "--exec", "cat", "--udp", "--unix", "/tmp/x.sock"],
+      "error: --exec cannot be used with --unix and --udp together: Deno cannot send on a Unix datagram socket while a receive waits, so the command's output would wait for the peer's next datagram",
+    ],
+    [
+      ["connect", "-u", "--unix", "/tmp/x.sock", "--exec", "cat"],
+      "error: --exec cannot be used with --unix and --udp together: Deno cannot send on a Unix datagram socket while a receive waits, so the command's output would wait for the peer's next datagram",
     ],
     [
       ["connect", "--exec", " ", "127.0.0.1", "80"],
@@ -1603,6 +1608,388 @@ Deno.test("connect --exec runs the command against the server", async () => {
   await tcp.sendAll(conn, "it\n", { timeout: 10_000 });
   assert.equal(await bounded(readAll(conn), "reply"), "got it\n");
   assert.equal((await bounded(proc.finish(), "exit")).code, 0);
+});
+
+// ---- --exec over UDP ----
+
+/** A UDP client of the tool, from {@linkcode udpClient}. */
+interface UdpClient {
+  sock: udp.UdpSocket;
+  /** Sends `data` to the tool. */
+  send(data: string): Promise<void>;
+  /** The next datagram from the tool, as text. */
+  reply(): Promise<string>;
+  /**
+   * The next `n` lines from the tool, over as many datagrams as it took:
+   * what a command writes at once may go out as one datagram.
+   */
+  lines(n: number): Promise<string[]>;
+}
+
+/** A UDP client on 127.0.0.1 for the tool at `port`. */
+async function udpClient(port: number): Promise<UdpClient> {
+  const sock = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+  const to = { hostname: "127.0.0.1", port };
+  async function reply(): Promise<string> {
+    const [data, from] = await udp.recvFrom(sock, { timeout: 10_000 });
+    // Only the tool sends here.
+    assert.equal(from.port, port);
+    return text(data)!;
+  }
+  return {
+    sock,
+    async send(data) {
+      await udp.sendTo(sock, data, to, { timeout: 10_000 });
+    },
+    reply,
+    async lines(n) {
+      let got = "";
+      while (got.split("\n").length <= n) got += await reply();
+      const lines = got.split("\n");
+      // Exactly n whole lines, nothing after them.
+      assert.deepEqual(lines.slice(n), [""], got);
+      return lines.slice(0, n);
+    },
+  };
+}
+
+/** Whether datagram `sock` got nothing within `ms` (nothing was sent to it). */
+async function silent(sock: udp.UdpSocket, ms = 300): Promise<boolean> {
+  try {
+    const [data] = await udp.recvFrom(sock, { timeout: ms });
+    assert.fail(`got ${JSON.stringify(text(data))}`);
+  } catch (err) {
+    if (err instanceof Deno.errors.TimedOut) return true;
+    throw err;
+  }
+}
+
+Deno.test("listen --udp --exec gives the datagrams to tr and sends back what it prints, once -i closes its input", async () => {
+  await using proc = cli(
+    "listen",
+    "--udp",
+    "-i",
+    "0.5",
+    "--exec",
+    "tr a-z A-Z",
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  const client = await udpClient(port);
+  await using _ = client.sock;
+  await client.send("hello\n");
+  await client.send("world\n");
+  // tr holds its output until its input ends: -i closes the input after
+  // 0.5 s of silence, tr prints and exits, and its exit ends the run.
+  assert.equal(await bounded(client.reply(), "reply"), "HELLO\nWORLD\n");
+  const { code, stdout, stderr } = await bounded(proc.finish(), "exit");
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout.length, 0);
+});
+
+const LINE_UPPER = 'while read -r l; do echo "$l" | tr a-z A-Z; done';
+
+Deno.test("listen --udp --exec answers each datagram as the command writes, hears only the first peer, and ends with the command", async () => {
+  await using proc = cli(
+    "listen",
+    "-u",
+    "-v",
+    "--exec",
+    // Two lines, then the end of the command ends the run.
+    'for i in 1 2; do read -r l; echo "$l" | tr a-z A-Z; done',
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  const first = await udpClient(port);
+  await using _first = first.sock;
+  const other = await udpClient(port);
+  await using _other = other.sock;
+  await first.send("hello\n");
+  assert.equal(await bounded(first.reply(), "first reply"), "HELLO\n");
+  // Not heard: a command of its own would answer at once (and had it
+  // reached the first one, the next answer there would be OTHER).
+  await other.send("other\n");
+  assert.ok(await silent(other.sock, 500));
+  await first.send("world\n");
+  assert.equal(await bounded(first.reply(), "second reply"), "WORLD\n");
+  const { code, stderr } = await bounded(proc.finish(), "exit");
+  assert.equal(code, 0, stderr);
+  assert.ok(
+    stderr.includes(`datagrams from ${formatAddr(first.sock.localAddr)}\n`),
+    stderr,
+  );
+  assert.ok(!stderr.includes(formatAddr(other.sock.localAddr)), stderr);
+  // The tool has exited: whatever it sent has arrived.
+  assert.ok(await silent(other.sock));
+});
+
+Deno.test("listen --udp --keep-open --exec runs a command per peer, and a new one for a peer whose command ended", async () => {
+  const cmd = 'echo "pid $$"; read -r l; echo "$$ $l"';
+  await using proc = cli(
+    "listen",
+    "-u",
+    "-k",
+    "-v",
+    "--exec",
+    cmd,
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  const a = await udpClient(port);
+  await using _a = a.sock;
+  const b = await udpClient(port);
+  await using _b = b.sock;
+  await a.send("one\n");
+  await b.send("two\n");
+  const [pidLineA, answerA] = await bounded(a.lines(2), "a's lines");
+  const [pidLineB, answerB] = await bounded(b.lines(2), "b's lines");
+  const pidA = /^pid (\d+)$/.exec(pidLineA!)?.[1];
+  const pidB = /^pid (\d+)$/.exec(pidLineB!)?.[1];
+  assert.ok(
+    pidA !== undefined && pidB !== undefined,
+    `${pidLineA} ${pidLineB}`,
+  );
+  assert.notEqual(pidA, pidB);
+  // Each datagram went to its own peer's command, and the answer to it.
+  assert.equal(answerA, `${pidA} one`);
+  assert.equal(answerB, `${pidB} two`);
+  // a's command exited after its line; a's next datagram starts another.
+  await bounded(
+    proc.waitForStderr(
+      `127.0.0.1:${a.sock.localAddr.port}: ${
+        JSON.stringify(cmd)
+      } exited with status 0`,
+    ),
+    "the first command's exit",
+  );
+  await a.send("three\n");
+  const [pidLineC, answerC] = await bounded(a.lines(2), "a's new lines");
+  const pidC = /^pid (\d+)$/.exec(pidLineC!)?.[1];
+  assert.ok(pidC !== undefined, pidLineC);
+  assert.notEqual(pidC, pidA);
+  assert.equal(answerC, `${pidC} three`);
+  proc.kill("SIGINT");
+  const { code, stdout } = await bounded(proc.finish(), "exit");
+  assert.equal(code, 130);
+  assert.equal(stdout.length, 0);
+});
+
+Deno.test(
+  "listen --udp --keep-open --exec stops the commands on Ctrl-C and leaves none running",
+  {
+    ignore: Deno.build.os !== "linux",
+  },
+  async () => {
+    await using proc = cli(
+      "listen",
+      "-u",
+      "-k",
+      "--exec",
+      `echo "pid $$"; ${LINE_UPPER}`,
+      "127.0.0.1",
+      "0",
+    );
+    const port = await bounded(proc.listeningPort(), "listen");
+    const pids: string[] = [];
+    for (const name of ["a", "b"]) {
+      const client = await udpClient(port);
+      await using _ = client.sock;
+      await client.send(`from ${name}\n`);
+      const [pidLine, answer] = await bounded(client.lines(2), name);
+      const pid = /^pid (\d+)$/.exec(pidLine!)?.[1];
+      assert.ok(pid !== undefined, pidLine);
+      assert.equal(answer, `FROM ${name.toUpperCase()}`);
+      pids.push(pid);
+    }
+    for (const pid of pids) assert.ok(await exists(`/proc/${pid}`));
+    proc.kill("SIGINT");
+    assert.equal((await bounded(proc.finish(), "exit")).code, 130);
+    // Each command was stopped and waited for before the tool exited.
+    for (const pid of pids) assert.equal(await exists(`/proc/${pid}`), false);
+  },
+);
+
+Deno.test("listen --udp --exec -i closes the input of an idle command, whose output still goes out until it exits", async () => {
+  await using proc = cli(
+    "listen",
+    "-u",
+    "-v",
+    "-i",
+    "0.4",
+    "--exec",
+    "cat; echo input ended",
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  const client = await udpClient(port);
+  await using _ = client.sock;
+  await client.send("x\n");
+  assert.equal(await bounded(client.reply(), "cat's answer"), "x\n");
+  // Without -i, cat would never see the end of its input.
+  assert.equal(
+    await bounded(client.reply(), "after the input"),
+    "input ended\n",
+  );
+  const { code, stderr } = await bounded(proc.finish(), "exit");
+  assert.equal(code, 0, stderr);
+  const who = `127.0.0.1:${client.sock.localAddr.port}`;
+  assert.ok(
+    stderr.includes(
+      `${who}: nothing moved for 400 ms: closing the input of "cat; echo input ended"\n`,
+    ),
+    stderr,
+  );
+  assert.ok(
+    stderr.includes(`${who}: "cat; echo input ended" exited with status 0\n`),
+    stderr,
+  );
+});
+
+Deno.test("listen --udp --keep-open --exec -i stops a command still silent after its input closed; other peers go on", async () => {
+  const cmd = "echo hi; exec sleep 60";
+  await using proc = cli(
+    "listen",
+    "-u",
+    "-k",
+    "-v",
+    "-i",
+    "0.3",
+    "--exec",
+    cmd,
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  const a = await udpClient(port);
+  await using _a = a.sock;
+  await a.send("x\n");
+  assert.equal(await bounded(a.reply(), "a's hi"), "hi\n");
+  const who = `127.0.0.1:${a.sock.localAddr.port}`;
+  await bounded(
+    proc.waitForStderr(`${who}: still silent: stopping "${cmd}"`),
+    "the stop",
+  );
+  await bounded(
+    proc.waitForStderr(`${who}: "${cmd}" ended by SIGTERM`),
+    "the end of the command",
+  );
+  // The run goes on for other peers.
+  const b = await udpClient(port);
+  await using _b = b.sock;
+  await b.send("y\n");
+  assert.equal(await bounded(b.reply(), "b's hi"), "hi\n");
+  proc.kill("SIGINT");
+  assert.equal((await bounded(proc.finish(), "exit")).code, 130);
+});
+
+Deno.test(
+  "listen --udp --exec sends output larger than a datagram as several, none over the IPv4 limit",
+  {
+    ignore: !HAS_PYTHON,
+  },
+  async () => {
+    await using proc = cli(
+      "listen",
+      "-u",
+      "--exec",
+      // One write of 64 KiB, which Deno reads as one chunk, over the limit.
+      "read -r l; python3 -c \"import os; os.write(1, b'a' * 65536)\"",
+      "127.0.0.1",
+      "0",
+    );
+    const port = await bounded(proc.listeningPort(), "listen");
+    const client = await udpClient(port);
+    await using _ = client.sock;
+    await client.send("go\n");
+    let total = 0;
+    const sizes: number[] = [];
+    while (total < 65_536) {
+      const [data] = await bounded(
+        udp.recvFrom(client.sock, { timeout: 10_000 }),
+        "a datagram",
+      );
+      assert.ok(data.every((byte) => byte === 0x61));
+      sizes.push(data.length);
+      total += data.length;
+    }
+    assert.equal(total, 65_536);
+    assert.ok(
+      sizes.every((n) => n <= udp.MAX_DATAGRAM_BYTES_IPV4),
+      `${sizes}`,
+    );
+    const { code, stderr } = await bounded(proc.finish(), "exit");
+    assert.equal(code, 0, stderr);
+  },
+);
+
+Deno.test("listen --udp --keep-open --exec runs 100 commands at once at most, dropping the datagrams of further senders", async () => {
+  await using proc = cli(
+    "listen",
+    "-u",
+    "-k",
+    "-v",
+    "--exec",
+    "echo hi; exec cat >/dev/null",
+    "127.0.0.1",
+    "0",
+  );
+  const port = await bounded(proc.listeningPort(), "listen");
+  const clients: UdpClient[] = [];
+  try {
+    for (let i = 0; i < 101; i++) clients.push(await udpClient(port));
+    // One at a time, so the 101st is the one over the limit.
+    for (const client of clients.slice(0, 100)) {
+      await client.send("x\n");
+      assert.equal(await bounded(client.reply(), "hi"), "hi\n");
+    }
+    const last = clients[100]!;
+    await last.send("x\n");
+    await bounded(
+      proc.waitForStderr(
+        `dropping a datagram from ${
+          formatAddr(last.sock.localAddr)
+        }: 100 commands run already`,
+      ),
+      "the drop",
+    );
+    assert.ok(await silent(last.sock));
+  } finally {
+    for (const client of clients) await udp.close(client.sock);
+  }
+  proc.kill("SIGINT");
+  assert.equal((await bounded(proc.finish(), "exit")).code, 130);
+});
+
+Deno.test("connect --udp --exec sends the command's output to the server and the replies to its input, until it exits", async () => {
+  await using server = await udp.bind({ hostname: "127.0.0.1", port: 0 });
+  await using proc = cli(
+    "connect",
+    "-u",
+    "--exec",
+    'echo one; read -r l; echo "got $l"; read -r l; echo "got $l" >&2',
+    "127.0.0.1",
+    `${server.localAddr.port}`,
+  );
+  // An echo server that answers in capitals.
+  const heard: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const [data, from] = await bounded(
+      udp.recvFrom(server, { timeout: 10_000 }),
+      `datagram ${i}`,
+    );
+    heard.push(text(data)!);
+    await udp.sendTo(server, text(data)!.toUpperCase(), from);
+  }
+  assert.deepEqual(heard, ["one\n", "got ONE\n"]);
+  const { code, stdout, stderr } = await bounded(proc.finish(), "exit");
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout.length, 0);
+  // The command's standard error is the tool's.
+  assert.equal(stderr, "got GOT ONE\n");
 });
 
 Deno.test(
