@@ -36,7 +36,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { lookup } from "./_dns.ts";
 import { show } from "./_errors.ts";
 import {
@@ -999,6 +999,9 @@ export async function ping(
   } else {
     address = await resolve(host, family, `ping ${show(host)}`);
   }
+  // node:buffer (its memcmp compares replies) is loaded by the first ping,
+  // not by importing this module: it brings some 25 of Deno's Node modules.
+  const { Buffer: NodeBuffer } = await import("node:buffer");
   await using sock = open({ family, ...(ttl !== undefined ? { ttl } : {}) });
   const identifier = sock.identifier ??
     ((Deno.pid ^ Math.floor(Math.random() * 0x10000)) & 0xffff);
@@ -1057,7 +1060,7 @@ export async function ping(
         // The payload must come back as sent (a late or stray reply is not ours).
         const expected = pattern.slice();
         new DataView(expected.buffer).setFloat64(0, sentAt.get(seq)!, false);
-        if (!equalBytes(msg.payload, expected)) continue;
+        if (!equalBytes(msg.payload, expected, NodeBuffer)) continue;
         const sent = from.receivedAt !== null
           ? from.receivedAt - sentClock.get(seq)!
           : now - sentAt.get(seq)!;
@@ -1120,10 +1123,14 @@ export async function ping(
   };
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+function equalBytes(
+  a: Uint8Array,
+  b: Uint8Array,
+  buffer: typeof Buffer,
+): boolean {
   return a.length === b.length &&
-    Buffer.from(a.buffer, a.byteOffset, a.length).equals(
-      Buffer.from(b.buffer, b.byteOffset, b.length),
+    buffer.from(a.buffer, a.byteOffset, a.length).equals(
+      buffer.from(b.buffer, b.byteOffset, b.length),
     );
 }
 
