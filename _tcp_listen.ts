@@ -45,6 +45,16 @@ export interface ListenOptions {
    * @default {false}
    */
   ipv6Only?: boolean;
+  /**
+   * Whether one socket takes IPv4 and IPv6 clients, as Python's
+   * `create_server(..., dualstack_ipv6=True)`. With this option the
+   * hostname defaults to `"::"`, the only hostname it allows: `true`
+   * serves both families (IPv4 clients arrive as `::ffff:a.b.c.d`), and
+   * `false` is `ipv6Only: true`. Without it, `"::"` is dual stack too.
+   *
+   * @default {undefined}
+   */
+  dualStack?: boolean;
 }
 
 /**
@@ -94,7 +104,9 @@ function listenOptions(options: ListenOptions): {
   // Only a missing field takes its default: null is a mistake, not "any".
   const { hostname, port } = parseAddr(
     {
-      hostname: options.hostname === undefined ? "0.0.0.0" : options.hostname,
+      hostname: options.hostname === undefined
+        ? (options.dualStack === undefined ? "0.0.0.0" : "::")
+        : options.hostname,
       port: options.port === undefined ? 0 : options.port,
     },
     "listen",
@@ -120,13 +132,36 @@ function listenOptions(options: ListenOptions): {
       }`,
     );
   }
-  const ipv6Only = options.ipv6Only;
+  let ipv6Only = options.ipv6Only;
   if (ipv6Only !== undefined && typeof ipv6Only !== "boolean") {
     throw new TypeError(
       `Cannot listen as ipv6Only must be a boolean: current value is ${
         show(ipv6Only)
       }`,
     );
+  }
+  const dualStack = options.dualStack;
+  if (dualStack !== undefined) {
+    if (typeof dualStack !== "boolean") {
+      throw new TypeError(
+        `Cannot listen as dualStack must be a boolean: current value is ${
+          show(dualStack)
+        }`,
+      );
+    }
+    if (hostname !== "::") {
+      throw new TypeError(
+        `Cannot listen as dualStack needs the hostname "::" (every interface, both families): current value is ${
+          show(hostname)
+        }`,
+      );
+    }
+    if (dualStack && ipv6Only === true) {
+      throw new TypeError(
+        "Cannot listen as dualStack: true and ipv6Only: true contradict each other",
+      );
+    }
+    if (!dualStack) ipv6Only = true;
   }
   if (ipv6Only === true && !hostname.includes(":")) {
     throw new TypeError(

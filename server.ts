@@ -177,6 +177,15 @@ export interface ServeTcpOptions extends ServeOptions<Deno.NetAddr> {
    */
   ipv6Only?: boolean;
   /**
+   * Whether one socket takes IPv4 and IPv6 clients (Python's
+   * `dualstack_ipv6`): the hostname defaults to `"::"`, the only one it
+   * allows; `false` is `ipv6Only: true` (see `dualStack` of `listen` in
+   * tcp.ts).
+   *
+   * @default {undefined}
+   */
+  dualStack?: boolean;
+  /**
    * Serve over TLS with this certificate and key: the handler gets each
    * socket with its handshake done.
    *
@@ -738,6 +747,7 @@ export async function serve(
       "reusePort",
       "backlog",
       "ipv6Only",
+      "dualStack",
       "tls",
     ].find((
       key,
@@ -763,7 +773,7 @@ export async function serve(
     );
     server = new ServerImpl(listener, tlsHandler, options as ServeTcpOptions);
   } else {
-    const { hostname, port, reusePort, backlog, ipv6Only } =
+    const { hostname, port, reusePort, backlog, ipv6Only, dualStack } =
       options as ServeTcpOptions;
     const listener = await listenTcp({
       ...(hostname !== undefined ? { hostname } : {}),
@@ -771,6 +781,7 @@ export async function serve(
       ...(reusePort !== undefined ? { reusePort } : {}),
       ...(backlog !== undefined ? { backlog } : {}),
       ...(ipv6Only !== undefined ? { ipv6Only } : {}),
+      ...(dualStack !== undefined ? { dualStack } : {}),
     });
     server = new ServerImpl(
       listener,
@@ -808,10 +819,10 @@ async function serveTls(
   }
   if (
     options.reusePort !== undefined || options.backlog !== undefined ||
-    options.ipv6Only !== undefined
+    options.ipv6Only !== undefined || options.dualStack !== undefined
   ) {
     throw new TypeError(
-      "Cannot serve as reusePort, backlog and ipv6Only are for plain TCP: current value has tls too",
+      "Cannot serve as reusePort, backlog, ipv6Only and dualStack are for plain TCP: current value has tls too",
     );
   }
   const timeout = config.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;

@@ -2381,9 +2381,10 @@ export interface CreateServerOptions {
   // deno-lint-ignore camelcase
   reuse_port?: boolean;
   /**
-   * Accept IPv4 too on an `AF_INET6` wildcard address. Linux does by
-   * default (`net.ipv6.bindv6only = 0`) and Deno cannot change it, so
-   * `false` on `["", port]` or `["::", port]` is not supported.
+   * Accept IPv4 too on an `AF_INET6` wildcard address (`["", port]` or
+   * `["::", port]`). Without it the listener serves IPv6 only, as Python's
+   * does with `IPV6_V6ONLY`; Deno cannot set that option, so IPv4 clients
+   * are closed as they are accepted, and the IPv4 port stays taken.
    *
    * @default {false}
    */
@@ -2401,8 +2402,8 @@ export interface CreateServerOptions {
  * @param options Family, backlog, `reuse_port`, `dualstack_ipv6`.
  * @returns The listening socket.
  * @throws {Deno.errors.AddrInUse} If the address is taken.
- * @throws {Deno.errors.NotSupported} For `dualstack_ipv6: false` on the
- * IPv6 wildcard address (Deno cannot set `IPV6_V6ONLY`).
+ * @throws {Deno.errors.NotSupported} For a family other than `AF_INET` and
+ * `AF_INET6`, or `dualstack_ipv6` without `AF_INET6` and a wildcard host.
  *
  * @example A server on a free port
  * ```ts
@@ -2432,12 +2433,10 @@ export function create_server(
     port: number;
   };
   const wildcard = checked.host === "" || checked.host === "::";
-  if (family === AF_INET6 && wildcard && options.dualstack_ipv6 !== true) {
-    throw notSupported(
-      "create_server on the IPv6 wildcard address without dualstack_ipv6",
-      "Deno cannot set IPV6_V6ONLY, so the listener would take IPv4 too (pass dualstack_ipv6: true)",
-    );
-  }
+  // Python sets IPV6_V6ONLY unless dualstack_ipv6; Deno cannot set it, so
+  // the listener closes IPv4 clients as it accepts them (tcp.ts ipv6Only).
+  const ipv6Only = family === AF_INET6 && wildcard &&
+    options.dualstack_ipv6 !== true;
   if (options.dualstack_ipv6 === true && (family !== AF_INET6 || !wildcard)) {
     throw notSupported(
       "create_server with dualstack_ipv6",
@@ -2457,6 +2456,7 @@ export function create_server(
       hostname: host,
       port: checked.port,
       reusePort: options.reuse_port === true,
+      ...(ipv6Only ? { ipv6Only } : {}),
       ...(options.backlog !== undefined
         ? { backlog: Math.max(0, options.backlog) }
         : {}),

@@ -762,6 +762,47 @@ Deno.test({
 
 Deno.test({
   name:
+    "serve({ dualStack: true }) serves IPv4 and IPv6 clients on one socket; dualStack with path is refused",
+  ignore: !(() => {
+    try {
+      Deno.listen({ hostname: "::", port: 0 }).close();
+      return true;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    const peers: string[] = [];
+    await using server = await serve(
+      { port: 0, dualStack: true },
+      async (sock) => {
+        peers.push(sock.remoteAddr.hostname);
+        await tcp.sendAll(sock, "hi");
+      },
+    );
+    assert.equal(server.addr.hostname, "::");
+    for (const hostname of ["127.0.0.1", "::1"]) {
+      await using client = await tcp.connect(
+        { hostname, port: server.addr.port },
+        { timeout: 5_000 },
+      );
+      assert.equal(
+        text(await tcp.recvExact(client, 2, { timeout: 5_000 })),
+        "hi",
+      );
+    }
+    assert.equal(peers.length, 2);
+    assert.match(peers[0]!, /^::ffff:127\.0\.0\.1$/i);
+    assert.equal(peers[1], "::1");
+    await assert.rejects(
+      serve({ path: "/tmp/x.sock", dualStack: true } as never, () => {}),
+      /^TypeError: Cannot serve as dualStack is for TCP and path for Unix sockets: current value has both$/,
+    );
+  },
+});
+
+Deno.test({
+  name:
     'serve({ hostname: "::", ipv6Only: true }) runs the handler for ::1 clients only',
   ignore: !(() => {
     try {
@@ -802,7 +843,7 @@ Deno.test({
         ipv6Only: true,
         tls: { cert: "x", key: "y" },
       }, () => {}),
-      /reusePort, backlog and ipv6Only are for plain TCP/,
+      /reusePort, backlog, ipv6Only and dualStack are for plain TCP/,
     );
   },
 });

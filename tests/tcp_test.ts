@@ -2744,3 +2744,73 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "listen({ dualStack: true }) listens on :: for both families; dualStack: false serves IPv6 only; bad combinations are refused before any I/O",
+  ignore: !(() => {
+    try {
+      Deno.listen({ hostname: "::", port: 0 }).close();
+      return true;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    {
+      await using server = await tcp.listen({ port: 0, dualStack: true });
+      assert.equal(server.addr.hostname, "::");
+      for (const hostname of ["127.0.0.1", "::1"]) {
+        const accepted = tcp.accept(server, { timeout: 5_000 });
+        await using client = await tcp.connect(
+          { hostname, port: server.addr.port },
+          { timeout: 5_000 },
+        );
+        await using peer = await accepted;
+        await tcp.sendAll(client, hostname, { timeout: 5_000 });
+        assert.equal(
+          new TextDecoder().decode(
+            await tcp.recvExact(peer, hostname.length, { timeout: 5_000 }),
+          ),
+          hostname,
+        );
+        assert.match(
+          peer.remoteAddr.hostname,
+          hostname === "::1" ? /^::1$/ : /^::ffff:127\.0\.0\.1$/i,
+        );
+      }
+    }
+    {
+      await using server = await tcp.listen({ port: 0, dualStack: false });
+      assert.equal(server.addr.hostname, "::");
+      const accepted = tcp.accept(server, { timeout: 5_000 });
+      await using v4 = await tcp.connect(
+        { hostname: "127.0.0.1", port: server.addr.port },
+        { timeout: 5_000 },
+      );
+      const ended = await tcp.recv(v4, 1, { timeout: 5_000 }).catch((e) => e);
+      assert.ok(
+        ended === null || ended instanceof Deno.errors.ConnectionReset,
+        String(ended),
+      );
+      await using v6 = await tcp.connect(
+        { hostname: "::1", port: server.addr.port },
+        { timeout: 5_000 },
+      );
+      await using peer = await accepted;
+      assert.equal(peer.remoteAddr.port, v6.localAddr.port);
+    }
+    await assert.rejects(
+      tcp.listen({ hostname: "127.0.0.1", port: 0, dualStack: true }),
+      /^TypeError: Cannot listen as dualStack needs the hostname "::" \(every interface, both families\): current value is "127\.0\.0\.1"$/,
+    );
+    await assert.rejects(
+      tcp.listen({ port: 0, dualStack: true, ipv6Only: true }),
+      /^TypeError: Cannot listen as dualStack: true and ipv6Only: true contradict each other$/,
+    );
+    await assert.rejects(
+      tcp.listen({ port: 0, dualStack: "yes" as unknown as boolean }),
+      /^TypeError: Cannot listen as dualStack must be a boolean: current value is "yes"$/,
+    );
+  },
+});
