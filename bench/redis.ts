@@ -14,7 +14,13 @@
  * in rounds that alternate between the servers, and the table reports
  * medians, the spread (min–max) and ratios.
  *
- * Usage: `deno task bench:redis [--rounds N] [--requests N]`
+ * Runs are sized to last about `--seconds` each (2 by default): the warm-up
+ * run, of `--requests` requests, gives each server's rate, and its measured
+ * runs take that rate times the seconds (at least `--requests`). Runs of a
+ * fixed 200,000 requests last a fraction of a second on the fast servers
+ * and moved by ±30% from run to run, Redis's included.
+ *
+ * Usage: `deno task bench:redis [--rounds N] [--requests N] [--seconds S]`
  *
  * @module
  */
@@ -25,10 +31,12 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "3" },
     requests: { type: "string", default: "200000" },
+    seconds: { type: "string", default: "2" },
   },
 });
 const rounds = Number(values.rounds);
 const requests = Number(values.requests);
+const seconds = Number(values.seconds);
 
 function has(command: string): boolean {
   try {
@@ -117,6 +125,7 @@ async function measure(
   port: number,
   test: string,
   pipeline: number,
+  count = requests,
 ): Promise<number> {
   const out = await new Deno.Command("redis-benchmark", {
     args: [
@@ -127,7 +136,7 @@ async function measure(
       "-t",
       test,
       "-n",
-      String(requests),
+      String(count),
       "-c",
       "50",
       "-P",
@@ -205,10 +214,16 @@ try {
     const rates = new Map<string, number[]>(servers.map((s) => [s.name, []]));
     // One unmeasured run each first: the JIT-compiled servers are measured
     // warm, as a server is after its first seconds of traffic.
-    for (const s of servers) await measure(s.port, test, pipeline);
+    const counts = new Map<string, number>();
+    for (const s of servers) {
+      const rate = await measure(s.port, test, pipeline);
+      counts.set(s.name, Math.max(requests, Math.round(rate * seconds)));
+    }
     for (let r = 0; r < rounds; r++) {
       for (const s of servers) {
-        rates.get(s.name)!.push(await measure(s.port, test, pipeline));
+        rates.get(s.name)!.push(
+          await measure(s.port, test, pipeline, counts.get(s.name)!),
+        );
       }
     }
     const kit = median(rates.get(servers[0]!.name)!);
@@ -224,7 +239,7 @@ try {
     console.error(`${test} -P ${pipeline}: done`);
   }
   console.log([
-    `redis-benchmark -n ${requests} -c 50, a warm-up run and ${rounds} rounds, medians (requests/s)`,
+    `redis-benchmark -c 50, a warm-up run of ${requests} requests, then ${rounds} rounds of runs sized to last ${seconds} s each, medians (requests/s)`,
     "",
     "| test | server | requests/s | spread | socketkit / this |",
     "| --- | --- | --- | --- | --- |",
