@@ -347,12 +347,7 @@ async function relay(
 ): Promise<boolean> {
   const stop = new AbortController();
   const { idle, signal } = idleSignal(run, stop.signal);
-  let failure: { error: unknown } | null = null;
-  function fail(error: unknown): void {
-    if (signal.aborted) return;
-    failure = { error };
-    stop.abort();
-  }
+  const { fail, check } = firstFailure(signal, stop);
   async function halfClose(): Promise<void> {
     try {
       await shutdown(sock, "write");
@@ -389,7 +384,7 @@ async function relay(
     idle?.dispose();
     clearTimeout(quitting);
   }
-  if (failure !== null) throw (failure as { error: unknown }).error;
+  check();
   if (run.signal.aborted) throw run.signal.reason;
   if (idle?.signal.aborted) {
     run.say(
@@ -507,12 +502,7 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
   const listening = sock.peer === null;
   const stop = new AbortController();
   const { idle, signal } = idleSignal(run, stop.signal);
-  let failure: { error: unknown } | null = null;
-  function fail(error: unknown): void {
-    if (signal.aborted) return;
-    failure = { error };
-    stop.abort();
-  }
+  const { fail, check } = firstFailure(signal, stop);
   let peer: Deno.Addr | null = sock.peer;
   // connect -w: after the end of input, quit when no reply comes for that
   // long (nc -u -w); -q: quit that long after the end of input.
@@ -587,7 +577,7 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
     (final as IdleTimer | null)?.dispose();
     clearTimeout(quitting);
   }
-  if (failure !== null) throw (failure as { error: unknown }).error;
+  check();
   if (run.signal.aborted) throw run.signal.reason;
   if (idle?.signal.aborted) {
     run.say(`nothing moved for ${formatDuration(line.idleTimeout!)}: closing`);
@@ -677,8 +667,43 @@ async function unixDatagramListenCommand(run: Run): Promise<number> {
   return 0;
 }
 
+/**
+ * Records the first failure of a run's tasks and stops the others: `fail`
+ * does nothing once `signal` has aborted (the run is ending anyway), and
+ * `check` throws the failure it recorded, if any.
+ */
+function firstFailure(
+  signal: AbortSignal,
+  stop: AbortController,
+): { fail(error: unknown): void; check(): void } {
+  let failure: { error: unknown } | null = null;
+  return {
+    fail(error: unknown): void {
+      if (signal.aborted) return;
+      failure = { error };
+      stop.abort();
+    },
+    check(): void {
+      if (failure !== null) throw failure.error;
+    },
+  };
+}
+
 /** How long the output of an --exec command that exited may take to end. */
 const EXEC_DRAIN_MS = 1_000;
+
+/** Waits until `promise` settles, for `ms` at the most (never rejects). */
+async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      promise.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Checks before any I/O that --exec's command can run: `sh` starts, and
@@ -753,12 +778,7 @@ async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
   const who = formatAddr(remote);
   const stop = new AbortController();
   const { idle, signal } = idleSignal(run, stop.signal);
-  let failure: { error: unknown } | null = null;
-  function fail(error: unknown): void {
-    if (signal.aborted) return;
-    failure = { error };
-    stop.abort();
-  }
+  const { fail, check } = firstFailure(signal, stop);
   const input = child.stdin.getWriter();
   const output = child.stdout.getReader();
   const up = (async () => {
@@ -805,12 +825,7 @@ async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
       }
       await exited;
     } else {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        down,
-        new Promise((resolve) => timer = setTimeout(resolve, EXEC_DRAIN_MS)),
-      ]);
-      clearTimeout(timer);
+      await atMost(down, EXEC_DRAIN_MS);
     }
     stop.abort();
     await Promise.all([up, down]);
@@ -819,7 +834,7 @@ async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
     await output.cancel().catch(() => {});
   }
   sayExited(run, who, status as unknown as Deno.CommandStatus);
-  if (failure !== null) throw (failure as { error: unknown }).error;
+  check();
   if (run.signal.aborted) throw run.signal.reason;
 }
 
@@ -962,12 +977,7 @@ function execPeer(
         kill();
         await exited;
       } else {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          sent,
-          new Promise((resolve) => timer = setTimeout(resolve, EXEC_DRAIN_MS)),
-        ]);
-        clearTimeout(timer);
+        await atMost(sent, EXEC_DRAIN_MS);
       }
       ended.abort();
       await sent;
@@ -993,12 +1003,7 @@ async function udpExecListen(run: Run, sock: DatagramEnd): Promise<void> {
   const { line } = run;
   const stop = new AbortController();
   const signal = AbortSignal.any([run.signal, stop.signal]);
-  let failure: { error: unknown } | null = null;
-  function fail(error: unknown): void {
-    if (signal.aborted) return;
-    failure = { error };
-    stop.abort();
-  }
+  const { fail, check } = firstFailure(signal, stop);
   const peers = new Map<string, ExecPeer>();
   const running = new Set<Promise<void>>();
   let first: Deno.Addr | null = null;
@@ -1056,7 +1061,7 @@ async function udpExecListen(run: Run, sock: DatagramEnd): Promise<void> {
   })().catch(fail);
   await receiving;
   await Promise.all(running);
-  if (failure !== null) throw (failure as { error: unknown }).error;
+  check();
   if (run.signal.aborted) throw run.signal.reason;
 }
 
@@ -1585,12 +1590,7 @@ async function scanCommand(run: Run): Promise<number> {
   }
   const stop = new AbortController();
   const signal = AbortSignal.any([run.signal, stop.signal]);
-  let failure: { error: unknown } | null = null;
-  function fail(error: unknown): void {
-    if (signal.aborted) return;
-    failure = { error };
-    stop.abort();
-  }
+  const { fail, check } = firstFailure(signal, stop);
   let next = 0;
   const started = performance.now();
   async function worker(): Promise<void> {
@@ -1610,7 +1610,7 @@ async function scanCommand(run: Run): Promise<number> {
   );
   await writing.catch(() => {});
   if (run.signal.aborted) throw run.signal.reason;
-  if (failure !== null) throw (failure as { error: unknown }).error;
+  check();
   run.say(
     `${open} of ${ports.length} ports open on ${host} in ${
       formatDuration(performance.now() - started)

@@ -40,6 +40,8 @@
  * @module
  */
 
+import { median } from "./_harness.ts";
+
 const ROOT = new URL("../", import.meta.url);
 const ENTRIES = [
   "mod.ts",
@@ -255,14 +257,6 @@ async function sample(path: string): Promise<Sample> {
     );
   }
   return JSON.parse(new TextDecoder().decode(stdout));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[mid]!
-    : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function mib(bytes: number): string {

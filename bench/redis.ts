@@ -26,6 +26,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { median } from "./_harness.ts";
 
 const { values } = parseArgs({
   options: {
@@ -206,7 +207,6 @@ const configs: [string, number][] = [["ping_mbulk", 16], ["ping_mbulk", 1], [
   "set",
   16,
 ], ["get", 16]];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 try {
   const rows: string[] = [];

@@ -30,7 +30,7 @@
  * @module
  */
 
-import { lineReader } from "./_harness.ts";
+import { lineReader, median } from "./_harness.ts";
 import { recvFrame, sendFrame } from "../framing.ts";
 import { serve } from "../server.ts";
 import * as tcp from "../tcp.ts";
@@ -236,8 +236,6 @@ if (Deno.args[0] === "--child") {
       );
     }
   }
-  const median = (xs: number[]) =>
-    [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const cell = (xs: number[]) =>
     `${kib(median(xs))} (${kib(Math.min(...xs))}–${kib(Math.max(...xs))})`;
   const rows = modes.map((mode) => {

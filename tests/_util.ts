@@ -304,3 +304,26 @@ for _ in range(int(sys.argv[2])):
   ]);
   assert.equal(out.code, 0, out.stderr);
 }
+
+/** Whether this machine can listen on `"::"` (IPv6 is on): dual-stack tests skip otherwise. */
+export const canListenOnIpv6Any: boolean = (() => {
+  try {
+    Deno.listen({ hostname: "::", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Asserts that the peer closes `sock` within 5 s without sending anything:
+ * the end of the stream, or a reset (an IPv6-only listener closing an IPv4
+ * client it accepted).
+ */
+export async function assertClosedByPeer(sock: tcp.TcpSocket): Promise<void> {
+  const ended = await tcp.recv(sock, 1, { timeout: 5_000 }).catch((e) => e);
+  assert.ok(
+    ended === null || ended instanceof Deno.errors.ConnectionReset,
+    String(ended),
+  );
+}

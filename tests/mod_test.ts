@@ -5,40 +5,25 @@
 // still load it. bench/import_memory.ts measures what the import costs.
 
 import assert from "node:assert/strict";
+import { type Output, run } from "./_util.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 const linux = Deno.build.os === "linux";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `source` as a module in a fresh `deno run`, killed after 30 s. */
-async function run(flags: string[], source: string): Promise<Run> {
+/** Runs `source` as a module in a fresh `deno run` (killed after 30 s). */
+async function runModule(flags: string[], source: string): Promise<Output> {
   const dir = await Deno.makeTempDir();
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), 30_000);
   try {
     const path = `${dir}/main.js`;
     await Deno.writeTextFile(path, source);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-config", "--no-prompt", ...flags, path],
-      cwd: dir,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: abort.signal,
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-    };
+    return await run(Deno.execPath(), [
+      "run",
+      "--no-config",
+      "--no-prompt",
+      ...flags,
+      path,
+    ]);
   } finally {
-    clearTimeout(timer);
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -75,17 +60,17 @@ try {
   console.log(err.constructor.name);
 }
 `;
-    const denied = await run([], source);
+    const denied = await runModule([], source);
     assert.equal(denied.code, 0, denied.stderr);
     assert.equal(denied.stdout, "NotCapable\n");
-    const allowed = await run(["--allow-ffi"], source);
+    const allowed = await runModule(["--allow-ffi"], source);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal(allowed.stdout, "opened\n");
   },
 });
 
 Deno.test("importing mod.ts compiles neither node:tls, node:dgram nor node:dns", async () => {
-  const { code, stderr } = await run(
+  const { code, stderr } = await runModule(
     ["--log-level=debug"],
     `import ${JSON.stringify(MOD)};\n`,
   );
@@ -98,7 +83,7 @@ Deno.test("importing mod.ts compiles neither node:tls, node:dgram nor node:dns",
 });
 
 Deno.test("lookup() loads node:dns on first use", async () => {
-  const { code, stderr } = await run(
+  const { code, stderr } = await runModule(
     ["--log-level=debug", "--allow-net", "--allow-sys", "--allow-read"],
     `import { lookup } from ${JSON.stringify(MOD)};
 await lookup("localhost");
@@ -112,7 +97,7 @@ await lookup("localhost");
 
 Deno.test("importing raw.ts leaves node:buffer to the first ping()", async () => {
   const raw = new URL("../raw.ts", import.meta.url).href;
-  const { code, stderr } = await run(
+  const { code, stderr } = await runModule(
     ["--log-level=debug"],
     `import ${JSON.stringify(raw)};\n`,
   );

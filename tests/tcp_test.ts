@@ -5,7 +5,9 @@ import { isDeepStrictEqual } from "node:util";
 import * as tcp from "../tcp.ts";
 import { recvDelimited, recvFrame } from "../framing.ts";
 import {
+  assertClosedByPeer,
   bytes,
+  canListenOnIpv6Any,
   hasCommand,
   pseudoRandomBytes,
   sha256,
@@ -2691,17 +2693,30 @@ Deno.test("recvExact() refuses a count no array can hold, naming n, before any I
   );
 });
 
+/**
+ * Asserts that `server` closes an IPv4 client as it accepts it (the kernel
+ * takes the connection first) and hands over the next, IPv6 one.
+ */
+async function assertServesIpv6Only(server: tcp.TcpServer): Promise<void> {
+  const accepted = tcp.accept(server, { timeout: 5_000 });
+  await using v4 = await tcp.connect(
+    { hostname: "127.0.0.1", port: server.addr.port },
+    { timeout: 5_000 },
+  );
+  await assertClosedByPeer(v4);
+  await using v6 = await tcp.connect(
+    { hostname: "::1", port: server.addr.port },
+    { timeout: 5_000 },
+  );
+  await using peer = await accepted;
+  assert.equal(peer.remoteAddr.hostname, "::1");
+  assert.equal(peer.remoteAddr.port, v6.localAddr.port);
+}
+
 Deno.test({
   name:
     'listen({ hostname: "::", ipv6Only: true }) serves ::1 clients and closes 127.0.0.1 ones; "::" alone takes both',
-  ignore: !(() => {
-    try {
-      Deno.listen({ hostname: "::", port: 0 }).close();
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
+  ignore: !canListenOnIpv6Any,
   async fn() {
     // Dual stack: an IPv4 client arrives as ::ffff:127.0.0.1.
     {
@@ -2720,24 +2735,7 @@ Deno.test({
       port: 0,
       ipv6Only: true,
     });
-    const accepted = tcp.accept(server, { timeout: 5_000 });
-    // The IPv4 client connects (the kernel takes it), then is closed.
-    await using v4 = await tcp.connect(
-      { hostname: "127.0.0.1", port: server.addr.port },
-      { timeout: 5_000 },
-    );
-    const ended = await tcp.recv(v4, 1, { timeout: 5_000 }).catch((e) => e);
-    assert.ok(
-      ended === null || ended instanceof Deno.errors.ConnectionReset,
-      String(ended),
-    );
-    await using v6 = await tcp.connect(
-      { hostname: "::1", port: server.addr.port },
-      { timeout: 5_000 },
-    );
-    await using peer = await accepted;
-    assert.equal(peer.remoteAddr.hostname, "::1");
-    assert.equal(peer.remoteAddr.port, v6.localAddr.port);
+    await assertServesIpv6Only(server);
     await assert.rejects(
       tcp.listen({ hostname: "0.0.0.0", port: 0, ipv6Only: true }),
       /^TypeError: Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is "0.0.0.0"$/,
@@ -2748,14 +2746,7 @@ Deno.test({
 Deno.test({
   name:
     "listen({ dualStack: true }) listens on :: for both families; dualStack: false serves IPv6 only; bad combinations are refused before any I/O",
-  ignore: !(() => {
-    try {
-      Deno.listen({ hostname: "::", port: 0 }).close();
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
+  ignore: !canListenOnIpv6Any,
   async fn() {
     {
       await using server = await tcp.listen({ port: 0, dualStack: true });
@@ -2783,22 +2774,7 @@ Deno.test({
     {
       await using server = await tcp.listen({ port: 0, dualStack: false });
       assert.equal(server.addr.hostname, "::");
-      const accepted = tcp.accept(server, { timeout: 5_000 });
-      await using v4 = await tcp.connect(
-        { hostname: "127.0.0.1", port: server.addr.port },
-        { timeout: 5_000 },
-      );
-      const ended = await tcp.recv(v4, 1, { timeout: 5_000 }).catch((e) => e);
-      assert.ok(
-        ended === null || ended instanceof Deno.errors.ConnectionReset,
-        String(ended),
-      );
-      await using v6 = await tcp.connect(
-        { hostname: "::1", port: server.addr.port },
-        { timeout: 5_000 },
-      );
-      await using peer = await accepted;
-      assert.equal(peer.remoteAddr.port, v6.localAddr.port);
+      await assertServesIpv6Only(server);
     }
     await assert.rejects(
       tcp.listen({ hostname: "127.0.0.1", port: 0, dualStack: true }),
