@@ -67,8 +67,9 @@ export class InFlight<T> {
   /**
    * The operation in flight, started with `start` when there is none, for
    * a caller that takes its outcome itself: its handlers must call
-   * {@linkcode InFlight.taken} first thing. No closure is made per call
-   * (an idle connection's pending receive holds less).
+   * {@linkcode InFlight.taken} first thing. The socket's receive loop
+   * passes handlers made once per socket, so an idle connection's pending
+   * receive holds no closures of its own.
    */
   current(start: () => Promise<T>): Promise<T> {
     let op = this.#op;
@@ -79,30 +80,6 @@ export class InFlight<T> {
   /** The operation from {@linkcode InFlight.current} settled and was taken. */
   taken(): void {
     this.#op = null;
-  }
-
-  /**
-   * {@linkcode InFlight.run} with no deadline, handing the outcome straight
-   * to `onValue` or `onError` in the same promise step (one step fewer per
-   * read on the hot path).
-   */
-  then<R>(
-    start: () => Promise<T>,
-    onValue: (value: T) => R | Promise<R>,
-    onError: (err: unknown) => R | Promise<R>,
-  ): Promise<R> {
-    let op = this.#op;
-    if (op === null) this.#op = op = start();
-    return op.then(
-      (value) => {
-        this.#op = null;
-        return onValue(value);
-      },
-      (err) => {
-        this.#op = null;
-        return onError(err);
-      },
-    );
   }
 
   async #race(op: Promise<T>, deadline: Deadline): Promise<T> {

@@ -305,15 +305,16 @@ class Core implements WriterHost {
       // the caller's array: no copy.
       this.reading = true;
       this.writer.flush();
-      return this.reads.then(
-        () => this.conn.read(target),
+      return this.reads.current(() => this.conn.read(target)).then(
         (n) => {
+          this.reads.taken();
           this.reading = false;
           if (n === null) this.eof = true;
           else this.bytesRead += n;
           return n;
         },
         (err) => {
+          this.reads.taken();
           this.reading = false;
           throw this.failure(`recvInto from ${this.peer()}`, err);
         },

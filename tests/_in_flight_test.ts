@@ -191,7 +191,7 @@ Deno.test("InFlight.settled() resolves when the operation in flight fails", asyn
   await assert.rejects(flight.run(op.start, null), Deno.errors.BadResource);
 });
 
-Deno.test("InFlight.then() adopts the operation a deadline left and hands its outcome to the callbacks", async () => {
+Deno.test("InFlight.current() adopts the operation a deadline left, and taken() ends it for the caller's own handlers", async () => {
   const op = new InFlight<string>();
   const { promise, resolve } = Promise.withResolvers<string>();
   let started = 0;
@@ -203,14 +203,23 @@ Deno.test("InFlight.then() adopts the operation a deadline left and hands its ou
   await assert.rejects(op.run(start, deadline), Deno.errors.TimedOut);
   deadline.dispose();
   resolve("late");
-  const got = await op.then(start, (v) => `value ${v}`, () => "error");
+  const handlers = [
+    (v: string) => {
+      op.taken();
+      return `value ${v}`;
+    },
+    (err: unknown) => {
+      op.taken();
+      return `error ${(err as Error).message}`;
+    },
+  ] as const;
+  const got = await within(op.current(start).then(...handlers), 1_000);
   assert.equal(got, "value late");
   assert.equal(started, 1);
   assert.equal(op.active, false);
-  const failed = await op.then(
-    () => Promise.reject(new Error("boom")),
-    () => "value",
-    (err) => `error ${(err as Error).message}`,
+  const failed = await within(
+    op.current(() => Promise.reject(new Error("boom"))).then(...handlers),
+    1_000,
   );
   assert.equal(failed, "error boom");
   assert.equal(op.active, false);
