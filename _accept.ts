@@ -3,7 +3,7 @@
 // tcp.ts and unix.ts re-export what they need through _stream.ts.
 
 import { formatAddr } from "./_addr.ts";
-import { closedError, ioError, show } from "./_errors.ts";
+import { closedError, closeQuietly, ioError, show } from "./_errors.ts";
 import { InFlight } from "./_in_flight.ts";
 import { StreamSocket } from "./_stream.ts";
 import { deadlineFor, type IoOptions } from "./_timeout.ts";
@@ -202,19 +202,11 @@ export async function accept<A extends Deno.Addr>(
       }
       if (s.closing !== null) {
         // The connection came as the server closed.
-        try {
-          conn.close();
-        } catch {
-          // Already closed.
-        }
+        closeQuietly(conn);
         throw closedError(where());
       }
       if (s.refuse !== null && s.refuse(conn.remoteAddr)) {
-        try {
-          conn.close();
-        } catch {
-          // Already closed.
-        }
+        closeQuietly(conn);
         continue;
       }
       return new StreamSocket(conn as Deno.Conn<A>);
@@ -267,21 +259,13 @@ export function refusePeers(
 /** Closes a server: the listener, then what it was accepting. */
 export function closeServer(s: ServerState): Promise<void> {
   if (s.closing !== null) return s.closing;
-  try {
-    s.listener.close();
-  } catch {
-    // Already closed.
-  }
+  closeQuietly(s.listener);
   const active = s.accepts.active;
   s.closing = (async () => {
     if (active) {
       // A connection that arrived as we closed is closed too.
       await s.accepts.run(s.accept, null).then((conn) => {
-        try {
-          conn.close();
-        } catch {
-          // Already closed.
-        }
+        closeQuietly(conn);
       }, noop);
     }
     await s.onClose?.();

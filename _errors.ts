@@ -102,3 +102,15 @@ export function show(value: unknown): string {
   }
   return "an object";
 }
+
+/**
+ * Closes a resource that may be closed already (by us, or underneath us,
+ * say by the peer's reset): that is not an error.
+ */
+export function closeQuietly(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch {
+    // Already closed.
+  }
+}

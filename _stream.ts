@@ -15,7 +15,7 @@ import {
   MORE,
   UntilDecoder,
 } from "./_decoders.ts";
-import { closedError, ioError, show } from "./_errors.ts";
+import { closedError, closeQuietly, ioError, show } from "./_errors.ts";
 import { InFlight } from "./_in_flight.ts";
 import { ReadBuffer } from "./_read_buffer.ts";
 import {
@@ -409,11 +409,7 @@ class Core implements WriterHost {
         linger.dispose();
       }
     }
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed underneath us (for example by the peer's reset).
-    }
+    closeQuietly(this.conn);
     const unreported = this.writer.close();
     this.rb.drop();
     await Promise.all([this.reads.settled(), this.writer.drain(null)]);

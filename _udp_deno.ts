@@ -2,6 +2,7 @@
 // The UDP backend on Deno.listenDatagram (needs --unstable-net), and the
 // interface both UDP backends implement. Internal: udp.ts is the public API.
 
+import { closeQuietly } from "./_errors.ts";
 import { alloc } from "./_read_buffer.ts";
 
 /** One received datagram: its bytes (owned by the caller) and its sender. */
@@ -230,11 +231,7 @@ export class DenoBackend implements UdpBackend {
 
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(this.conn);
     const pending = this.#pending;
     this.#closing = pending === null
       ? Promise.resolve()

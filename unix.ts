@@ -47,7 +47,7 @@
  */
 
 import { formatAddr } from "./_addr.ts";
-import { closedError, ioError, show } from "./_errors.ts";
+import { closedError, closeQuietly, ioError, show } from "./_errors.ts";
 import { InFlight } from "./_in_flight.ts";
 import { checkPath, display, isAbstract } from "./_unix_path.ts";
 import { alloc } from "./_read_buffer.ts";
@@ -612,11 +612,7 @@ class DatagramState {
 
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(this.conn);
     const settling: Promise<unknown>[] = [];
     settling.push(this.reads.settled());
     if (this.lock.settling !== null) settling.push(this.lock.settling);
