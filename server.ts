@@ -47,7 +47,7 @@ import {
   type StreamServer,
   type StreamSocket,
 } from "./_stream.ts";
-import { listen as listenTcp } from "./tcp.ts";
+import { listen as listenTcp, type ListenOptions } from "./tcp.ts";
 import {
   DEFAULT_HANDSHAKE_TIMEOUT,
   handshake,
@@ -140,51 +140,13 @@ export interface ServeOptions<A extends Deno.Addr = Deno.Addr> {
   shutdownTimeout?: number;
 }
 
-/** Options for {@linkcode serve} on TCP. */
-export interface ServeTcpOptions extends ServeOptions<Deno.NetAddr> {
-  /**
-   * The address to listen on; `"0.0.0.0"` means every IPv4 interface,
-   * `"::"` every interface.
-   *
-   * @default {"0.0.0.0"}
-   */
-  hostname?: string;
-  /**
-   * The port; `0` lets the system pick a free one (read it from
-   * `server.addr.port` or `onListen`).
-   *
-   * @default {0}
-   */
-  port?: number;
-  /**
-   * Sets `SO_REUSEPORT` (Linux), so several processes can share the port.
-   *
-   * @default {false}
-   */
-  reusePort?: boolean;
-  /**
-   * The length of the queue of connections not yet accepted.
-   *
-   * @default {511}
-   */
-  backlog?: number;
-  /**
-   * Serves IPv6 clients only, with `hostname: "::"`: IPv4 clients are
-   * closed as they are accepted, before the handler (see `ipv6Only` of
-   * `listen` in tcp.ts).
-   *
-   * @default {false}
-   */
-  ipv6Only?: boolean;
-  /**
-   * Whether one socket takes IPv4 and IPv6 clients (Python's
-   * `dualstack_ipv6`): the hostname defaults to `"::"`, the only one it
-   * allows; `false` is `ipv6Only: true` (see `dualStack` of `listen` in
-   * tcp.ts).
-   *
-   * @default {undefined}
-   */
-  dualStack?: boolean;
+/**
+ * Options for {@linkcode serve} on TCP: where and how to listen are those
+ * of `listen` in tcp.ts (`hostname`, `port`, `reusePort`, `backlog`,
+ * `ipv6Only`, `dualStack`).
+ */
+export interface ServeTcpOptions
+  extends ServeOptions<Deno.NetAddr>, ListenOptions {
   /**
    * Serve over TLS with this certificate and key: the handler gets each
    * socket with its handshake done.
@@ -773,16 +735,8 @@ export async function serve(
     );
     server = new ServerImpl(listener, tlsHandler, options as ServeTcpOptions);
   } else {
-    const { hostname, port, reusePort, backlog, ipv6Only, dualStack } =
-      options as ServeTcpOptions;
-    const listener = await listenTcp({
-      ...(hostname !== undefined ? { hostname } : {}),
-      ...(port !== undefined ? { port } : {}),
-      ...(reusePort !== undefined ? { reusePort } : {}),
-      ...(backlog !== undefined ? { backlog } : {}),
-      ...(ipv6Only !== undefined ? { ipv6Only } : {}),
-      ...(dualStack !== undefined ? { dualStack } : {}),
-    });
+    // listen() reads its own fields of the options and no others.
+    const listener = await listenTcp(options as ServeTcpOptions);
     server = new ServerImpl(
       listener,
       handler as ServeHandler<Deno.NetAddr>,
