@@ -154,3 +154,34 @@ export function lineReader(stream: ReadableStream<Uint8Array>): LineReader {
     cancel: () => reader.cancel(),
   };
 }
+
+/**
+ * The lines of `stream` until it ends: a child's commands from its parent
+ * on standard input.
+ */
+export async function* commandLines(
+  stream: ReadableStream<Uint8Array> = Deno.stdin.readable,
+): AsyncGenerator<string> {
+  const reader = lineReader(stream);
+  for (;;) {
+    let line: string;
+    try {
+      line = await reader.line();
+    } catch {
+      return;
+    }
+    yield line;
+  }
+}
+
+/**
+ * Three full collections 50 ms apart (needs `--expose-gc`; does nothing
+ * without it), so a resident size read next holds only what is live.
+ */
+export async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

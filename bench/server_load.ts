@@ -22,7 +22,7 @@
  * @module
  */
 
-import { lineReader } from "./_harness.ts";
+import { collectGarbage, commandLines, lineReader } from "./_harness.ts";
 import { serve } from "../server.ts";
 import * as tcp from "../tcp.ts";
 
@@ -32,7 +32,6 @@ const BATCH = 500;
 // ---- the server, in a subprocess ----
 
 async function child(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
   let failures = 0;
   const server = await serve({
     hostname: "127.0.0.1",
@@ -45,22 +44,12 @@ async function child(): Promise<void> {
     }
   });
   console.log(`port ${server.addr.port}`);
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-  let pending = "";
-  for await (const chunk of lines) {
-    pending += chunk;
-    for (let nl; (nl = pending.indexOf("\n")) >= 0;) {
-      const command = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (command === "measure") {
-        for (let i = 0; i < 3; i++) {
-          gc?.();
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        console.log(
-          `rss ${Deno.memoryUsage().rss} connections ${server.connections} failures ${failures}`,
-        );
-      }
+  for await (const command of commandLines()) {
+    if (command === "measure") {
+      await collectGarbage();
+      console.log(
+        `rss ${Deno.memoryUsage().rss} connections ${server.connections} failures ${failures}`,
+      );
     }
   }
   await server.shutdown({ timeout: 1_000 });

@@ -30,7 +30,12 @@
  * @module
  */
 
-import { lineReader, median } from "./_harness.ts";
+import {
+  collectGarbage,
+  commandLines,
+  lineReader,
+  median,
+} from "./_harness.ts";
 import { recvFrame, sendFrame } from "../framing.ts";
 import { serve } from "../server.ts";
 import * as tcp from "../tcp.ts";
@@ -48,7 +53,6 @@ const LABELS: Record<Mode, string> = {
 // ---- the server side, in a subprocess ----
 
 async function child(mode: Mode): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
   let port: number;
   if (mode === "raw" || mode === "raw-floor") {
     const size = mode === "raw" ? 65_536 : 16;
@@ -98,20 +102,10 @@ async function child(mode: Mode): Promise<void> {
   if (churn === null) return;
   console.log(`port ${port}`);
   // Commands on standard input: "measure" prints the resident size.
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-  let pending = "";
-  for await (const chunk of lines) {
-    pending += chunk;
-    for (let nl; (nl = pending.indexOf("\n")) >= 0;) {
-      const command = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (command === "measure" || command === "measure-gc") {
-        for (let i = 0; i < 3 && command === "measure-gc"; i++) {
-          gc?.();
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        console.log(`rss ${Deno.memoryUsage().rss}`);
-      }
+  for await (const command of commandLines()) {
+    if (command === "measure-gc") await collectGarbage();
+    if (command === "measure" || command === "measure-gc") {
+      console.log(`rss ${Deno.memoryUsage().rss}`);
     }
   }
   Deno.exit(0);

@@ -2090,6 +2090,19 @@ async function drainCounting(
   return { total, counts };
 }
 
+/**
+ * Leaves `client`'s send side jammed: a write in flight that the kernel
+ * cannot take (the peer reads nothing), and a full send queue behind it.
+ */
+async function jamSendQueue(client: tcp.TcpSocket): Promise<void> {
+  const stuck = tcp.sendAll(client, new Uint8Array(32 << 20).fill(1));
+  stuck.catch(() => {});
+  await within(
+    tcp.sendAll(client, new Uint8Array(65_536).fill(1), { timeout: 5_000 }),
+    6_000,
+  );
+}
+
 Deno.test("a sendAll() or send() that timed out or was aborted never reads the caller's buffer after it rejected (issue 9)", async () => {
   const cases: {
     name: string;
@@ -2131,18 +2144,7 @@ Deno.test("a sendAll() or send() that timed out or was aborted never reads the c
     {
       name: "send timed out waiting for room",
       async run(pair) {
-        // A write in flight that the kernel cannot take, and a full queue.
-        const stuck = tcp.sendAll(
-          pair.client,
-          new Uint8Array(32 << 20).fill(1),
-        );
-        stuck.catch(() => {});
-        await within(
-          tcp.sendAll(pair.client, new Uint8Array(65_536).fill(1), {
-            timeout: 5_000,
-          }),
-          6_000,
-        );
+        await jamSendQueue(pair.client);
         const data = new Uint8Array(100_000).fill(1);
         await assert.rejects(
           within(tcp.send(pair.client, data, { timeout: 50 }), 5_000),
@@ -2154,17 +2156,7 @@ Deno.test("a sendAll() or send() that timed out or was aborted never reads the c
     {
       name: "sendAll timed out waiting for room",
       async run(pair) {
-        const stuck = tcp.sendAll(
-          pair.client,
-          new Uint8Array(32 << 20).fill(1),
-        );
-        stuck.catch(() => {});
-        await within(
-          tcp.sendAll(pair.client, new Uint8Array(65_536).fill(1), {
-            timeout: 5_000,
-          }),
-          6_000,
-        );
+        await jamSendQueue(pair.client);
         const data = new Uint8Array(100_000).fill(1);
         await assert.rejects(
           within(tcp.sendAll(pair.client, data, { timeout: 50 }), 5_000),
