@@ -21,8 +21,8 @@ const decoder = new TextDecoder();
 
 /**
  * `buf[a, b)` as a string when every byte is ASCII, else null. For the
- * short lines of line protocols (`*3`, `$5`, `+OK`) this is several times
- * faster than any decoder call (bench/buffer_cases.ts).
+ * short lines of line protocols (`*3`, `$5`, `+OK`) this is faster than
+ * a call into any decoder (bench/buffer_cases.ts, "short lines").
  */
 function tinyAscii(buf: Uint8Array, a: number, b: number): string | null {
   let out = "";

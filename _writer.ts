@@ -18,8 +18,8 @@ function noop(): void {}
 // the next turn of the event loop at the latest: one timer for every
 // socket, not one per batch of each. A batch sent because its reader came
 // back leaves the timer armed (it then fires with nothing to do): arming
-// and cancelling a timer costs about 2 µs, more than the rest of a small
-// request's work, so it is armed at most once per turn. A socket that
+// and cancelling a timer for every batch cost more than a small request's
+// own work in bench:redis, so it is armed at most once per turn. A socket that
 // closes cancels it when nobody holds anything (the op sanitizer).
 const holders = new Set<Writer>();
 let holdTimer: ReturnType<typeof setTimeout> | undefined;
@@ -57,7 +57,8 @@ function flushHolders(): void {
 
 // Queues whose bytes were all written, kept for the next batch of any
 // socket: a queue made anew for each batch cost an array allocation per
-// batch (about a microsecond each), and an idle connection holds none.
+// batch (typed arrays are slow to make: bench/buffer_cases.ts), and an
+// idle connection holds none.
 const spares: ReadBuffer[] = [];
 const MAX_SPARES = 16;
 const MAX_SPARE_BYTES = 16_384;
