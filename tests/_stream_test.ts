@@ -593,7 +593,11 @@ async function receiveAll(
       if (isDeadline(err)) continue;
       if (err instanceof Deno.errors.UnexpectedEof) {
         // recvExact or recvUntil at the end: the rest stays buffered.
-        for (let chunk; (chunk = await tcp.recv(sock)) !== null;) {
+        const bounded = { timeout: 10_000 };
+        for (
+          let chunk;
+          (chunk = await tcp.recv(sock, 65_536, bounded)) !== null;
+        ) {
           parts.push(chunk);
         }
         break;

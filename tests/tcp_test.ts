@@ -31,11 +31,12 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Reads until end of stream and returns everything, concatenated. */
+/** Reads until end of stream and returns everything, concatenated (each read bounded). */
 async function readToEnd(sock: tcp.TcpSocket): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let total = 0;
-  for (let chunk; (chunk = await tcp.recv(sock)) !== null;) {
+  const bounded = { timeout: 10_000 };
+  for (let chunk; (chunk = await tcp.recv(sock, 65_536, bounded)) !== null;) {
     parts.push(chunk);
     total += chunk.length;
   }
@@ -210,7 +211,8 @@ Deno.test("recvLine() finds lines that arrive a few bytes at a time", async () =
   await using pair = await tcpPair();
   const receiving = (async () => {
     const lines = [];
-    for (let line; (line = await tcp.recvLine(pair.peer)) !== null;) {
+    const bounded = { timeout: 10_000 };
+    for (let line; (line = await tcp.recvLine(pair.peer, bounded)) !== null;) {
       lines.push(line);
     }
     return lines;
@@ -2478,7 +2480,8 @@ Deno.test("pipelined requests get every reply, in order, whatever is held", asyn
   await tcp.sendAll(pair.client, requests.join(""));
   await tcp.shutdown(pair.client);
   const serving = (async () => {
-    for (let line; (line = await tcp.recvLine(pair.peer)) !== null;) {
+    const bounded = { timeout: 10_000 };
+    for (let line; (line = await tcp.recvLine(pair.peer, bounded)) !== null;) {
       await tcp.sendAll(pair.peer, `reply to ${line}\n`);
     }
     await tcp.shutdown(pair.peer, "write", { timeout: 5_000 });
