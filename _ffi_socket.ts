@@ -33,6 +33,8 @@ import {
   SOL_SOCKET,
   wake,
 } from "./_ffi.ts";
+import { type IoOptions, validateTimeout } from "./_timeout.ts";
+import { checkOptions } from "./_validate.ts";
 
 /** How long one operation may wait. */
 export interface WaitOptions {
@@ -40,6 +42,25 @@ export interface WaitOptions {
   timeout: number | null;
   /** Rejects with its reason when aborted. */
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * The wait of one call: its own `timeout`, else the handle's `fallback`,
+ * and its signal. Checks the options as every transport does, before any
+ * I/O, and throws an already aborted signal's reason.
+ */
+export function waitOf(
+  options: IoOptions,
+  fallback: number | null,
+  action: string,
+): WaitOptions {
+  const { timeout, signal } = checkOptions(options, () => action);
+  return {
+    timeout: timeout === undefined
+      ? fallback
+      : validateTimeout(timeout, action),
+    signal,
+  };
 }
 
 /** How many times a wait yields to this thread's tasks before leaving it. */
