@@ -17,21 +17,15 @@ import {
   type SockAddr,
 } from "../_ffi.ts";
 import { FdSocket } from "../_ffi_socket.ts";
-import { assertNoFdLeakIn, linux, within } from "./_ffi_util.ts";
+import {
+  assertNoFdLeakIn,
+  linux,
+  pingGroupExcludesUs,
+  within,
+} from "./_ffi_util.ts";
+import { run } from "./_util.ts";
 
 const FOREVER = { timeout: null };
-
-function pingGroupExcludesUs(): boolean {
-  try {
-    const [lo, hi] = Deno.readTextFileSync(
-      "/proc/sys/net/ipv4/ping_group_range",
-    ).trim().split(/\s+/).map(Number);
-    const gid = Deno.gid() ?? 0;
-    return !(gid >= lo! && gid <= hi!);
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("encodeAddr() and decodeAddr() round-trip IPv4, IPv6 and Unix addresses", () => {
   const cases: SockAddr[] = [
@@ -356,26 +350,16 @@ Deno.test({
       }
       console.log(message);
     `;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        "--allow-net",
-        "--allow-read",
-        "-",
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const writer = out.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(script));
-    await writer.close();
-    const result = await within(out.output(), 30_000, "the subprocess");
-    const stdout = new TextDecoder().decode(result.stdout);
-    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    const result = await run(Deno.execPath(), [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--allow-net",
+      "--allow-read",
+      "-",
+    ], script);
+    const stdout = result.stdout;
+    assert.equal(result.code, 0, result.stderr);
     assert.equal(
       stdout.trim(),
       [
