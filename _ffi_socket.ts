@@ -481,8 +481,10 @@ export class FdSocket {
   /**
    * Waits until the socket is ready for `events` (or has an error or
    * hang-up), the deadline passes (TimedOut), the signal aborts (its
-   * reason) or the socket is closed (BadResource). `cap` bounds one poll
-   * in milliseconds (for retries the kernel does not announce).
+   * reason) or the socket is closed (BadResource). With `cap` it is a
+   * pause of that many milliseconds instead (at most until the deadline),
+   * before a retry the kernel does not announce: readiness is not asked,
+   * since a socket that cannot connect yet may still read as writable.
    */
   async #wait(
     events: number,
@@ -499,10 +501,11 @@ export class FdSocket {
       );
     }
     const lib = this.#lib;
+    const pause = cap >= 0;
     // Before a wait off the main thread (tens of microseconds to hand
     // over): let the tasks queued on this thread run, since a peer in this
     // process may be about to answer, and look again without waiting.
-    for (let i = 0; i < SPINS; i++) {
+    for (let i = 0; i < (pause ? 0 : SPINS); i++) {
       await Promise.resolve();
       if (this.#closing) {
         throw new Deno.errors.BadResource(
@@ -518,7 +521,8 @@ export class FdSocket {
     signal?.addEventListener("abort", onAbort, { once: true });
     const fds = new Uint8Array(16);
     const view = new DataView(fds.buffer);
-    view.setInt32(0, this.#fd, true);
+    // poll() skips a negative descriptor: a pause watches the eventfd only.
+    view.setInt32(0, pause ? -1 : this.#fd, true);
     view.setInt16(4, events, true);
     view.setInt32(8, wakeFd, true);
     view.setInt16(12, POLLIN, true);
@@ -530,7 +534,7 @@ export class FdSocket {
         if (deadline !== null) {
           wait = Math.max(0, Math.ceil(deadline - performance.now()));
         }
-        if (cap >= 0 && (wait < 0 || wait > cap)) wait = cap;
+        if (pause && (wait < 0 || wait > cap)) wait = cap;
         view.setInt16(6, 0, true);
         view.setInt16(14, 0, true);
         const n = await lib.poll(fds, 2n, wait);
@@ -553,12 +557,12 @@ export class FdSocket {
           continue;
         }
         if (n === 0) {
-          if (cap >= 0) return;
           if (deadline !== null && performance.now() >= deadline) {
             throw new Deno.errors.TimedOut(
               `Cannot ${action}: timed out after ${options.timeout} ms`,
             );
           }
+          if (pause) return;
         }
         // n < 0: interrupted; poll again.
       }

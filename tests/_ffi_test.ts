@@ -183,6 +183,60 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "connect() to a listener whose queue is full times out, ends at close() and connects once accepted (regression: its retry spun past the deadline)",
+  ignore: !linux,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/s`;
+    const server = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, "open");
+    const clients: FdSocket[] = [];
+    const client = () => {
+      const c = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, "open");
+      clients.push(c);
+      return c;
+    };
+    const to = { family: AF_UNIX, path } as const;
+    try {
+      server.bind(to, "bind");
+      server.listen(0, "listen");
+      // Fill the queue: a backlog of 0 holds one connection.
+      for (let i = 0; i < 4; i++) {
+        await client().connect(to, { timeout: 0 }, "fill").catch(() => {});
+      }
+      await within(
+        assert.rejects(
+          client().connect(to, { timeout: 100 }, "connect"),
+          {
+            name: "TimedOut",
+            message: "Cannot connect: timed out after 100 ms",
+          },
+        ),
+        5_000,
+        "the connect to a full queue",
+      );
+      const interrupted = client();
+      const pending = interrupted.connect(to, FOREVER, "connect");
+      await within(interrupted.close(), 2_000, "close");
+      await within(
+        assert.rejects(pending, { name: "BadResource" }),
+        2_000,
+        "the interrupted connect",
+      );
+      // Accepting frees the queue: a waiting connect gets in.
+      const waiting = client().connect(to, { timeout: 5_000 }, "connect");
+      const [peer] = await within(server.accept(FOREVER, "accept"));
+      clients.push(peer);
+      await within(waiting, 5_000, "the connect after accept");
+    } finally {
+      for (const c of clients) await c.close();
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "close() makes a pending receive reject at once with BadResource",
   ignore: !linux,
   async fn() {
