@@ -59,7 +59,7 @@ import {
   type SockAddr,
   SOL_SOCKET,
 } from "./_ffi.ts";
-import { FdSocket, type WaitOptions } from "./_ffi_socket.ts";
+import { FdSocket, waitOf } from "./_ffi_socket.ts";
 import { validateSignal, validateTimeout } from "./_timeout.ts";
 import type { IoOptions } from "./tcp.ts";
 
@@ -389,25 +389,6 @@ export function getTtl(sock: RawSocket): number {
   return ttl < 0 ? 64 : ttl;
 }
 
-function waitOf(
-  options: IoOptions,
-  sock: RawSocket,
-  action: string,
-): WaitOptions {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Cannot ${action} as options must be an object: current value is ${
-        show(options)
-      }`,
-    );
-  }
-  const timeout = options.timeout === undefined
-    ? timeoutOf(sock)
-    : validateTimeout(options.timeout, action);
-  validateSignal(options.signal, action);
-  return { timeout, signal: options.signal };
-}
-
 async function resolve(
   host: string,
   family: IpFamily,
@@ -490,8 +471,7 @@ export async function sendTo(
     );
   }
   const action = `send to ${show(address)}`;
-  const io = waitOf(options, sock, action);
-  if (io.signal?.aborted) throw io.signal.reason;
+  const io = waitOf(options, timeoutOf(sock), action);
   const ip = await resolve(address, sock.family, action);
   return await fdOf(sock).send(
     data,
@@ -541,7 +521,7 @@ export async function recvFrom(
 ): Promise<[Uint8Array, RawAddr]> {
   checkSocket(sock, "recvFrom");
   const action = `recvFrom on the ${sock.kind} IPv${sock.family} socket`;
-  const io = waitOf(options, sock, action);
+  const io = waitOf(options, timeoutOf(sock), action);
   const max = options.maxBytes ?? 65_535;
   if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
     throw new RangeError(
@@ -550,7 +530,6 @@ export async function recvFrom(
       }`,
     );
   }
-  if (io.signal?.aborted) throw io.signal.reason;
   // A buffer per call: calls may wait side by side on one socket.
   const buffer = new Uint8Array(max);
   const { n, addr, control } = await fdOf(sock).recvMsg(

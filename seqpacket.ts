@@ -49,7 +49,7 @@ import {
   SHUT_WR,
   SOCK_SEQPACKET,
 } from "./_ffi.ts";
-import { FdSocket, type WaitOptions } from "./_ffi_socket.ts";
+import { FdSocket, waitOf } from "./_ffi_socket.ts";
 import {
   closeServer,
   display,
@@ -59,10 +59,9 @@ import {
   receive,
   sent,
   SeqpacketServer,
-  type State,
   stateOf,
 } from "./_message.ts";
-import { validateSignal, validateTimeout } from "./_timeout.ts";
+import { validateTimeout } from "./_timeout.ts";
 import type { IoOptions } from "./tcp.ts";
 
 export type { IoOptions } from "./tcp.ts";
@@ -83,20 +82,6 @@ function checkObject(value: unknown, name: string, action: string): void {
       }`,
     );
   }
-}
-
-/** The wait of one call: its own options, else the handle's timeout. */
-function waitOf(
-  options: IoOptions,
-  state: State | null,
-  action: string,
-): WaitOptions {
-  checkObject(options, "options", action);
-  const timeout = options.timeout === undefined
-    ? (state?.timeout ?? null)
-    : validateTimeout(options.timeout, action);
-  validateSignal(options.signal, action);
-  return { timeout, signal: options.signal };
 }
 
 function checkHandle(
@@ -346,8 +331,7 @@ export async function accept(
   }
   const state = stateOf(server);
   const action = `accept on ${display(state.path)}`;
-  const io = waitOf(options, state, action);
-  if (io.signal?.aborted) throw io.signal.reason;
+  const io = waitOf(options, state.timeout, action);
   const [fd] = await state.fd.accept(io, action);
   return makeSocket(fd, state.path, "");
 }
@@ -386,7 +370,6 @@ export async function connect(
   checkPath(path, "connect");
   const action = `connect to ${display(path)}`;
   const io = waitOf(options, null, action);
-  if (io.signal?.aborted) throw io.signal.reason;
   const fd = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, action);
   try {
     await fd.connect({ family: AF_UNIX, path }, io, action);
@@ -445,8 +428,7 @@ export async function send(
     );
   }
   const state = stateOf(sock);
-  const io = waitOf(options, state, action);
-  if (io.signal?.aborted) throw io.signal.reason;
+  const io = waitOf(options, state.timeout, action);
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   await state.fd.send(bytes, null, io, action);
   sent(sock);
@@ -506,7 +488,7 @@ export async function recv(
   checkHandle(sock, "recv");
   const action = `recv from ${display(sock.remoteAddr.path || "(peer)")}`;
   const state = stateOf(sock);
-  const io = waitOf(options, state, action);
+  const io = waitOf(options, state.timeout, action);
   const max = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
     throw new RangeError(
@@ -515,7 +497,6 @@ export async function recv(
       }`,
     );
   }
-  if (io.signal?.aborted) throw io.signal.reason;
   return await receive(sock, max, io, action);
 }
 

@@ -17,21 +17,15 @@ import {
   type SockAddr,
 } from "../_ffi.ts";
 import { FdSocket } from "../_ffi_socket.ts";
-import { assertNoFdLeakIn, linux, within } from "./_ffi_util.ts";
+import {
+  assertNoFdLeakIn,
+  linux,
+  pingGroupExcludesUs,
+  within,
+} from "./_ffi_util.ts";
+import { run } from "./_util.ts";
 
 const FOREVER = { timeout: null };
-
-function pingGroupExcludesUs(): boolean {
-  try {
-    const [lo, hi] = Deno.readTextFileSync(
-      "/proc/sys/net/ipv4/ping_group_range",
-    ).trim().split(/\s+/).map(Number);
-    const gid = Deno.gid() ?? 0;
-    return !(gid >= lo! && gid <= hi!);
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("encodeAddr() and decodeAddr() round-trip IPv4, IPv6 and Unix addresses", () => {
   const cases: SockAddr[] = [
@@ -183,6 +177,60 @@ Deno.test({
         await server.close();
       }
     } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "connect() to a listener whose queue is full times out, ends at close() and connects once accepted (regression: its retry spun past the deadline)",
+  ignore: !linux,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/s`;
+    const server = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, "open");
+    const clients: FdSocket[] = [];
+    const client = () => {
+      const c = FdSocket.open(AF_UNIX, SOCK_SEQPACKET, 0, "open");
+      clients.push(c);
+      return c;
+    };
+    const to = { family: AF_UNIX, path } as const;
+    try {
+      server.bind(to, "bind");
+      server.listen(0, "listen");
+      // Fill the queue: a backlog of 0 holds one connection.
+      for (let i = 0; i < 4; i++) {
+        await client().connect(to, { timeout: 0 }, "fill").catch(() => {});
+      }
+      await within(
+        assert.rejects(
+          client().connect(to, { timeout: 100 }, "connect"),
+          {
+            name: "TimedOut",
+            message: "Cannot connect: timed out after 100 ms",
+          },
+        ),
+        5_000,
+        "the connect to a full queue",
+      );
+      const interrupted = client();
+      const pending = interrupted.connect(to, FOREVER, "connect");
+      await within(interrupted.close(), 2_000, "close");
+      await within(
+        assert.rejects(pending, { name: "BadResource" }),
+        2_000,
+        "the interrupted connect",
+      );
+      // Accepting frees the queue: a waiting connect gets in.
+      const waiting = client().connect(to, { timeout: 5_000 }, "connect");
+      const [peer] = await within(server.accept(FOREVER, "accept"));
+      clients.push(peer);
+      await within(waiting, 5_000, "the connect after accept");
+    } finally {
+      for (const c of clients) await c.close();
+      await server.close();
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -356,26 +404,16 @@ Deno.test({
       }
       console.log(message);
     `;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        "--allow-net",
-        "--allow-read",
-        "-",
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const writer = out.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(script));
-    await writer.close();
-    const result = await within(out.output(), 30_000, "the subprocess");
-    const stdout = new TextDecoder().decode(result.stdout);
-    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    const result = await run(Deno.execPath(), [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--allow-net",
+      "--allow-read",
+      "-",
+    ], script);
+    const stdout = result.stdout;
+    assert.equal(result.code, 0, result.stderr);
     assert.equal(
       stdout.trim(),
       [

@@ -1,7 +1,7 @@
 // Copyright 2026 the socketkit authors. MIT license.
 // Helpers for the tests of the libc-backed sockets. Not a test file.
 
-import { hasCommand } from "./_util.ts";
+import { hasCommand, type Output, run, within as bounded } from "./_util.ts";
 
 /** Whether this is Linux (the FFI layer's one platform). */
 export const linux = Deno.build.os === "linux";
@@ -11,6 +11,22 @@ export const root = linux && Deno.uid() === 0;
 
 /** Why raw-socket tests are skipped, for their names. */
 export const needsRoot = root ? "" : " (skipped: needs root for raw sockets)";
+
+/**
+ * Whether sysctl net.ipv4.ping_group_range leaves this process's group out
+ * (no unprivileged ICMP socket then).
+ */
+export function pingGroupExcludesUs(): boolean {
+  try {
+    const [lo, hi] = Deno.readTextFileSync(
+      "/proc/sys/net/ipv4/ping_group_range",
+    ).trim().split(/\s+/).map(Number);
+    const gid = Deno.gid() ?? 0;
+    return !(gid >= lo! && gid <= hi!);
+  } catch {
+    return false;
+  }
+}
 
 /** Whether python3 is installed (peers written in Python). */
 export const hasPython = hasCommand("python3");
@@ -72,66 +88,22 @@ console.log(JSON.stringify({ before, after: count() }));
   }
 }
 
-/** Rejects with TimedOut when `promise` takes longer than `ms` (a hang turns red). */
-export async function within<T>(
+/**
+ * Resolves as `promise` does, or rejects if it has not settled within `ms`
+ * milliseconds (5 s unless told): _util's bound with a default.
+ */
+export function within<T>(
   promise: Promise<T>,
   ms = 5_000,
   what = "the operation",
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(`${what} did not settle within ${ms} ms (test bound)`),
-        ),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return bounded(promise, ms, what);
 }
 
 /** The output of a Python program run to its end (killed after 30 s). */
-export async function python(
-  script: string,
-  args: string[] = [],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command("python3", {
-    args: ["-c", script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }, 30_000);
-  try {
-    const out = await child.output();
-    const decoder = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+export function python(script: string, args: string[] = []): Promise<Output> {
+  return run("python3", ["-c", script, ...args]);
 }
 
-/** Bytes of a string as UTF-8. */
-export function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
-/** A string of UTF-8 bytes. */
-export function str(data: Uint8Array | null): string | null {
-  return data === null ? null : new TextDecoder().decode(data);
-}
+/** Bytes of a string as UTF-8, and the string of UTF-8 bytes. */
+export { bytes as utf8, text as str } from "./_util.ts";

@@ -7,22 +7,11 @@ import {
   hasPing,
   linux,
   needsRoot,
+  pingGroupExcludesUs,
   root,
   within,
 } from "./_ffi_util.ts";
 import { run, runExample } from "./_util.ts";
-
-function pingGroupExcludesUs(): boolean {
-  try {
-    const [lo, hi] = Deno.readTextFileSync(
-      "/proc/sys/net/ipv4/ping_group_range",
-    ).trim().split(/\s+/).map(Number);
-    const gid = Deno.gid() ?? 0;
-    return !(gid >= lo! && gid <= hi!);
-  } catch {
-    return false;
-  }
-}
 
 const excluded = linux && pingGroupExcludesUs();
 

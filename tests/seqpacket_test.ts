@@ -401,7 +401,7 @@ print(json.dumps(got), flush=True)
       const client = await within(seqpacket.connect(path));
       try {
         for (const n of [0, 1, 5, 65_536]) {
-          await seqpacket.send(client, new Uint8Array(n).fill(0x61));
+          await within(seqpacket.send(client, new Uint8Array(n).fill(0x61)));
         }
         const lengths: number[] = [];
         for (;;) {
@@ -418,7 +418,7 @@ print(json.dumps(got), flush=True)
         if (done) break;
         out += value;
       }
-      const status = await child.status;
+      const status = await within(child.status, 10_000, "python");
       await child.stderr.cancel();
       assert.equal(status.code, 0);
       assert.equal(out.trim().split("\n").at(-1), "[0, 1, 5, 65536]");

@@ -197,7 +197,7 @@ Deno.test({
         socket.SOCK_SEQPACKET,
       );
       const accepting = server.accept();
-      await client.connect(path);
+      await within(client.connect(path));
       const [conn, addr] = await within(accepting);
       await using _conn = conn;
       assert.equal(addr, "");
@@ -210,8 +210,11 @@ Deno.test({
       // Python: a message longer than bufsize is cut, the rest discarded.
       assert.equal(str(await within(conn.recv(9))), "truncated");
       await client.send("peeked");
-      assert.equal(str(await conn.recv(1024, socket.MSG_PEEK)), "peeked");
-      assert.equal(str(await conn.recv(1024)), "peeked");
+      assert.equal(
+        str(await within(conn.recv(1024, socket.MSG_PEEK))),
+        "peeked",
+      );
+      assert.equal(str(await within(conn.recv(1024))), "peeked");
       await client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 50_000);
       assert.equal(
         client.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),

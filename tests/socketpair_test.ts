@@ -68,8 +68,7 @@ Deno.test({
     await writer.write("web ");
     await writer.write(utf8("streams"));
     await writer.close(); // shutdown("write") underneath
-    const parts: Uint8Array[] = [];
-    for await (const chunk of tcp.readable(p.b)) parts.push(chunk);
+    const parts = await within(Array.fromAsync(tcp.readable(p.b)));
     assert.equal(str(concat(parts)), "web streams");
     // b can still write to a, which sees the end after shutdown.
     await tcp.sendAll(p.b, "bye");
