@@ -706,6 +706,52 @@ async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
+ * Waits for --exec's command to exit, then for `output` (what a child of
+ * it may still hold) at most {@linkcode EXEC_DRAIN_MS} more; when `signal`
+ * aborts first, stops the command with SIGTERM and waits for its exit.
+ * Resolves to how the command ended.
+ */
+async function awaitExec(
+  child: Deno.ChildProcess,
+  output: Promise<unknown>,
+  signal: AbortSignal,
+): Promise<Deno.CommandStatus> {
+  const status = await raceSignal(child.status, signal).catch(() => null);
+  if (status !== null) {
+    await atMost(output, EXEC_DRAIN_MS);
+    return status;
+  }
+  terminate(child);
+  return await child.status;
+}
+
+/**
+ * The reader of --exec's command's output, cancelled once `signal` aborts
+ * (a pending read then resolves as done): one listener for the whole
+ * output, not a race per read. Its end is the output's end only while
+ * `signal` has not aborted.
+ */
+function execOutput(
+  child: Deno.ChildProcess,
+  signal: AbortSignal,
+): ReadableStreamDefaultReader<Uint8Array> {
+  const output = child.stdout.getReader();
+  signal.addEventListener("abort", () => output.cancel().catch(() => {}), {
+    once: true,
+  });
+  return output;
+}
+
+/** Stops --exec's command with SIGTERM, unless it exited already. */
+function terminate(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // It exited meanwhile.
+  }
+}
+
+/**
  * Checks before any I/O that --exec's command can run: `sh` starts, and
  * the first word of CMD, when it is a plain command name, is one `sh`
  * knows (a program on PATH, a builtin or a keyword).
@@ -780,7 +826,7 @@ async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
   const { idle, signal } = idleSignal(run, stop.signal);
   const { fail, check } = firstFailure(signal, stop);
   const input = child.stdin.getWriter();
-  const output = child.stdout.getReader();
+  const output = execOutput(child, signal);
   const up = (async () => {
     try {
       for (;;) {
@@ -801,39 +847,28 @@ async function execRelay(run: Run, sock: StreamSocket): Promise<void> {
   })().catch(fail);
   const down = (async () => {
     for (;;) {
-      const { value, done } = await raceSignal(output.read(), signal);
+      const { value, done } = await output.read();
       if (done) break;
       await sendAll(sock, value, { signal });
       idle?.touch();
     }
+    signal.throwIfAborted();
     try {
       await shutdown(sock, "write");
     } catch (err) {
       if (!(err instanceof Deno.errors.NotConnected)) throw err;
     }
   })().catch(fail);
-  let status: Deno.CommandStatus | null = null;
-  const exited = child.status.then((s) => status = s);
+  let status: Deno.CommandStatus;
   try {
-    await raceSignal(exited, signal).catch(() => {});
-    if (status === null) {
-      // Stopped from here: end the command.
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // It exited meanwhile.
-      }
-      await exited;
-    } else {
-      await atMost(down, EXEC_DRAIN_MS);
-    }
+    status = await awaitExec(child, down, signal);
     stop.abort();
     await Promise.all([up, down]);
   } finally {
     idle?.dispose();
     await output.cancel().catch(() => {});
   }
-  sayExited(run, who, status as unknown as Deno.CommandStatus);
+  sayExited(run, who, status);
   check();
   if (run.signal.aborted) throw run.signal.reason;
 }
@@ -900,6 +935,7 @@ function execPeer(
   const who = formatAddr(peer);
   const ended = new AbortController();
   const signal = AbortSignal.any([stop, ended.signal]);
+  const { fail, check } = firstFailure(signal, ended);
   const input = child.stdin.getWriter();
   let open = true;
   let queued = 0;
@@ -907,13 +943,6 @@ function execPeer(
     if (!open) return;
     open = false;
     input.close().catch(() => {});
-  }
-  function kill(): void {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // It exited meanwhile.
-    }
   }
   const ms = run.line.idleTimeout;
   let idle: IdleTimer | null = null;
@@ -929,7 +958,7 @@ function execPeer(
       idle = new IdleTimer(ms);
       idle.signal.addEventListener("abort", () => {
         run.say(`${who}: still silent: stopping ${show(run.line.exec)}`);
-        kill();
+        terminate(child);
       }, { once: true });
     }, { once: true });
   }
@@ -951,10 +980,10 @@ function execPeer(
       () => closeInput(),
     );
   }
-  const output = child.stdout.getReader();
+  const output = execOutput(child, signal);
   const down = (async () => {
     for (;;) {
-      const { value, done } = await raceSignal(output.read(), signal);
+      const { value, done } = await output.read();
       if (done) break;
       const most = udp.MAX_DATAGRAM_BYTES_IPV4;
       for (let at = 0; at < value.length; at += most) {
@@ -962,32 +991,20 @@ function execPeer(
       }
       idle?.touch();
     }
-  })();
-  let failure: { error: unknown } | null = null;
-  const sent = down.catch((error) => {
-    if (!signal.aborted) failure = { error };
-    ended.abort();
-  });
-  let status: Deno.CommandStatus | null = null;
-  const exited = child.status.then((s) => status = s);
+  })().catch(fail);
   const done = (async () => {
+    let status: Deno.CommandStatus;
     try {
-      await raceSignal(exited, signal).catch(() => {});
-      if (status === null) {
-        kill();
-        await exited;
-      } else {
-        await atMost(sent, EXEC_DRAIN_MS);
-      }
+      status = await awaitExec(child, down, signal);
       ended.abort();
-      await sent;
+      await down;
     } finally {
       idle?.dispose();
       closeInput();
       await output.cancel().catch(() => {});
     }
-    sayExited(run, who, status as unknown as Deno.CommandStatus);
-    if (failure !== null) throw (failure as { error: unknown }).error;
+    sayExited(run, who, status);
+    check();
   })();
   return { push, done };
 }
@@ -1072,6 +1089,7 @@ async function udpExecListen(run: Run, sock: DatagramEnd): Promise<void> {
 async function udpExecConnect(run: Run, sock: DatagramEnd): Promise<void> {
   const stop = new AbortController();
   const signal = AbortSignal.any([run.signal, stop.signal]);
+  const { fail, check } = firstFailure(signal, stop);
   const server = sock.peer!;
   const peer = execPeer(
     run,
@@ -1079,24 +1097,19 @@ async function udpExecConnect(run: Run, sock: DatagramEnd): Promise<void> {
     (data, s) => sock.send(data, server, s),
     signal,
   );
-  let failure: { error: unknown } | null = null;
   const receiving = (async () => {
     for (;;) {
       const [data] = await sock.recv(signal, null);
       peer.push(data);
     }
-  })().catch((error) => {
-    if (signal.aborted) return;
-    failure = { error };
-    stop.abort();
-  });
+  })().catch(fail);
   try {
     await peer.done;
   } finally {
     stop.abort();
     await receiving;
   }
-  if (failure !== null) throw (failure as { error: unknown }).error;
+  check();
   if (run.signal.aborted) throw run.signal.reason;
 }
 
@@ -1161,14 +1174,11 @@ async function listenCommand(run: Run): Promise<number> {
 async function keepOpen(run: Run): Promise<number> {
   const { line } = run;
   const stop = new AbortController();
-  let failure: { error: unknown } | null = null;
-  function fail(error: unknown): void {
-    failure ??= { error };
-    stop.abort();
-  }
+  const signal = AbortSignal.any([run.signal, stop.signal]);
+  const { fail, check } = firstFailure(signal, stop);
   let waiting: ReturnType<typeof setTimeout> | undefined;
   const options: ServeOptions = {
-    signal: AbortSignal.any([run.signal, stop.signal]),
+    signal,
     // The relays end with the run's signal; close what is left at once.
     shutdownTimeout: 0,
     // Standard input goes to one client at a time; --echo and --exec
@@ -1184,7 +1194,7 @@ async function keepOpen(run: Run): Promise<number> {
     try {
       await serveConnection(run, sock, !line.echo);
     } catch (err) {
-      if (run.signal.aborted || stop.signal.aborted) return;
+      if (signal.aborted) return;
       // Standard output failing ends the run; a client's failure, the client.
       if (isLocal(err)) fail(err);
       else console.error(`error: ${message(err)}`);
@@ -1231,7 +1241,7 @@ async function keepOpen(run: Run): Promise<number> {
   } finally {
     clearTimeout(waiting);
   }
-  if (failure !== null) throw (failure as { error: unknown }).error;
+  check();
   if (run.signal.aborted) throw run.signal.reason;
   return 0;
 }

@@ -327,3 +327,13 @@ export async function assertClosedByPeer(sock: tcp.TcpSocket): Promise<void> {
     String(ended),
   );
 }
+
+/** Whether this machine can listen on `"::1"` (IPv6 loopback is on): IPv6 tests skip otherwise. */
+export const canListenOnIpv6Loopback: boolean = (() => {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+})();

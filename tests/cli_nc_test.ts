@@ -14,19 +14,12 @@ import {
   runCli,
   stderrLines,
 } from "./_cli_util.ts";
-import { hasCommand, text, within } from "./_util.ts";
+import { canListenOnIpv6Loopback, hasCommand, text, within } from "./_util.ts";
 
 const HAS_NC = hasCommand("nc");
 const HAS_NCAT = hasCommand("ncat");
 const HAS_SOCAT = hasCommand("socat");
-const HAS_IPV6 = (() => {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const HAS_IPV6 = canListenOnIpv6Loopback;
 const T = 15_000;
 
 /** The ports and verdicts of `nc -zv` or `socketkit scan -v` lines, sorted by port. */

@@ -27,6 +27,8 @@ import * as tcp from "../tcp.ts";
 import * as udp from "../udp.ts";
 import * as unix from "../unix.ts";
 import {
+  canListenOnIpv6Loopback,
+  hasCommand,
   pseudoRandomBytes,
   resetBeforeAccept,
   run as runCommand,
@@ -39,23 +41,10 @@ const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
 const windows = Deno.build.os === "windows";
 
-async function installed(command: string): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("sh", {
-      args: ["-c", `command -v ${command}`],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-
-const HAS_PYTHON = await installed("python3");
-const HAS_NC = await installed("nc");
-const HAS_SOCAT = await installed("socat");
-const HAS_BASH = await installed("bash");
+const HAS_PYTHON = hasCommand("python3");
+const HAS_NC = hasCommand("nc");
+const HAS_SOCAT = hasCommand("socat");
+const HAS_BASH = hasCommand("bash");
 /** Whether "::" takes IPv4 clients too (Linux's net.ipv6.bindv6only 0). */
 const DUAL_STACK = (() => {
   try {
@@ -65,14 +54,7 @@ const DUAL_STACK = (() => {
     return false;
   }
 })();
-const HAS_IPV6 = (() => {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const HAS_IPV6 = canListenOnIpv6Loopback;
 
 async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "skcli" });
@@ -1612,8 +1594,8 @@ Deno.test("connect --exec runs the command against the server", async () => {
 
 // ---- --exec over UDP ----
 
-/** A UDP client of the tool, from {@linkcode udpClient}. */
-interface UdpClient {
+/** A UDP client of the tool, from {@linkcode udpClient}; disposing closes it. */
+interface UdpClient extends AsyncDisposable {
   sock: udp.UdpSocket;
   /** Sends `data` to the tool. */
   send(data: string): Promise<void>;
@@ -1638,6 +1620,7 @@ async function udpClient(port: number): Promise<UdpClient> {
   }
   return {
     sock,
+    [Symbol.asyncDispose]: () => udp.close(sock),
     async send(data) {
       await udp.sendTo(sock, data, to, { timeout: 10_000 });
     },
@@ -1676,8 +1659,7 @@ Deno.test("listen --udp --exec gives the datagrams to tr and sends back what it 
     "0",
   );
   const port = await bounded(proc.listeningPort(), "listen");
-  const client = await udpClient(port);
-  await using _ = client.sock;
+  await using client = await udpClient(port);
   await client.send("hello\n");
   await client.send("world\n");
   // tr holds its output until its input ends: -i closes the input after
@@ -1702,10 +1684,8 @@ Deno.test("listen --udp --exec answers each datagram as the command writes, hear
     "0",
   );
   const port = await bounded(proc.listeningPort(), "listen");
-  const first = await udpClient(port);
-  await using _first = first.sock;
-  const other = await udpClient(port);
-  await using _other = other.sock;
+  await using first = await udpClient(port);
+  await using other = await udpClient(port);
   await first.send("hello\n");
   assert.equal(await bounded(first.reply(), "first reply"), "HELLO\n");
   // Not heard: a command of its own would answer at once (and had it
@@ -1738,10 +1718,8 @@ Deno.test("listen --udp --keep-open --exec runs a command per peer, and a new on
     "0",
   );
   const port = await bounded(proc.listeningPort(), "listen");
-  const a = await udpClient(port);
-  await using _a = a.sock;
-  const b = await udpClient(port);
-  await using _b = b.sock;
+  await using a = await udpClient(port);
+  await using b = await udpClient(port);
   await a.send("one\n");
   await b.send("two\n");
   const [pidLineA, answerA] = await bounded(a.lines(2), "a's lines");
@@ -1795,8 +1773,7 @@ Deno.test(
     const port = await bounded(proc.listeningPort(), "listen");
     const pids: string[] = [];
     for (const name of ["a", "b"]) {
-      const client = await udpClient(port);
-      await using _ = client.sock;
+      await using client = await udpClient(port);
       await client.send(`from ${name}\n`);
       const [pidLine, answer] = await bounded(client.lines(2), name);
       const pid = /^pid (\d+)$/.exec(pidLine!)?.[1];
@@ -1825,8 +1802,7 @@ Deno.test("listen --udp --exec -i closes the input of an idle command, whose out
     "0",
   );
   const port = await bounded(proc.listeningPort(), "listen");
-  const client = await udpClient(port);
-  await using _ = client.sock;
+  await using client = await udpClient(port);
   await client.send("x\n");
   assert.equal(await bounded(client.reply(), "cat's answer"), "x\n");
   // Without -i, cat would never see the end of its input.
@@ -1864,8 +1840,7 @@ Deno.test("listen --udp --keep-open --exec -i stops a command still silent after
     "0",
   );
   const port = await bounded(proc.listeningPort(), "listen");
-  const a = await udpClient(port);
-  await using _a = a.sock;
+  await using a = await udpClient(port);
   await a.send("x\n");
   assert.equal(await bounded(a.reply(), "a's hi"), "hi\n");
   const who = `127.0.0.1:${a.sock.localAddr.port}`;
@@ -1878,8 +1853,7 @@ Deno.test("listen --udp --keep-open --exec -i stops a command still silent after
     "the end of the command",
   );
   // The run goes on for other peers.
-  const b = await udpClient(port);
-  await using _b = b.sock;
+  await using b = await udpClient(port);
   await b.send("y\n");
   assert.equal(await bounded(b.reply(), "b's hi"), "hi\n");
   proc.kill("SIGINT");
@@ -1902,8 +1876,7 @@ Deno.test(
       "0",
     );
     const port = await bounded(proc.listeningPort(), "listen");
-    const client = await udpClient(port);
-    await using _ = client.sock;
+    await using client = await udpClient(port);
     await client.send("go\n");
     let total = 0;
     const sizes: number[] = [];
