@@ -49,6 +49,7 @@
 
 import { formatAddr, parseAddr } from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
+import { Deadline, validateTimeout } from "./_timeout.ts";
 import { checkOptions } from "./_validate.ts";
 import {
   accept as acceptStream,
@@ -146,54 +147,6 @@ function remaining(timeout: number | null, start: number): number | null {
     : Math.max(0, timeout - (performance.now() - start));
 }
 
-/**
- * Waits for `promise` until `timeout` ms pass (rejecting with
- * `Deno.errors.TimedOut`) or `signal` aborts (rejecting with its reason).
- */
-function bounded<T>(
-  promise: Promise<T>,
-  timeout: number | null,
-  signal: AbortSignal | undefined,
-  action: () => string,
-): Promise<T> {
-  if (timeout === null && signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof globalThis.setTimeout> | undefined;
-    const onAbort = () => {
-      done();
-      reject(signal!.reason);
-    };
-    const done = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    if (timeout !== null) {
-      timer = globalThis.setTimeout(() => {
-        done();
-        reject(
-          new Deno.errors.TimedOut(
-            `Cannot ${action()}: timed out after ${timeout} ms`,
-          ),
-        );
-      }, timeout);
-    }
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        onAbort();
-        return;
-      }
-      signal.addEventListener("abort", onAbort, { once: true });
-    }
-    promise.then((value) => {
-      done();
-      resolve(value);
-    }, (err) => {
-      done();
-      reject(err);
-    });
-  });
-}
-
 // ---- handshake ----
 
 /** Options for {@linkcode handshake}. */
@@ -266,21 +219,30 @@ export async function handshake(
     );
   }
   const timeout = options.timeout !== undefined
-    ? options.timeout
+    ? validateTimeout(options.timeout, where())
     : sock.timeout;
   const pending = conn.handshake.call(sock.conn);
+  const deadline = timeout === null && options.signal === undefined
+    ? null
+    : new Deadline(timeout, options.signal, where);
   let info: Deno.TlsHandshakeInfo;
   try {
-    info = await bounded(pending, timeout, options.signal, where);
+    info = deadline === null ? await pending : await deadline.race(pending);
   } catch (err) {
     // A handshake cannot be resumed: close, and wait for it to settle so
     // nothing is left in flight.
     await close(sock).catch(noop);
     await pending.catch(noop);
-    if (err instanceof Deno.errors.TimedOut || err === options.signal?.reason) {
-      throw err;
+    if (deadline?.caused(err)) {
+      // No time left (timeout 0, or connect and accept spent it all) is a
+      // timeout here, not WouldBlock: the handshake cannot be tried again.
+      throw err instanceof Deno.errors.WouldBlock
+        ? new Deno.errors.TimedOut(`Cannot ${where()}: timed out after 0 ms`)
+        : err;
     }
     throw ioError(where(), err);
+  } finally {
+    deadline?.dispose();
   }
   const result: TlsHandshakeInfo = Object.freeze({
     alpnProtocol: info.alpnProtocol ?? null,

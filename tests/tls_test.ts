@@ -6,7 +6,7 @@ import { serve, type ServeTlsOptions } from "../server.ts";
 import * as tcp from "../tcp.ts";
 import * as tls from "../tls.ts";
 import { HAS_OPENSSL, NO_OPENSSL_NOTE, testPki } from "./_tls_util.ts";
-import { bytes, pseudoRandomBytes, sha256, text } from "./_util.ts";
+import { bytes, pseudoRandomBytes, sha256, text, within } from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
 const T = 5_000;
@@ -404,6 +404,36 @@ Deno.test(
       assert.equal(tls.alpnProtocol(pair.client), null);
       assert.equal(tls.alpnProtocol(pair.peer), null);
     }
+  },
+);
+
+Deno.test(
+  "tls.connect() and tls.accept() take timeout Infinity as no timeout, as every operation does",
+  { ignore },
+  async () => {
+    // Regression: Infinity reached setTimeout, which fires at once for it,
+    // so the handshake timed out after 1 ms.
+    const pki = await testPki();
+    await using server = await tls.listen({
+      hostname: LOOPBACK,
+      port: 0,
+      cert: pki.cert,
+      key: pki.key,
+    });
+    const accepted = within(
+      tls.accept(server, { timeout: Infinity, handshakeTimeout: Infinity }),
+      T,
+    );
+    await using client = await within(
+      tls.connect(`localhost:${server.addr.port}`, {
+        caCerts: [pki.ca],
+        timeout: Infinity,
+      }),
+      T,
+    );
+    await using peer = await accepted;
+    await tls.sendAll(client, "no limit\n");
+    assert.equal(await tls.recvLine(peer, { timeout: T }), "no limit");
   },
 );
 
