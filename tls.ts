@@ -47,7 +47,7 @@
  * @module
  */
 
-import { formatAddr, parseAddr } from "./_addr.ts";
+import { formatAddr, parseAddr, validatePort } from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
 import { Deadline, validateTimeout } from "./_timeout.ts";
 import { checkOptions } from "./_validate.ts";
@@ -705,16 +705,7 @@ function listenNow(options: ListenOptions): TlsServer {
       }`,
     );
   }
-  if (typeof port !== "number") {
-    throw new TypeError(
-      `Cannot listen as port must be a number: current value is ${show(port)}`,
-    );
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot listen as port must be an integer from 0 to 65535: current value is ${port}`,
-    );
-  }
+  validatePort(port, "listen");
   const where = `listen on ${
     show(formatAddr({ transport: "tcp", hostname, port }))
   }`;
@@ -820,13 +811,20 @@ export async function accept(
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
   });
   const left = remaining(timeout, start);
-  await handshake(sock, {
-    timeout: left === null
-      ? handshakeTimeout
-      : handshakeTimeout === null
-      ? left
-      : Math.min(left, handshakeTimeout),
-    ...(options.signal !== undefined ? { signal: options.signal } : {}),
-  });
+  try {
+    await handshake(sock, {
+      timeout: left === null
+        ? handshakeTimeout
+        : handshakeTimeout === null
+        ? left
+        : Math.min(left, handshakeTimeout),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+  } catch (err) {
+    // handshake closes the socket when the handshake fails, but not when
+    // the signal aborted between the accept and its start.
+    await close(sock).catch(noop);
+    throw err;
+  }
   return sock;
 }
