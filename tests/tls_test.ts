@@ -5,7 +5,12 @@ import { recvFrame, sendFrame } from "../framing.ts";
 import { serve, type ServeTlsOptions } from "../server.ts";
 import * as tcp from "../tcp.ts";
 import * as tls from "../tls.ts";
-import { HAS_OPENSSL, NO_OPENSSL_NOTE, testPki } from "./_tls_util.ts";
+import {
+  HAS_OPENSSL,
+  listenTls,
+  NO_OPENSSL_NOTE,
+  testPki,
+} from "./_tls_util.ts";
 import { bytes, pseudoRandomBytes, sha256, text, within } from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
@@ -26,13 +31,7 @@ async function tlsPair(
   connectExtra: tls.ConnectOptions = {},
 ): Promise<TlsPair> {
   const pki = await testPki();
-  const server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-    ...listenExtra,
-  });
+  const server = await listenTls(listenExtra);
   const accepted = tls.accept(server, { timeout: T });
   const client = await tls.connect(
     { hostname: LOOPBACK, port: server.addr.port },
@@ -83,12 +82,7 @@ Deno.test('tls.connect() takes "host:port" and checks the name in it', {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-  });
+  await using server = await listenTls();
   const accepted = tls.accept(server, { timeout: T });
   await using client = await tls.connect(`localhost:${server.addr.port}`, {
     caCerts: [pki.ca],
@@ -272,12 +266,7 @@ Deno.test("tls.connect() refuses a certificate for another name", {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-  });
+  await using server = await listenTls();
   const accepted = tls.accept(server, { timeout: T }).catch((err) => err);
   await assert.rejects(
     tls.connect({
@@ -301,12 +290,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-    });
+    await using server = await listenTls();
     using silent = await Deno.connect({
       hostname: LOOPBACK,
       port: server.addr.port,
@@ -340,13 +324,7 @@ Deno.test(
     ignore,
   },
   async () => {
-    const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-    });
+    await using server = await listenTls();
     using _silent = await Deno.connect({
       hostname: LOOPBACK,
       port: server.addr.port,
@@ -364,13 +342,7 @@ Deno.test(
     ignore,
   },
   async () => {
-    const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-    });
+    await using server = await listenTls();
     await using plain = await tcp.connect(server.addr);
     await tcp.sendAll(plain, "GET / HTTP/1.0\r\n\r\n");
     await assert.rejects(
@@ -414,12 +386,7 @@ Deno.test(
     // Regression: Infinity reached setTimeout, which fires at once for it,
     // so the handshake timed out after 1 ms.
     const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-    });
+    await using server = await listenTls();
     const accepted = within(
       tls.accept(server, { timeout: Infinity, handshakeTimeout: Infinity }),
       T,
@@ -444,13 +411,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-      alpnProtocols: ["x"],
-    });
+    await using server = await listenTls({ alpnProtocols: ["x"] });
     const accepted = tls.accept(server, { timeout: T });
     await using sock = tls.wrap(
       await Deno.connectTls({
