@@ -136,7 +136,7 @@ Deno.test("TLS carries lines, frames and a 4 MiB transfer intact", {
     assert.deepEqual(await recvFrame(pair.client, { timeout: T }), frame);
   }
   const big = pseudoRandomBytes(4 * 1024 * 1024, 7);
-  const sent = tls.sendAll(pair.client, big).then(() =>
+  const sent = tls.sendAll(pair.client, big, { timeout: T }).then(() =>
     tls.shutdown(pair.client)
   );
   const parts: Uint8Array[] = [];
@@ -146,7 +146,7 @@ Deno.test("TLS carries lines, frames and a 4 MiB transfer intact", {
   ) {
     parts.push(chunk);
   }
-  await sent;
+  await within(sent, T);
   const got = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -807,18 +807,22 @@ Deno.test(
     await using _client = client;
     await using _peer = peer;
     const data = pseudoRandomBytes(1024 * 1024, 3);
-    const sending = tls.sendAll(client, data).then(() => tls.shutdown(client));
+    const sending = tls.sendAll(client, data, { timeout: T }).then(() =>
+      tls.shutdown(client)
+    );
     assert.deepEqual(
       await tls.recvExact(peer, data.length, { timeout: T }),
       data,
     );
     assert.equal(await tls.recv(peer, 10, { timeout: T }), null);
-    await sending;
-    await tls.sendAll(peer, data);
+    await within(sending, T);
+    // Sent while the client reads: 1 MiB need not fit in the socket buffers.
+    const replying = tls.sendAll(peer, data, { timeout: T });
     assert.deepEqual(
       await tls.recvExact(client, data.length, { timeout: T }),
       data,
     );
+    await replying;
     await tls.shutdown(peer);
     assert.equal(await tls.recv(client, 10, { timeout: T }), null);
   },
