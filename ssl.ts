@@ -53,7 +53,12 @@
 import { show } from "./_errors.ts";
 import { facadeHooks, type TlsUpgrade } from "./_socket_hooks.ts";
 import { Socket, TimeoutError } from "./socket.ts";
-import { startTls, type StreamSocket } from "./tls.ts";
+import {
+  startTls,
+  type StartTlsOptions,
+  type StartTlsServerOptions,
+  type StreamSocket,
+} from "./tls.ts";
 
 export type { Socket } from "./socket.ts";
 
@@ -369,10 +374,9 @@ export class SSLContext {
         "Cannot wrap_socket: only SOCK_STREAM sockets speak TLS here (DTLS is not supported)",
       );
     }
-    const serverSide = options.server_side === true;
-    const alpnProtocols = this.#alpn;
-    let upgrade: TlsUpgrade;
-    if (serverSide) {
+    const alpn = this.#alpn !== undefined ? { alpnProtocols: this.#alpn } : {};
+    let side: StartTlsOptions | StartTlsServerOptions;
+    if (options.server_side === true) {
       const cert = this.#cert;
       const key = this.#key;
       if (cert === null || key === null) {
@@ -380,16 +384,7 @@ export class SSLContext {
           "Cannot wrap_socket as server_side needs a certificate: current value has none (call load_cert_chain first)",
         );
       }
-      upgrade = (plain: StreamSocket, timeout: number | null) =>
-        startTls(plain, {
-          serverSide: true,
-          cert,
-          key,
-          timeout,
-          ...(alpnProtocols !== undefined ? { alpnProtocols } : {}),
-        }).catch((err) => {
-          throw sslError(err);
-        });
+      side = { serverSide: true, cert, key, ...alpn };
     } else {
       const hostname = options.server_hostname;
       if (typeof hostname !== "string" || hostname === "") {
@@ -399,17 +394,12 @@ export class SSLContext {
           }`,
         );
       }
-      const caCerts = [...this.#caCerts];
-      upgrade = (plain: StreamSocket, timeout: number | null) =>
-        startTls(plain, {
-          hostname,
-          caCerts,
-          timeout,
-          ...(alpnProtocols !== undefined ? { alpnProtocols } : {}),
-        }).catch((err) => {
-          throw sslError(err);
-        });
+      side = { hostname, caCerts: [...this.#caCerts], ...alpn };
     }
+    const upgrade: TlsUpgrade = (plain: StreamSocket, timeout: number | null) =>
+      startTls(plain, { ...side, timeout }).catch((err) => {
+        throw sslError(err);
+      });
     await facadeHooks.startTls!(sock, upgrade);
     return sock;
   }

@@ -47,8 +47,9 @@
  * @module
  */
 
-import { formatAddr, parseAddr } from "./_addr.ts";
+import { formatAddr, parseAddr, validatePort } from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
+import { Deadline, validateTimeout } from "./_timeout.ts";
 import { checkOptions } from "./_validate.ts";
 import {
   accept as acceptStream,
@@ -146,54 +147,6 @@ function remaining(timeout: number | null, start: number): number | null {
     : Math.max(0, timeout - (performance.now() - start));
 }
 
-/**
- * Waits for `promise` until `timeout` ms pass (rejecting with
- * `Deno.errors.TimedOut`) or `signal` aborts (rejecting with its reason).
- */
-function bounded<T>(
-  promise: Promise<T>,
-  timeout: number | null,
-  signal: AbortSignal | undefined,
-  action: () => string,
-): Promise<T> {
-  if (timeout === null && signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof globalThis.setTimeout> | undefined;
-    const onAbort = () => {
-      done();
-      reject(signal!.reason);
-    };
-    const done = () => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    if (timeout !== null) {
-      timer = globalThis.setTimeout(() => {
-        done();
-        reject(
-          new Deno.errors.TimedOut(
-            `Cannot ${action()}: timed out after ${timeout} ms`,
-          ),
-        );
-      }, timeout);
-    }
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        onAbort();
-        return;
-      }
-      signal.addEventListener("abort", onAbort, { once: true });
-    }
-    promise.then((value) => {
-      done();
-      resolve(value);
-    }, (err) => {
-      done();
-      reject(err);
-    });
-  });
-}
-
 // ---- handshake ----
 
 /** Options for {@linkcode handshake}. */
@@ -266,21 +219,30 @@ export async function handshake(
     );
   }
   const timeout = options.timeout !== undefined
-    ? options.timeout
+    ? validateTimeout(options.timeout, where())
     : sock.timeout;
   const pending = conn.handshake.call(sock.conn);
+  const deadline = timeout === null && options.signal === undefined
+    ? null
+    : new Deadline(timeout, options.signal, where);
   let info: Deno.TlsHandshakeInfo;
   try {
-    info = await bounded(pending, timeout, options.signal, where);
+    info = deadline === null ? await pending : await deadline.race(pending);
   } catch (err) {
     // A handshake cannot be resumed: close, and wait for it to settle so
     // nothing is left in flight.
     await close(sock).catch(noop);
     await pending.catch(noop);
-    if (err instanceof Deno.errors.TimedOut || err === options.signal?.reason) {
-      throw err;
+    if (deadline?.caused(err)) {
+      // No time left (timeout 0, or connect and accept spent it all) is a
+      // timeout here, not WouldBlock: the handshake cannot be tried again.
+      throw err instanceof Deno.errors.WouldBlock
+        ? new Deno.errors.TimedOut(`Cannot ${where()}: timed out after 0 ms`)
+        : err;
     }
     throw ioError(where(), err);
+  } finally {
+    deadline?.dispose();
   }
   const result: TlsHandshakeInfo = Object.freeze({
     alpnProtocol: info.alpnProtocol ?? null,
@@ -743,16 +705,7 @@ function listenNow(options: ListenOptions): TlsServer {
       }`,
     );
   }
-  if (typeof port !== "number") {
-    throw new TypeError(
-      `Cannot listen as port must be a number: current value is ${show(port)}`,
-    );
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot listen as port must be an integer from 0 to 65535: current value is ${port}`,
-    );
-  }
+  validatePort(port, "listen");
   const where = `listen on ${
     show(formatAddr({ transport: "tcp", hostname, port }))
   }`;
@@ -858,13 +811,20 @@ export async function accept(
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
   });
   const left = remaining(timeout, start);
-  await handshake(sock, {
-    timeout: left === null
-      ? handshakeTimeout
-      : handshakeTimeout === null
-      ? left
-      : Math.min(left, handshakeTimeout),
-    ...(options.signal !== undefined ? { signal: options.signal } : {}),
-  });
+  try {
+    await handshake(sock, {
+      timeout: left === null
+        ? handshakeTimeout
+        : handshakeTimeout === null
+        ? left
+        : Math.min(left, handshakeTimeout),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+  } catch (err) {
+    // handshake closes the socket when the handshake fails, but not when
+    // the signal aborted between the accept and its start.
+    await close(sock).catch(noop);
+    throw err;
+  }
   return sock;
 }

@@ -189,3 +189,26 @@ export async function readReply(
   }
   return reply;
 }
+
+/**
+ * The echo clients' loop: sends each line (stopping at one that reads
+ * `exit`) and prints the server's reply; a server that closes first is
+ * reported and sets exit code 1. Errors propagate.
+ */
+export async function echoLines(
+  sock: StreamSocket,
+  lines: AsyncIterable<string> | Iterable<string>,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const line of lines) {
+    if (line === "exit") break;
+    await sendAll(sock, `${line}\n`);
+    const reply = await readReply(sock);
+    if (reply === null) {
+      console.error("error: the server closed the connection");
+      Deno.exitCode = 1;
+      break;
+    }
+    console.log(decoder.decode(reply).replace(/\r?\n$/, ""));
+  }
+}

@@ -1,5 +1,4 @@
 // Copyright 2026 the socketkit authors. MIT license.
-// deno-lint-ignore-file no-console
 
 /**
  * The tutorials' TCP echo client: sends each line it reads from standard
@@ -25,7 +24,7 @@
 
 import * as tcp from "../tcp.ts";
 import { parseExampleArgs } from "./_args.ts";
-import { exitWithError, inputLines, readReply } from "./_common.ts";
+import { echoLines, exitWithError, inputLines } from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -33,8 +32,6 @@ const args = parseExampleArgs({
   addr: "connect",
   options: { message: { type: "string", multiple: true } },
 });
-
-const decoder = new TextDecoder();
 
 let sock: tcp.TcpSocket;
 try {
@@ -46,17 +43,7 @@ try {
 const lines: AsyncIterable<string> | Iterable<string> =
   args.values.message !== undefined ? args.values.message : inputLines();
 try {
-  for await (const line of lines) {
-    if (line === "exit") break;
-    await tcp.sendAll(sock, `${line}\n`);
-    const reply = await readReply(sock);
-    if (reply === null) {
-      console.error("error: the server closed the connection");
-      Deno.exitCode = 1;
-      break;
-    }
-    console.log(decoder.decode(reply).replace(/\r?\n$/, ""));
-  }
+  await echoLines(sock, lines);
 } catch (err) {
   exitWithError(err);
 } finally {

@@ -1,5 +1,4 @@
 // Copyright 2026 the socketkit authors. MIT license.
-// deno-lint-ignore-file no-console
 
 /**
  * The tutorials' echo client over TLS: sends each line it reads from
@@ -23,7 +22,7 @@
 
 import * as tls from "../tls.ts";
 import { parseExampleArgs } from "./_args.ts";
-import { exitWithError, inputLines, readReply } from "./_common.ts";
+import { echoLines, exitWithError, inputLines } from "./_common.ts";
 
 const args = parseExampleArgs({
   usage:
@@ -36,8 +35,6 @@ const args = parseExampleArgs({
   },
 });
 if (args.values.servername === "") args.fail("--servername must not be empty");
-
-const decoder = new TextDecoder();
 
 let sock: tls.TlsSocket;
 try {
@@ -58,17 +55,7 @@ try {
 const lines: AsyncIterable<string> | Iterable<string> =
   args.values.message !== undefined ? args.values.message : inputLines();
 try {
-  for await (const line of lines) {
-    if (line === "exit") break;
-    await tls.sendAll(sock, `${line}\n`);
-    const reply = await readReply(sock);
-    if (reply === null) {
-      console.error("error: the server closed the connection");
-      Deno.exitCode = 1;
-      break;
-    }
-    console.log(decoder.decode(reply).replace(/\r?\n$/, ""));
-  }
+  await echoLines(sock, lines);
   // End with close_notify, so the server sees a clean end of stream.
   await tls.shutdown(sock);
 } catch (err) {

@@ -2,6 +2,7 @@
 // A throwaway CA and certificates made with the openssl command at test
 // time, for the TLS test files. Not a test file.
 
+import * as tls from "../tls.ts";
 import { hasCommand, run } from "./_util.ts";
 
 /** Whether the openssl command is here; TLS tests are ignored without it. */
@@ -132,6 +133,23 @@ export function testPki(): Promise<TestPki> {
       otherKey: await read("other.key"),
     };
   })();
+}
+
+/**
+ * A TLS server on a free loopback port with the test leaf certificate
+ * ({@linkcode testPki}); `extra` adds to or overrides the options.
+ */
+export async function listenTls(
+  extra: Partial<tls.ListenOptions> = {},
+): Promise<tls.TlsServer> {
+  const pki = await testPki();
+  return await tls.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: pki.cert,
+    key: pki.key,
+    ...extra,
+  });
 }
 
 /** A port that was free a moment ago (for peers that cannot listen on port 0). */

@@ -9,6 +9,7 @@ import * as tcp from "../tcp.ts";
 import * as tls from "../tls.ts";
 import {
   HAS_OPENSSL,
+  listenTls,
   NO_OPENSSL_NOTE,
   type Peer,
   spawnPeer,
@@ -25,16 +26,6 @@ if (ignore) console.warn(NO_OPENSSL_NOTE);
 
 function cli(...args: string[]): Peer {
   return spawnPeer(Deno.execPath(), ["run", "-A", "--quiet", CLI, ...args]);
-}
-
-async function tlsServer(): Promise<tls.TlsServer> {
-  const pki = await testPki();
-  return await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-  });
 }
 
 /** Reads standard error lines until `listening on HOST:PORT`; returns the port. */
@@ -54,7 +45,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = await tlsServer();
+    await using server = await listenTls();
     const accepted = tls.accept(server, { timeout: T });
     await using proc = cli(
       "connect",
@@ -85,7 +76,7 @@ Deno.test(
     ignore,
   },
   async () => {
-    await using server = await tlsServer();
+    await using server = await listenTls();
     const accepted = tls.accept(server, { timeout: T }).catch((err) => err);
     await using proc = cli(
       "connect",
@@ -109,7 +100,7 @@ Deno.test("connect --tls with a --servername the certificate lacks exits 1", {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = await tlsServer();
+  await using server = await listenTls();
   const accepted = tls.accept(server, { timeout: T }).catch((err) => err);
   await using proc = cli(
     "connect",
@@ -240,7 +231,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = await tlsServer();
+    await using server = await listenTls();
     // A plain server that answers garbage to the ClientHello.
     await using plain = await tcp.listen({ hostname: LOOPBACK, port: 0 });
     const answering = (async () => {

@@ -99,7 +99,9 @@ Deno.test(
     ignore,
   },
   async () => {
-    await using server = await startServer(["--handshake-timeout", "300"]);
+    // Long enough for a fresh client process on a loaded machine to
+    // finish its own handshake (300 ms was not, under the parallel suite).
+    await using server = await startServer(["--handshake-timeout", "2000"]);
     const port = portOf(server.listening);
     await using silent = await tcp.connect({ hostname: "127.0.0.1", port });
     const ok = await client(port, ["--message", "served"]);

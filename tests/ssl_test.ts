@@ -6,6 +6,7 @@ import * as ssl from "../ssl.ts";
 import * as tls from "../tls.ts";
 import {
   HAS_OPENSSL,
+  listenTls,
   NO_OPENSSL_NOTE,
   spawnPeer,
   testPki,
@@ -19,16 +20,6 @@ const HAS_PYTHON = hasCommand("python3");
 // deno-lint-ignore no-console
 if (ignore) console.warn(NO_OPENSSL_NOTE);
 
-async function tlsServer(): Promise<tls.TlsServer> {
-  const pki = await testPki();
-  return await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-  });
-}
-
 Deno.test(
   "wrap_socket() on a connected client speaks TLS to a tls.listen server",
   {
@@ -36,7 +27,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = await tlsServer();
+    await using server = await listenTls();
     const accepted = tls.accept(server, { timeout: T });
     const ctx = ssl.create_default_context();
     ctx.load_verify_locations(pki.caPath);
@@ -61,7 +52,7 @@ Deno.test("wrap_socket() before connect upgrades when the socket connects", {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = await tlsServer();
+  await using server = await listenTls();
   const accepted = tls.accept(server, { timeout: T });
   const ctx = ssl.create_default_context({ cafile: pki.caPath });
   await using sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
@@ -123,7 +114,7 @@ Deno.test(
     ignore,
   },
   async () => {
-    await using server = await tlsServer();
+    await using server = await listenTls();
     const accepted = tls.accept(server, { timeout: T }).catch((err) => err);
     const ctx = ssl.create_default_context();
     await using sock = await socket.create_connection([
@@ -141,7 +132,7 @@ Deno.test(
 
 Deno.test("a wrong server_hostname raises SSLError", { ignore }, async () => {
   const pki = await testPki();
-  await using server = await tlsServer();
+  await using server = await listenTls();
   const accepted = tls.accept(server, { timeout: T }).catch((err) => err);
   const ctx = ssl.create_default_context({ cafile: pki.caPath });
   await using sock = await socket.create_connection([

@@ -7,6 +7,7 @@ import * as tls from "../tls.ts";
 import {
   freePort,
   HAS_OPENSSL,
+  listenTls,
   NO_OPENSSL_NOTE,
   spawnPeer,
   testPki,
@@ -72,13 +73,7 @@ Deno.test("openssl s_client talks to tls.listen and verifies it", {
   ignore: !HAS_OPENSSL,
 }, async () => {
   const pki = await testPki();
-  await using server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-    alpnProtocols: ["echo/1"],
-  });
+  await using server = await listenTls({ alpnProtocols: ["echo/1"] });
   const accepted = tls.accept(server, { timeout: T });
   await using client = spawnPeer("openssl", [
     "s_client",
@@ -163,12 +158,7 @@ Deno.test("Python's ssl client talks to tls.listen, 100 kB each way", {
   ignore: !HAS_OPENSSL || !HAS_PYTHON,
 }, async () => {
   const pki = await testPki();
-  await using server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-  });
+  await using server = await listenTls();
   const client = run("python3", [
     "-c",
     PY_CLIENT,
@@ -209,12 +199,7 @@ Deno.test("ncat --ssl --ssl-verify talks to tls.listen", {
   ignore: !HAS_OPENSSL || !HAS_NCAT,
 }, async () => {
   const pki = await testPki();
-  await using server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-  });
+  await using server = await listenTls();
   const accepted = tls.accept(server, { timeout: T });
   await using ncat = spawnPeer("ncat", [
     "--ssl",

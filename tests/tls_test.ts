@@ -5,8 +5,13 @@ import { recvFrame, sendFrame } from "../framing.ts";
 import { serve, type ServeTlsOptions } from "../server.ts";
 import * as tcp from "../tcp.ts";
 import * as tls from "../tls.ts";
-import { HAS_OPENSSL, NO_OPENSSL_NOTE, testPki } from "./_tls_util.ts";
-import { bytes, pseudoRandomBytes, sha256, text } from "./_util.ts";
+import {
+  HAS_OPENSSL,
+  listenTls,
+  NO_OPENSSL_NOTE,
+  testPki,
+} from "./_tls_util.ts";
+import { bytes, pseudoRandomBytes, sha256, text, within } from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
 const T = 5_000;
@@ -26,13 +31,7 @@ async function tlsPair(
   connectExtra: tls.ConnectOptions = {},
 ): Promise<TlsPair> {
   const pki = await testPki();
-  const server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-    ...listenExtra,
-  });
+  const server = await listenTls(listenExtra);
   const accepted = tls.accept(server, { timeout: T });
   const client = await tls.connect(
     { hostname: LOOPBACK, port: server.addr.port },
@@ -83,12 +82,7 @@ Deno.test('tls.connect() takes "host:port" and checks the name in it', {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-  });
+  await using server = await listenTls();
   const accepted = tls.accept(server, { timeout: T });
   await using client = await tls.connect(`localhost:${server.addr.port}`, {
     caCerts: [pki.ca],
@@ -142,7 +136,7 @@ Deno.test("TLS carries lines, frames and a 4 MiB transfer intact", {
     assert.deepEqual(await recvFrame(pair.client, { timeout: T }), frame);
   }
   const big = pseudoRandomBytes(4 * 1024 * 1024, 7);
-  const sent = tls.sendAll(pair.client, big).then(() =>
+  const sent = tls.sendAll(pair.client, big, { timeout: T }).then(() =>
     tls.shutdown(pair.client)
   );
   const parts: Uint8Array[] = [];
@@ -152,7 +146,7 @@ Deno.test("TLS carries lines, frames and a 4 MiB transfer intact", {
   ) {
     parts.push(chunk);
   }
-  await sent;
+  await within(sent, T);
   const got = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -272,12 +266,7 @@ Deno.test("tls.connect() refuses a certificate for another name", {
   ignore,
 }, async () => {
   const pki = await testPki();
-  await using server = await tls.listen({
-    hostname: LOOPBACK,
-    port: 0,
-    cert: pki.cert,
-    key: pki.key,
-  });
+  await using server = await listenTls();
   const accepted = tls.accept(server, { timeout: T }).catch((err) => err);
   await assert.rejects(
     tls.connect({
@@ -301,12 +290,7 @@ Deno.test(
   },
   async () => {
     const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-    });
+    await using server = await listenTls();
     using silent = await Deno.connect({
       hostname: LOOPBACK,
       port: server.addr.port,
@@ -340,13 +324,7 @@ Deno.test(
     ignore,
   },
   async () => {
-    const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-    });
+    await using server = await listenTls();
     using _silent = await Deno.connect({
       hostname: LOOPBACK,
       port: server.addr.port,
@@ -364,13 +342,7 @@ Deno.test(
     ignore,
   },
   async () => {
-    const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-    });
+    await using server = await listenTls();
     await using plain = await tcp.connect(server.addr);
     await tcp.sendAll(plain, "GET / HTTP/1.0\r\n\r\n");
     await assert.rejects(
@@ -408,19 +380,38 @@ Deno.test(
 );
 
 Deno.test(
+  "tls.connect() and tls.accept() take timeout Infinity as no timeout, as every operation does",
+  { ignore },
+  async () => {
+    // Regression: Infinity reached setTimeout, which fires at once for it,
+    // so the handshake timed out after 1 ms.
+    const pki = await testPki();
+    await using server = await listenTls();
+    const accepted = within(
+      tls.accept(server, { timeout: Infinity, handshakeTimeout: Infinity }),
+      T,
+    );
+    await using client = await within(
+      tls.connect(`localhost:${server.addr.port}`, {
+        caCerts: [pki.ca],
+        timeout: Infinity,
+      }),
+      T,
+    );
+    await using peer = await accepted;
+    await tls.sendAll(client, "no limit\n");
+    assert.equal(await tls.recvLine(peer, { timeout: T }), "no limit");
+  },
+);
+
+Deno.test(
   "tls.handshake() completes a wrapped Deno.connectTls connection; plain sockets are refused",
   {
     ignore,
   },
   async () => {
     const pki = await testPki();
-    await using server = await tls.listen({
-      hostname: LOOPBACK,
-      port: 0,
-      cert: pki.cert,
-      key: pki.key,
-      alpnProtocols: ["x"],
-    });
+    await using server = await listenTls({ alpnProtocols: ["x"] });
     const accepted = tls.accept(server, { timeout: T });
     await using sock = tls.wrap(
       await Deno.connectTls({
@@ -816,18 +807,22 @@ Deno.test(
     await using _client = client;
     await using _peer = peer;
     const data = pseudoRandomBytes(1024 * 1024, 3);
-    const sending = tls.sendAll(client, data).then(() => tls.shutdown(client));
+    const sending = tls.sendAll(client, data, { timeout: T }).then(() =>
+      tls.shutdown(client)
+    );
     assert.deepEqual(
       await tls.recvExact(peer, data.length, { timeout: T }),
       data,
     );
     assert.equal(await tls.recv(peer, 10, { timeout: T }), null);
-    await sending;
-    await tls.sendAll(peer, data);
+    await within(sending, T);
+    // Sent while the client reads: 1 MiB need not fit in the socket buffers.
+    const replying = tls.sendAll(peer, data, { timeout: T });
     assert.deepEqual(
       await tls.recvExact(client, data.length, { timeout: T }),
       data,
     );
+    await replying;
     await tls.shutdown(peer);
     assert.equal(await tls.recv(client, 10, { timeout: T }), null);
   },
