@@ -47,7 +47,7 @@
  * @module
  */
 
-import { formatAddr, parseAddr, validatePort } from "./_addr.ts";
+import { formatAddr, hostError, parseAddr } from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
 import { Deadline, validateTimeout } from "./_timeout.ts";
 import { checkOptions } from "./_validate.ts";
@@ -695,17 +695,15 @@ function listenNow(options: ListenOptions): TlsServer {
   const cert = checkPem(options.cert, "cert", "listen");
   const key = checkPem(options.key, "key", "listen");
   checkAlpn(options.alpnProtocols, "listen");
-  // tcp.listen validates the address the same way.
-  const hostname = options.hostname ?? "0.0.0.0";
-  const port = options.port ?? 0;
-  if (typeof hostname !== "string") {
-    throw new TypeError(
-      `Cannot listen as hostname must be a string: current value is ${
-        show(hostname)
-      }`,
-    );
-  }
-  validatePort(port, "listen");
+  // As tcp.listen: only a missing field takes its default, null is a mistake.
+  const { hostname, port } = parseAddr(
+    {
+      hostname: options.hostname === undefined ? "0.0.0.0" : options.hostname,
+      port: options.port === undefined ? 0 : options.port,
+    },
+    "listen",
+    "0.0.0.0",
+  );
   const where = `listen on ${
     show(formatAddr({ transport: "tcp", hostname, port }))
   }`;
@@ -721,6 +719,8 @@ function listenNow(options: ListenOptions): TlsServer {
         : {}),
     });
   } catch (err) {
+    const badHost = hostError("listen", hostname, err);
+    if (badHost !== null) throw badHost;
     const mapped = ioError(where, err);
     if (mapped !== err || !(err instanceof Error)) throw mapped;
     // Deno reports an unusable certificate or key with a bare Error.

@@ -614,6 +614,34 @@ Deno.test(
 );
 
 Deno.test(
+  "tls.listen() checks its address as tcp.listen does",
+  { ignore },
+  async () => {
+    const pki = await testPki();
+    const listen = (address: object) =>
+      tls.listen({ ...address, cert: pki.cert, key: pki.key });
+    await assert.rejects(
+      listen({ hostname: "a b", port: 0 }),
+      (err: Error) =>
+        err instanceof TypeError &&
+        /^Cannot listen as hostname must be a host name or an IP address \(.*\): current value is "a b"$/
+          .test(err.message),
+    );
+    await assert.rejects(
+      listen({ hostname: null, port: 0 }),
+      /^TypeError: Cannot listen as hostname must be a string: current value is null$/,
+    );
+    await assert.rejects(
+      listen({ hostname: LOOPBACK, port: null }),
+      /^TypeError: Cannot listen as port must be a number: current value is null$/,
+    );
+    // An empty hostname means every IPv4 interface, as for tcp.listen.
+    await using server = await listen({ hostname: "", port: 0 });
+    assert.equal(server.addr.hostname, "0.0.0.0");
+  },
+);
+
+Deno.test(
   "serve() with tls echoes for verified clients, the handler getting a handshaken socket",
   {
     ignore,
