@@ -8,17 +8,9 @@ import {
   lookup,
   type LookupAddress,
 } from "../_dns.ts";
-import { within } from "./_util.ts";
+import { canListenOnIpv6Loopback, within } from "./_util.ts";
 
-function hasIpv6Loopback(): boolean {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const HAS_IPV6 = hasIpv6Loopback();
+const HAS_IPV6 = canListenOnIpv6Loopback;
 
 function connect(
   port: number,

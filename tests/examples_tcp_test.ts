@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as tcp from "../tcp.ts";
 import {
+  canListenOnIpv6Loopback,
   concat,
   CTIME_PREFIX_REGEXP,
   hasCommand,
@@ -22,18 +23,9 @@ const REPLY_REGEXP = new RegExp(`^${CTIME_PREFIX_REGEXP.source}(.*)$`, "s");
 const TIME_REGEXP =
   /^Current time is (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\n$/;
 
-function hasIpv6Loopback(): boolean {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const HAS_PYTHON = hasCommand("python3");
 const HAS_NC = hasCommand("nc");
-const HAS_IPV6 = hasIpv6Loopback();
+const HAS_IPV6 = canListenOnIpv6Loopback;
 
 /** Lines of output without the final empty one. */
 function linesOf(output: string): string[] {

@@ -5,20 +5,20 @@
 import assert from "node:assert/strict";
 import * as udp from "../udp.ts";
 import { setQueueLimitsForTesting } from "../_udp_node.ts";
-import { bytes, pseudoRandomBytes, sha256, text, within } from "./_util.ts";
+import {
+  bytes,
+  canListenOnIpv6Loopback,
+  pseudoRandomBytes,
+  sha256,
+  text,
+  within,
+} from "./_util.ts";
 
 const BACKENDS = ["deno", "node"] as const;
 type Kind = typeof BACKENDS[number];
 
 /** Whether this machine has IPv6 loopback. */
-const HAS_IPV6 = (() => {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const HAS_IPV6 = canListenOnIpv6Loopback;
 
 /**
  * Whether an IPv4 multicast datagram sent from 127.0.0.1 reaches a member
