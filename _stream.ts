@@ -365,18 +365,27 @@ class Core implements WriterHost {
     const action = () => `shutdown ${this.peer()}`;
     if (how !== "write") this.readShut = true;
     if (how === "read" || this.writer.shutDown) return;
+    // One deadline bounds the whole shutdown: the queued bytes, then the
+    // connection's own closeWrite (a TLS one sends what it holds first,
+    // and waits for a peer that has stopped reading).
     const deadline = deadlineFor(options, this.timeout, action);
     try {
       await this.writer.drain(deadline);
+      this.writer.checkFailure();
+      this.writer.shut();
+      let closing: Promise<void> | undefined;
+      try {
+        closing = this.conn.closeWrite();
+        await (deadline === null ? closing : deadline.race(closing));
+      } catch (err) {
+        if (deadline !== null && deadline.caused(err)) {
+          closing?.catch(noop);
+          throw err;
+        }
+        throw this.failure(action(), err);
+      }
     } finally {
       deadline?.dispose();
-    }
-    this.writer.checkFailure();
-    this.writer.shut();
-    try {
-      await this.conn.closeWrite();
-    } catch (err) {
-      throw this.failure(action(), err);
     }
   }
 

@@ -2245,6 +2245,40 @@ Deno.test("shutdown() behind a stuck write rejects with its signal's reason (iss
   await assert.rejects(within(sending, 3_000), Deno.errors.BadResource);
 });
 
+Deno.test("shutdown()'s timeout bounds the connection's own closeWrite too (a TLS one waits for a peer that stopped reading)", async () => {
+  // A real connection whose closeWrite never settles, as a TLS one over
+  // node:tls does while the peer reads nothing.
+  await using pair = await tcpPair();
+  const conn = pair.client.conn;
+  let closeWrites = 0;
+  const stalling = new Proxy(conn, {
+    get(target, key) {
+      if (key === "closeWrite") {
+        return () => {
+          closeWrites++;
+          return new Promise<void>(() => {});
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  await using sock = tcp.wrap(stalling);
+  await assert.rejects(
+    within(
+      tcp.shutdown(sock, "write", { timeout: 100 }),
+      5_000,
+      "shutdown with a timeout",
+    ),
+    (err: unknown) =>
+      err instanceof Deno.errors.TimedOut &&
+      /^Cannot shutdown 127\.0\.0\.1:\d+: timed out after 100 ms$/.test(
+        err.message,
+      ),
+  );
+  assert.equal(closeWrites, 1);
+});
+
 // Regression: a cut sendAll rejected with a rebuilt error, not the reason.
 Deno.test(
   "a sendAll() cut short by its signal rejects with the signal's reason (issue 9)",
