@@ -74,7 +74,8 @@ function decodeEach(): Promise<number> {
   const { data, ends } = shortLines();
   const decoder = new TextDecoder();
   let sum = 0;
-  for (let i = 0, from = 0; i < LINES; i++) {
+  let from = 0;
+  for (let i = 0; i < LINES; i++) {
     const k = i % ends.length;
     if (k === 0) from = 0;
     sum += decoder.decode(data.subarray(from, ends[k])).length;
@@ -89,7 +90,8 @@ function textEach(): Promise<number> {
   const rb = new ReadBuffer();
   rb.append(data);
   let sum = 0;
-  for (let i = 0, from = 0; i < LINES; i++) {
+  let from = 0;
+  for (let i = 0; i < LINES; i++) {
     const k = i % ends.length;
     if (k === 0) from = 0;
     sum += rb.text(from, ends[k]!).length;
