@@ -48,12 +48,6 @@ import {
   type StreamSocket,
 } from "./_stream.ts";
 import { listen as listenTcp, type ListenOptions } from "./tcp.ts";
-import {
-  DEFAULT_HANDSHAKE_TIMEOUT,
-  handshake,
-  listen as listenTls,
-} from "./tls.ts";
-import { listen as listenUnix } from "./unix.ts";
 
 export type { StreamSocket } from "./_stream.ts";
 
@@ -720,6 +714,8 @@ export async function serve(
       );
     }
     const { path, mode } = options as ServeUnixOptions;
+    // Loaded here, not at import: a TCP server never needs it.
+    const { listen: listenUnix } = await import("./unix.ts");
     const listener = await listenUnix(
       mode === undefined ? { path } : { path, mode },
     );
@@ -779,6 +775,9 @@ async function serveTls(
       "Cannot serve as reusePort, backlog, ipv6Only and dualStack are for plain TCP: current value has tls too",
     );
   }
+  // Loaded here, not at import: a plain TCP server never needs it.
+  const { DEFAULT_HANDSHAKE_TIMEOUT, handshake, listen: listenTls } =
+    await import("./tls.ts");
   const timeout = config.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   checkMillis(timeout, "tls.handshakeTimeout", 1, false);
   const listener = await listenTls({
