@@ -117,11 +117,15 @@ export interface RawAddr {
 let fdOf: (sock: RawSocket) => FdSocket;
 let timeoutOf: (sock: RawSocket) => number | null;
 let setTimeoutOf: (sock: RawSocket, ms: number | null) => void;
+let receiveBufferOf: (sock: RawSocket, max: number) => Uint8Array;
 let makeRaw: (
   fd: FdSocket,
   family: IpFamily,
   kind: "datagram" | "raw",
 ) => RawSocket;
+
+/** The default `maxBytes` of {@linkcode recvFrom}: the largest IP packet. */
+const MAX_PACKET = 65_535;
 
 /**
  * An ICMP or raw IP socket made by {@linkcode open}. `await using` closes
@@ -132,6 +136,12 @@ export class RawSocket implements AsyncDisposable {
   readonly #family: IpFamily;
   readonly #kind: "datagram" | "raw";
   #timeout: number | null = null;
+  /**
+   * The one receive buffer (65535 bytes), made by the first receive.
+   * Receives may wait side by side: each copies its packet out in the step
+   * of its recvmsg.
+   */
+  #buffer: Uint8Array | null = null;
 
   private constructor(
     fd: FdSocket,
@@ -149,6 +159,13 @@ export class RawSocket implements AsyncDisposable {
     timeoutOf = (sock) => sock.#timeout;
     setTimeoutOf = (sock, ms) => {
       sock.#timeout = ms;
+    };
+    receiveBufferOf = (sock, max) => {
+      // A maxBytes over the largest IP packet (jumbograms) gets a buffer
+      // for its call only: a socket does not keep one of any size asked.
+      if (max > MAX_PACKET) return new Uint8Array(max);
+      const buffer = sock.#buffer ??= new Uint8Array(MAX_PACKET);
+      return max === MAX_PACKET ? buffer : buffer.subarray(0, max);
     };
   }
 
@@ -496,11 +513,15 @@ export interface RecvFromOptions extends IoOptions {
  * (as Python's raw sockets give it); otherwise it is the ICMP message.
  * A timeout or abort takes nothing: the packet goes to the next call.
  *
+ * The returned bytes are the caller's own: a `Uint8Array` of exactly the
+ * packet's length in a buffer of its own, which no later receive changes
+ * (the socket reads into one buffer of its own and copies each packet out).
+ *
  * Requires `allow-ffi` permission.
  *
  * @param sock The socket.
  * @param options Timeout, abort signal and `maxBytes`.
- * @returns The packet and where it came from (with its TTL).
+ * @returns The packet (a copy the caller owns) and where it came from (with its TTL).
  * @throws {Deno.errors.TimedOut} If nothing arrives in time.
  * @throws {Deno.errors.BadResource} If the socket is closed (also while waiting).
  *
@@ -522,7 +543,7 @@ export async function recvFrom(
   checkSocket(sock, "recvFrom");
   const action = `recvFrom on the ${sock.kind} IPv${sock.family} socket`;
   const io = waitOf(options, timeoutOf(sock), action);
-  const max = options.maxBytes ?? 65_535;
+  const max = options.maxBytes ?? MAX_PACKET;
   if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
     throw new RangeError(
       `Cannot ${action} as maxBytes must be a positive integer: current value is ${
@@ -530,20 +551,20 @@ export async function recvFrom(
       }`,
     );
   }
-  // A buffer per call: calls may wait side by side on one socket.
-  const buffer = new Uint8Array(max);
-  const { n, addr, control } = await fdOf(sock).recvMsg(
-    buffer,
+  // The socket's one buffer; recvMsg copies the packet out of it at once.
+  const { addr, control, data } = await fdOf(sock).recvMsg(
+    receiveBufferOf(sock, max),
     64,
     0,
     io,
     action,
+    true,
   );
   const hostname = addr.family === AF_INET || addr.family === AF_INET6
     ? addr.hostname
     : "";
   const [ttl, receivedAt] = controlOf(control, sock.family);
-  return [buffer.slice(0, Math.min(n, max)), { hostname, ttl, receivedAt }];
+  return [data!, { hostname, ttl, receivedAt }];
 }
 
 /** The TTL and the receive time among the control messages. */

@@ -229,6 +229,123 @@ Deno.test({
   },
 });
 
+/** An IP protocol number set aside for experiments (RFC 3692). */
+const PRIVATE_PROTOCOL = 253;
+/** A raw IPv4 packet starts with its 20-byte header (no options here). */
+const IP_HEADER = 20;
+
+/** A payload of `length` bytes that starts with `tag` and this process's id. */
+function tagged(tag: string, length = 32): Uint8Array {
+  const out = new Uint8Array(length).fill(0x2e);
+  out.set(new TextEncoder().encode(`${tag}:${Deno.pid}:`).subarray(0, length));
+  return out;
+}
+
+/** Whether `packet` (IP header included) carries `payload` after its header. */
+function carries(packet: Uint8Array, payload: Uint8Array): boolean {
+  const body = packet.subarray(IP_HEADER);
+  return body.length === payload.length &&
+    body.every((b, i) => b === payload[i]);
+}
+
+Deno.test({
+  name:
+    "recvFrom() returns bytes the caller owns: a later receive leaves an earlier result unchanged" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    await using sock = raw.open({ protocol: PRIVATE_PROTOCOL });
+    const one = tagged("first");
+    const two = tagged("other");
+    await raw.sendTo(sock, one, "127.0.0.1");
+    const [first, from] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+    assert.ok(carries(first, one), "the first packet");
+    assert.equal(from.hostname, "127.0.0.1");
+    // Exactly the packet's bytes, in a buffer of their own.
+    assert.equal(first.byteOffset, 0);
+    assert.equal(first.buffer.byteLength, IP_HEADER + one.length);
+    const kept = first.slice();
+    await raw.sendTo(sock, two, "127.0.0.1");
+    const [second] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+    assert.ok(carries(second, two), "the second packet");
+    assert.deepEqual(
+      first,
+      kept,
+      "the second receive changed the first result",
+    );
+    // Writing into a result changes nothing the socket reads later.
+    first.fill(0);
+    await raw.sendTo(sock, two, "127.0.0.1");
+    const [third] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+    assert.ok(carries(third, two), "the third packet");
+    assert.ok(carries(second, two), "the second result stayed as received");
+  },
+});
+
+Deno.test({
+  name:
+    "two recvFrom() calls on one socket each get a packet of their own, queued already or arriving while they wait" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    await using sock = raw.open({ protocol: PRIVATE_PROTOCOL });
+    const one = tagged("one");
+    const two = tagged("two");
+    const check = (got: [Uint8Array, raw.RawAddr][]) => {
+      const packets = got.map(([data]) => data);
+      assert.equal(packets.filter((p) => carries(p, one)).length, 1);
+      assert.equal(packets.filter((p) => carries(p, two)).length, 1);
+    };
+    // Both packets queued: both calls read at once, in the same step.
+    await raw.sendTo(sock, one, "127.0.0.1");
+    await raw.sendTo(sock, two, "127.0.0.1");
+    check(
+      await within(Promise.all([
+        raw.recvFrom(sock, { timeout: 2_000 }),
+        raw.recvFrom(sock, { timeout: 2_000 }),
+      ])),
+    );
+    // Both calls waiting when the packets arrive.
+    const waiting = Promise.all([
+      raw.recvFrom(sock, { timeout: 2_000 }),
+      raw.recvFrom(sock, { timeout: 2_000 }),
+    ]);
+    await raw.sendTo(sock, one, "127.0.0.1");
+    await raw.sendTo(sock, two, "127.0.0.1");
+    check(await within(waiting));
+  },
+});
+
+Deno.test({
+  name:
+    "recvFrom() cuts a packet to maxBytes, and takes a larger maxBytes than the default" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    await using sock = raw.open({ protocol: PRIVATE_PROTOCOL });
+    const payload = tagged("long", 100);
+    for (let i = 0; i < 3; i++) await raw.sendTo(sock, payload, "127.0.0.1");
+    const [cut] = await within(
+      raw.recvFrom(sock, { timeout: 2_000, maxBytes: 30 }),
+    );
+    assert.equal(cut.length, 30);
+    assert.equal(cut.buffer.byteLength, 30);
+    assert.deepEqual(cut.subarray(IP_HEADER), payload.subarray(0, 10));
+    const [whole] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+    assert.ok(carries(whole, payload));
+    const [large] = await within(
+      raw.recvFrom(sock, { timeout: 2_000, maxBytes: 100_000 }),
+    );
+    assert.ok(carries(large, payload));
+    assert.deepEqual(cut.subarray(IP_HEADER), payload.subarray(0, 10));
+    await assert.rejects(raw.recvFrom(sock, { maxBytes: 0 }), {
+      name: "RangeError",
+      message:
+        "Cannot recvFrom on the raw IPv4 socket as maxBytes must be a positive integer: current value is 0",
+    });
+  },
+});
+
 Deno.test({
   name: "close() interrupts a pending recvFrom() at once" + needsRoot,
   ignore: !root,
