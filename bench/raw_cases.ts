@@ -201,8 +201,17 @@ async function packetsKit(): Promise<number> {
 /** The libc-backed comparisons (Linux, root for ping; python3 for seqpacket). */
 export function cases(): Case[] {
   const out: Case[] = [];
-  if (Deno.build.os !== "linux") return out;
-  if (Deno.uid() === 0) {
+  if (Deno.build.os !== "linux") {
+    // deno-lint-ignore no-console
+    console.error("note: the libc-backed cases need Linux; skipped");
+    return out;
+  }
+  if (Deno.uid() !== 0) {
+    // deno-lint-ignore no-console
+    console.error(
+      "note: the ICMP and raw IP cases need root (raw sockets); skipped",
+    );
+  } else {
     out.push({
       name: "ICMP echo round trips on 127.0.0.1 (raw = iputils ping -A)",
       unit: "round trips",
