@@ -332,6 +332,11 @@ export class FdSocket {
   /**
    * As {@linkcode FdSocket.recvFrom}, with the control messages (`cmsg`)
    * the system attached, such as the TTL a packet arrived with.
+   *
+   * With `copy`, `data` is an exact-size copy of the bytes received, taken
+   * in the step of the call: `buffer` may then be one buffer shared by
+   * receives waiting side by side. Without it `data` is null and the
+   * caller reads `buffer`.
    */
   async recvMsg(
     buffer: Uint8Array,
@@ -339,7 +344,10 @@ export class FdSocket {
     flags: number,
     options: WaitOptions,
     action: string,
-  ): Promise<{ n: number; addr: SockAddr; control: Uint8Array }> {
+    copy = false,
+  ): Promise<
+    { n: number; addr: SockAddr; control: Uint8Array; data: Uint8Array | null }
+  > {
     const deadline = start(options);
     const m = this.#msgHeader ??= new MsgHeader(controlSize);
     for (;;) {
@@ -347,10 +355,12 @@ export class FdSocket {
       m.prepare(buffer, controlSize);
       const n = this.#lib.recvmsg(this.#fd, m.bytes, flags);
       if (n >= 0) {
+        const size = Number(n);
         return {
-          n: Number(n),
+          n: size,
           addr: decodeAddr(m.name, m.nameLength()),
           control: m.controlBytes(),
+          data: copy ? buffer.slice(0, Math.min(size, buffer.length)) : null,
         };
       }
       const code = errno();

@@ -1,6 +1,7 @@
 // Copyright 2026 the socketkit authors. MIT license.
 
 import assert from "node:assert/strict";
+import * as icmp from "../_icmp.ts";
 import * as raw from "../raw.ts";
 import {
   assertNoFdLeakIn,
@@ -15,74 +16,10 @@ import { run, runExample } from "./_util.ts";
 
 const excluded = linux && pingGroupExcludesUs();
 
-Deno.test("checksum() is the Internet checksum, odd lengths included", () => {
-  // RFC 1071's example words 0001 f203 f4f5 f6f7 sum to ddf2; complement 220d.
-  assert.equal(
-    raw.checksum(
-      new Uint8Array([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
-    ),
-    0x220d,
-  );
-  assert.equal(raw.checksum(new Uint8Array([0xff])), 0x00ff);
-  assert.equal(raw.checksum(new Uint8Array(0)), 0xffff);
-});
-
-Deno.test("echoRequest() builds type, code, checksum, identifier, sequence and payload", () => {
-  const payload = new Uint8Array([1, 2, 3]);
-  const packet = raw.echoRequest({
-    identifier: 0xabcd,
-    sequence: 258,
-    payload,
-  });
-  assert.deepEqual([...packet.subarray(0, 2)], [8, 0]);
-  assert.deepEqual([...packet.subarray(4, 8)], [0xab, 0xcd, 1, 2]);
-  assert.deepEqual(packet.subarray(8), payload);
-  assert.equal(raw.checksum(packet), 0);
-  const six = raw.echoRequest({ family: 6, identifier: 1, sequence: 1 });
-  assert.equal(six[0], 128);
-  assert.deepEqual([...six.subarray(2, 4)], [0, 0], "the kernel sums ICMPv6");
-  assert.throws(
-    () => raw.echoRequest({ identifier: 70_000, sequence: 1 }),
-    {
-      name: "RangeError",
-      message:
-        "Cannot build echo request as identifier must be an integer from 0 to 65535: current value is 70000",
-    },
-  );
-});
-
-Deno.test("parseIcmp() reads echo replies behind an IPv4 header and the request quoted by an error", () => {
-  const reply = raw.echoRequest({ identifier: 5, sequence: 9 });
-  reply[0] = 0;
-  reply[2] = 0;
-  reply[3] = 0;
-  new DataView(reply.buffer).setUint16(2, raw.checksum(reply));
-  const ip = new Uint8Array(20);
-  ip[0] = 0x45;
-  ip[8] = 61;
-  const withHeader = new Uint8Array([...ip, ...reply]);
-  const msg = raw.parseIcmp(withHeader, 4)!;
-  assert.deepEqual(
-    [msg.type, msg.identifier, msg.sequence, msg.checksumOk],
-    [0, 5, 9, true],
-  );
-  withHeader[25] = withHeader[25]! ^ 1;
-  assert.equal(raw.parseIcmp(withHeader, 4)!.checksumOk, false);
-  // Time exceeded (11) quoting our request: 8-byte header, IP header, request.
-  const request = raw.echoRequest({ identifier: 77, sequence: 3 });
-  const error = new Uint8Array([11, 0, 0, 0, 0, 0, 0, 0, ...ip, ...request]);
-  new DataView(error.buffer).setUint16(2, raw.checksum(error));
-  const exceeded = raw.parseIcmp(error, 4)!;
-  assert.deepEqual(
-    [
-      exceeded.type,
-      exceeded.identifier,
-      exceeded.sequence,
-      exceeded.checksumOk,
-    ],
-    [11, 77, 3, true],
-  );
-  assert.equal(raw.parseIcmp(new Uint8Array(4), 4), null);
+Deno.test("raw.ts re-exports the ICMP codec of _icmp.ts under the same names", () => {
+  assert.equal(raw.checksum, icmp.checksum);
+  assert.equal(raw.echoRequest, icmp.echoRequest);
+  assert.equal(raw.parseIcmp, icmp.parseIcmp);
 });
 
 Deno.test({
@@ -226,6 +163,123 @@ Deno.test({
       }
     }
     assert.ok(reply !== null && reply.checksumOk && reply.sequence === 1);
+  },
+});
+
+/** An IP protocol number set aside for experiments (RFC 3692). */
+const PRIVATE_PROTOCOL = 253;
+/** A raw IPv4 packet starts with its 20-byte header (no options here). */
+const IP_HEADER = 20;
+
+/** A payload of `length` bytes that starts with `tag` and this process's id. */
+function tagged(tag: string, length = 32): Uint8Array {
+  const out = new Uint8Array(length).fill(0x2e);
+  out.set(new TextEncoder().encode(`${tag}:${Deno.pid}:`).subarray(0, length));
+  return out;
+}
+
+/** Whether `packet` (IP header included) carries `payload` after its header. */
+function carries(packet: Uint8Array, payload: Uint8Array): boolean {
+  const body = packet.subarray(IP_HEADER);
+  return body.length === payload.length &&
+    body.every((b, i) => b === payload[i]);
+}
+
+Deno.test({
+  name:
+    "recvFrom() returns bytes the caller owns: a later receive leaves an earlier result unchanged" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    await using sock = raw.open({ protocol: PRIVATE_PROTOCOL });
+    const one = tagged("first");
+    const two = tagged("other");
+    await raw.sendTo(sock, one, "127.0.0.1");
+    const [first, from] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+    assert.ok(carries(first, one), "the first packet");
+    assert.equal(from.hostname, "127.0.0.1");
+    // Exactly the packet's bytes, in a buffer of their own.
+    assert.equal(first.byteOffset, 0);
+    assert.equal(first.buffer.byteLength, IP_HEADER + one.length);
+    const kept = first.slice();
+    await raw.sendTo(sock, two, "127.0.0.1");
+    const [second] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+    assert.ok(carries(second, two), "the second packet");
+    assert.deepEqual(
+      first,
+      kept,
+      "the second receive changed the first result",
+    );
+    // Writing into a result changes nothing the socket reads later.
+    first.fill(0);
+    await raw.sendTo(sock, two, "127.0.0.1");
+    const [third] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+    assert.ok(carries(third, two), "the third packet");
+    assert.ok(carries(second, two), "the second result stayed as received");
+  },
+});
+
+Deno.test({
+  name:
+    "two recvFrom() calls on one socket each get a packet of their own, queued already or arriving while they wait" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    await using sock = raw.open({ protocol: PRIVATE_PROTOCOL });
+    const one = tagged("one");
+    const two = tagged("two");
+    const check = (got: [Uint8Array, raw.RawAddr][]) => {
+      const packets = got.map(([data]) => data);
+      assert.equal(packets.filter((p) => carries(p, one)).length, 1);
+      assert.equal(packets.filter((p) => carries(p, two)).length, 1);
+    };
+    // Both packets queued: both calls read at once, in the same step.
+    await raw.sendTo(sock, one, "127.0.0.1");
+    await raw.sendTo(sock, two, "127.0.0.1");
+    check(
+      await within(Promise.all([
+        raw.recvFrom(sock, { timeout: 2_000 }),
+        raw.recvFrom(sock, { timeout: 2_000 }),
+      ])),
+    );
+    // Both calls waiting when the packets arrive.
+    const waiting = Promise.all([
+      raw.recvFrom(sock, { timeout: 2_000 }),
+      raw.recvFrom(sock, { timeout: 2_000 }),
+    ]);
+    await raw.sendTo(sock, one, "127.0.0.1");
+    await raw.sendTo(sock, two, "127.0.0.1");
+    check(await within(waiting));
+  },
+});
+
+Deno.test({
+  name:
+    "recvFrom() cuts a packet to maxBytes, and takes a larger maxBytes than the default" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    await using sock = raw.open({ protocol: PRIVATE_PROTOCOL });
+    const payload = tagged("long", 100);
+    for (let i = 0; i < 3; i++) await raw.sendTo(sock, payload, "127.0.0.1");
+    const [cut] = await within(
+      raw.recvFrom(sock, { timeout: 2_000, maxBytes: 30 }),
+    );
+    assert.equal(cut.length, 30);
+    assert.equal(cut.buffer.byteLength, 30);
+    assert.deepEqual(cut.subarray(IP_HEADER), payload.subarray(0, 10));
+    const [whole] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+    assert.ok(carries(whole, payload));
+    const [large] = await within(
+      raw.recvFrom(sock, { timeout: 2_000, maxBytes: 100_000 }),
+    );
+    assert.ok(carries(large, payload));
+    assert.deepEqual(cut.subarray(IP_HEADER), payload.subarray(0, 10));
+    await assert.rejects(raw.recvFrom(sock, { maxBytes: 0 }), {
+      name: "RangeError",
+      message:
+        "Cannot recvFrom on the raw IPv4 socket as maxBytes must be a positive integer: current value is 0",
+    });
   },
 });
 
