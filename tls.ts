@@ -74,7 +74,10 @@ export type TlsSocket = StreamSocket<Deno.NetAddr>;
  */
 export type TlsServer = StreamServer<Deno.NetAddr>;
 
-/** The default of {@linkcode AcceptOptions.handshakeTimeout}: 10 seconds. */
+/**
+ * The default of {@linkcode AcceptOptions.handshakeTimeout}, and of the
+ * server side of {@linkcode startTls}'s `timeout`: 10 seconds.
+ */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
 /** What the TLS handshake settled. */
@@ -483,6 +486,14 @@ export interface StartTlsOptions extends ConnectOptions {
 
 /** Options for {@linkcode startTls} on the server side. */
 export interface StartTlsServerOptions extends IoOptions {
+  /**
+   * Milliseconds the handshake may take, so a client that never speaks TLS
+   * cannot hold the caller (as {@linkcode accept}'s `handshakeTimeout`);
+   * `null` waits for ever.
+   *
+   * @default {the socket's timeout (set by `setTimeout`), or {@linkcode DEFAULT_HANDSHAKE_TIMEOUT} (10 s) when it has none}
+   */
+  timeout?: number | null;
   /** Take the server side of the handshake. */
   serverSide: true;
   /** The server's certificate chain, PEM. */
@@ -511,7 +522,12 @@ export interface StartTlsServerOptions extends IoOptions {
  * Server side (`serverSide: true`, with `cert` and `key`): Deno's own
  * `startTls` is client-only, so this runs node:tls over the plain socket;
  * bytes already buffered are the first the TLS layer reads. It is slower
- * than `listen`'s TLS; use it for the upgrade, not for bulk servers.
+ * than `listen`'s TLS; use it for the upgrade, not for bulk servers. As
+ * with {@linkcode accept}, the handshake is bounded by default: by the
+ * socket's timeout, or {@linkcode DEFAULT_HANDSHAKE_TIMEOUT} when it has
+ * none (`timeout: null` waits for ever). The client side, like
+ * {@linkcode connect} and every other client operation, is bounded only by
+ * the call's `timeout` or the socket's (for ever when neither is set).
  *
  * Requires `allow-net` permission.
  *
@@ -595,8 +611,12 @@ export async function startTls(
         ? { alpnProtocols: options.alpnProtocols }
         : {}),
     }));
+    // As accept: a server facing a client that never speaks TLS is not held
+    // for ever unless the caller says so (timeout null).
     await handshake(tlsSock, {
-      timeout: options.timeout !== undefined ? options.timeout : sock.timeout,
+      timeout: options.timeout !== undefined
+        ? options.timeout
+        : sock.timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
     return tlsSock;

@@ -11,7 +11,14 @@ import {
   NO_OPENSSL_NOTE,
   testPki,
 } from "./_tls_util.ts";
-import { bytes, pseudoRandomBytes, sha256, text, within } from "./_util.ts";
+import {
+  bytes,
+  pseudoRandomBytes,
+  sha256,
+  tcpPair,
+  text,
+  within,
+} from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
 const T = 5_000;
@@ -805,6 +812,67 @@ Deno.test(
     assert.ok(plainPeer.closed);
     // The server side closed the TCP connection.
     assert.equal(await tcp.recv(client, 100, { timeout: T }), null);
+  },
+);
+
+/**
+ * Runs `body` with the timers of `DEFAULT_HANDSHAKE_TIMEOUT` ms shortened
+ * to 50 ms, so a test can see the default applied without waiting 10 s:
+ * the error still names the limit the code asked for. Other timers run as
+ * asked. Returns how many default timers were started.
+ */
+async function withShortDefaultTimers(
+  body: () => Promise<void>,
+): Promise<number> {
+  const original = globalThis.setTimeout;
+  let started = 0;
+  globalThis.setTimeout = ((
+    fn: (...args: unknown[]) => void,
+    ms?: number,
+    ...args: unknown[]
+  ) => {
+    if (ms === tls.DEFAULT_HANDSHAKE_TIMEOUT) {
+      started++;
+      return original(fn, 50, ...args);
+    }
+    return original(fn, ms, ...args);
+  }) as typeof setTimeout;
+  try {
+    await body();
+  } finally {
+    globalThis.setTimeout = original;
+  }
+  return started;
+}
+
+Deno.test(
+  "tls.startTls() on the server side bounds the handshake by DEFAULT_HANDSHAKE_TIMEOUT when neither the call nor the socket has a timeout",
+  { ignore },
+  async () => {
+    // Regression: with no timeout anywhere, a silent client held the
+    // caller for ever, where tls.accept() gives up after the default.
+    const pki = await testPki();
+    await using pair = await tcpPair();
+    const started = await withShortDefaultTimers(async () => {
+      await within(
+        assert.rejects(
+          tls.startTls(pair.peer, {
+            serverSide: true,
+            cert: pki.cert,
+            key: pki.key,
+          }),
+          (err: Error) =>
+            err instanceof Deno.errors.TimedOut &&
+            err.message.endsWith(
+              `timed out after ${tls.DEFAULT_HANDSHAKE_TIMEOUT} ms`,
+            ),
+        ),
+        T,
+        "the server-side startTls with no timeout",
+      );
+    });
+    assert.equal(started, 1);
+    assert.ok(pair.peer.closed);
   },
 );
 
