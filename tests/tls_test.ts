@@ -877,6 +877,82 @@ Deno.test(
 );
 
 Deno.test(
+  "tls.startTls() on the server side rejects with UnexpectedEof when the client leaves during the handshake",
+  { ignore },
+  async () => {
+    // Regression: node:tls saw the end of the stream and stayed waiting,
+    // so the handshake settled only at its timeout.
+    const pki = await testPki();
+    await using pair = await tcpPair();
+    const upgrading = tls.startTls(pair.peer, {
+      serverSide: true,
+      cert: pki.cert,
+      key: pki.key,
+      timeout: T,
+    });
+    await tcp.close(pair.client);
+    await within(
+      assert.rejects(upgrading, Deno.errors.UnexpectedEof),
+      T / 2,
+      "the handshake",
+    );
+    assert.ok(pair.peer.closed);
+  },
+);
+
+Deno.test(
+  "tls.startTls() on the server side takes the socket's timeout, and timeout null as no limit",
+  { ignore },
+  async () => {
+    const pki = await testPki();
+    {
+      await using pair = await tcpPair();
+      tcp.setTimeout(pair.peer, 100);
+      await within(
+        assert.rejects(
+          tls.startTls(pair.peer, {
+            serverSide: true,
+            cert: pki.cert,
+            key: pki.key,
+          }),
+          (err: Error) =>
+            err instanceof Deno.errors.TimedOut &&
+            err.message.endsWith("timed out after 100 ms"),
+        ),
+        T,
+      );
+    }
+    for (const timeout of [null, Infinity]) {
+      await using pair = await tcpPair();
+      const started = await withShortDefaultTimers(async () => {
+        const upgrading = tls.startTls(pair.peer, {
+          serverSide: true,
+          cert: pki.cert,
+          key: pki.key,
+          timeout,
+        });
+        // Well past the shortened default: still waiting.
+        const early = await Promise.race([
+          upgrading.then(() => "resolved", () => "rejected"),
+          delay(300).then(() => "waiting"),
+        ]);
+        assert.equal(early, "waiting", `timeout ${timeout}`);
+        // The client leaving ends it, with its own error, not a timeout.
+        await tcp.close(pair.client);
+        await within(
+          assert.rejects(
+            upgrading,
+            (err: Error) => !(err instanceof Deno.errors.TimedOut),
+          ),
+          T,
+        );
+      });
+      assert.equal(started, 0, `timeout ${timeout}`);
+    }
+  },
+);
+
+Deno.test(
   "tls.startTls() on the server side carries 1 MiB both ways and half-closes",
   {
     ignore,
