@@ -49,6 +49,7 @@
 
 import { formatAddr, hostError, parseAddr } from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
+import { checkIpv6Only, serveIpv6Only } from "./_tcp_listen.ts";
 import { Deadline, validateTimeout } from "./_timeout.ts";
 import { checkOptions } from "./_validate.ts";
 import {
@@ -667,6 +668,19 @@ export interface ListenOptions {
    * @default {none}
    */
   alpnProtocols?: string[];
+  /**
+   * Serves IPv6 clients only, as `tcp.listen`'s option. `"::"` is dual
+   * stack on Linux (IPv4 clients arrive as `::ffff:a.b.c.d`), and Deno
+   * cannot set `IPV6_V6ONLY`, so with this option {@linkcode accept} (and
+   * iterating the server) closes IPv4 clients as it takes them, never
+   * returning them. Deno finishes closing a TLS connection only once its
+   * handshake is over, so an IPv4 client sees its handshake complete and
+   * then the end of the stream. The port stays taken for IPv4 too. Needs
+   * an IPv6 `hostname`.
+   *
+   * @default {false}
+   */
+  ipv6Only?: boolean;
 }
 
 /**
@@ -678,7 +692,8 @@ export interface ListenOptions {
  *
  * @param options Where to listen, the certificate and key, ALPN protocols.
  * @returns The server.
- * @throws {TypeError} If the certificate or key is not PEM, or cannot be used.
+ * @throws {TypeError} If the certificate or key is not PEM, or cannot be
+ * used, or `ipv6Only` is not a boolean or comes with an IPv4 hostname.
  * @throws {RangeError} If the port is outside 0–65535.
  * @throws {Deno.errors.AddrInUse} If the address is taken.
  *
@@ -691,6 +706,27 @@ export interface ListenOptions {
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
  * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
  * assert.ok(server.addr.port > 0);
+ * ```
+ *
+ * @example Serve IPv6 clients only on every interface
+ * ```ts
+ * import * as tls from "@socketkit/socket/tls";
+ * import assert from "node:assert/strict";
+ *
+ * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
+ * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
+ * const ca = await Deno.readTextFile("tests/fixtures/ca.pem");
+ * await using server = await tls.listen({ hostname: "::", port: 0, cert, key, ipv6Only: true });
+ * const accepted = tls.accept(server, { timeout: 5_000 });
+ * const options = { caCerts: [ca], serverName: "localhost", timeout: 5_000 };
+ * // An IPv4 client is closed unserved...
+ * await using v4 = await tls.connect({ hostname: "127.0.0.1", port: server.addr.port }, options);
+ * assert.equal(await tls.recv(v4, 1, { timeout: 5_000 }), null);
+ * // ...and an IPv6 one is served.
+ * await using client = await tls.connect({ hostname: "::1", port: server.addr.port }, options);
+ * await using conn = await accepted;
+ * assert.equal(conn.remoteAddr.hostname, "::1");
+ * assert.equal(conn.remoteAddr.port, client.localAddr.port);
  * ```
  *
  * @tags allow-net
@@ -724,6 +760,7 @@ function listenNow(options: ListenOptions): TlsServer {
     "listen",
     "0.0.0.0",
   );
+  const ipv6Only = checkIpv6Only(options.ipv6Only, hostname);
   const where = `listen on ${
     show(formatAddr({ transport: "tcp", hostname, port }))
   }`;
@@ -751,7 +788,9 @@ function listenNow(options: ListenOptions): TlsServer {
       { cause: err },
     );
   }
-  return new StreamServer(listener);
+  const server = new StreamServer(listener);
+  if (ipv6Only) serveIpv6Only(server);
+  return server;
 }
 
 /** Options for {@linkcode accept}. */

@@ -13,6 +13,7 @@ import {
 } from "./_tls_util.ts";
 import {
   bytes,
+  canListenOnIpv6Any,
   pseudoRandomBytes,
   sha256,
   tcpPair,
@@ -600,6 +601,66 @@ Deno.test("tls functions check their arguments before any I/O", async () => {
     /server must be a server from tls.listen/,
   );
 });
+
+Deno.test(
+  'tls.listen({ hostname: "::", ipv6Only: true }) serves ::1 clients and closes 127.0.0.1 ones unserved',
+  { ignore: ignore || !canListenOnIpv6Any },
+  async () => {
+    const pki = await testPki();
+    await using server = await listenTls({ hostname: "::", ipv6Only: true });
+    const accepted = tls.accept(server, { timeout: T });
+    // Deno completes closing a TLS connection only after its handshake, so
+    // the IPv4 client's handshake finishes, then its stream ends unserved.
+    {
+      await using v4 = await tls.connect(
+        { hostname: LOOPBACK, port: server.addr.port },
+        { caCerts: [pki.ca], serverName: "localhost", timeout: T },
+      );
+      const ended = await tls.recv(v4, 1, { timeout: T }).catch((e) => e);
+      assert.ok(
+        ended === null || ended instanceof Deno.errors.ConnectionReset ||
+          ended instanceof Deno.errors.UnexpectedEof,
+        String(ended),
+      );
+    }
+    await using v6 = await tls.connect(
+      { hostname: "::1", port: server.addr.port },
+      { caCerts: [pki.ca], serverName: "localhost", timeout: T },
+    );
+    await using peer = await accepted;
+    assert.equal(peer.remoteAddr.hostname, "::1");
+    assert.equal(peer.remoteAddr.port, v6.localAddr.port);
+    await tls.sendAll(v6, "six\n", { timeout: T });
+    assert.equal(await tls.recvLine(peer, { timeout: T }), "six");
+  },
+);
+
+Deno.test(
+  "tls.listen() refuses a bad ipv6Only before any I/O, as tcp.listen does",
+  { ignore },
+  async () => {
+    const pki = await testPki();
+    // The port is taken: a check after listening would say AddrInUse.
+    await using taken = await listenTls();
+    const base = { port: taken.addr.port, cert: pki.cert, key: pki.key };
+    await assert.rejects(
+      tls.listen({ ...base, hostname: LOOPBACK, ipv6Only: true }),
+      /^TypeError: Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is "127\.0\.0\.1"$/,
+    );
+    await assert.rejects(
+      tls.listen({ ...base, ipv6Only: true }),
+      /^TypeError: Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is "0\.0\.0\.0"$/,
+    );
+    await assert.rejects(
+      tls.listen({
+        ...base,
+        hostname: "::",
+        ipv6Only: "yes" as unknown as boolean,
+      }),
+      /^TypeError: Cannot listen as ipv6Only must be a boolean: current value is "yes"$/,
+    );
+  },
+);
 
 Deno.test(
   "tls.listen() reports a certificate it cannot use",
