@@ -191,7 +191,7 @@ Deno.test(
     assert.equal(await bounded(proc.readLine(), "the line"), "to the cli");
     await proc.write("from the cli\n");
     assert.equal(await tls.recvLine(client, { timeout: T }), "from the cli");
-    await tls.shutdown(client);
+    await tls.shutdown(client, "write", { timeout: T });
     const out = await bounded(proc.finish(), "the exit");
     assert.equal(out.code, 0, out.stderr);
     assert.equal(await tls.recv(client, 100, { timeout: T }), null);
@@ -239,7 +239,7 @@ Deno.test(
     );
     await tls.sendAll(client, "six\n");
     assert.equal(await bounded(proc.readLine(), "the line"), "six");
-    await tls.shutdown(client);
+    await tls.shutdown(client, "write", { timeout: T });
     const out = await bounded(proc.finish(), "the exit");
     assert.equal(out.code, 0, out.stderr);
   },

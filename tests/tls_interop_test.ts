@@ -75,7 +75,7 @@ Deno.test("tls.connect() talks to openssl s_server", {
     caCerts: [pki.ca],
     timeout: T,
   });
-  await tls.sendAll(sock, "hello\n");
+  await tls.sendAll(sock, "hello\n", { timeout: T });
   assert.equal(await tls.recvLine(sock, { timeout: T }), "olleh");
 });
 
@@ -104,7 +104,7 @@ Deno.test("openssl s_client talks to tls.listen and verifies it", {
   assert.equal(tls.alpnProtocol(conn), "echo/1");
   await client.write("from openssl\n");
   assert.equal(await tls.recvLine(conn, { timeout: T }), "from openssl");
-  await tls.sendAll(conn, "from deno\n");
+  await tls.sendAll(conn, "from deno\n", { timeout: T });
   assert.equal(await bounded(client.readLine(), "the line"), "from deno");
   await tls.close(conn);
   const out = await bounded(client.finish(), "the exit of openssl s_client");
@@ -142,7 +142,7 @@ Deno.test("tls.connect() talks to Python's ssl server, agreeing on ALPN", {
     timeout: T,
   });
   assert.equal(tls.alpnProtocol(sock), "x/1");
-  await tls.sendAll(sock, "shout\n");
+  await tls.sendAll(sock, "shout\n", { timeout: T });
   assert.equal(await tls.recvLine(sock, { timeout: T }), "SHOUT");
   assert.equal(await tls.recvLine(sock, { timeout: T }), "x/1");
   const out = await bounded(py.finish(), "the exit of the Python server");
@@ -199,7 +199,7 @@ Deno.test("tls.connect() talks to ncat --ssl -l", {
     String(port),
   ]);
   await using sock = await connectWhenUp(port, pki.ca);
-  await tls.sendAll(sock, "to ncat\n");
+  await tls.sendAll(sock, "to ncat\n", { timeout: T });
   assert.equal(await bounded(ncat.readLine(), "the line"), "to ncat");
   await ncat.write("to deno\n");
   assert.equal(await tls.recvLine(sock, { timeout: T }), "to deno");
@@ -225,7 +225,7 @@ Deno.test("ncat --ssl --ssl-verify talks to tls.listen", {
   await using conn = await accepted;
   await ncat.write("from ncat\n");
   assert.equal(await tls.recvLine(conn, { timeout: T }), "from ncat");
-  await tls.sendAll(conn, "from deno\n");
+  await tls.sendAll(conn, "from deno\n", { timeout: T });
   assert.equal(await bounded(ncat.readLine(), "the line"), "from deno");
   await tls.close(conn);
   const out = await bounded(ncat.finish(), "the exit of ncat");
