@@ -907,6 +907,33 @@ async function withShortDefaultTimers(
 }
 
 Deno.test(
+  "tls.accept() bounds the handshake by DEFAULT_HANDSHAKE_TIMEOUT when given no handshakeTimeout",
+  { ignore },
+  async () => {
+    await using server = await listenTls();
+    using _silent = await Deno.connect({
+      hostname: LOOPBACK,
+      port: server.addr.port,
+    });
+    const started = await withShortDefaultTimers(async () => {
+      await within(
+        assert.rejects(
+          tls.accept(server),
+          (err: Error) =>
+            err instanceof Deno.errors.TimedOut &&
+            err.message.endsWith(
+              `timed out after ${tls.DEFAULT_HANDSHAKE_TIMEOUT} ms`,
+            ),
+        ),
+        T,
+        "the accept with no timeout",
+      );
+    });
+    assert.equal(started, 1);
+  },
+);
+
+Deno.test(
   "tls.startTls() on the server side bounds the handshake by DEFAULT_HANDSHAKE_TIMEOUT when neither the call nor the socket has a timeout",
   { ignore },
   async () => {
