@@ -83,8 +83,40 @@ export function listenTcp(
     throw hostError("listen", parsed.hostname, err) ?? ioError(where, err);
   }
   const server = new StreamServer(listener);
-  if (parsed.ipv6Only) refusePeers(server, isMappedIpv4);
+  if (parsed.ipv6Only) serveIpv6Only(server);
   return server;
+}
+
+/**
+ * Checks a listen call's `ipv6Only`, before any I/O: a boolean, and `true`
+ * only with an IPv6 hostname. tcp.ts's and tls.ts's `listen` share it.
+ *
+ * @returns Whether the server is to serve IPv6 clients only.
+ */
+export function checkIpv6Only(value: unknown, hostname: string): boolean {
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new TypeError(
+      `Cannot listen as ipv6Only must be a boolean: current value is ${
+        show(value)
+      }`,
+    );
+  }
+  if (value === true && !hostname.includes(":")) {
+    throw new TypeError(
+      `Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is ${
+        show(hostname)
+      }`,
+    );
+  }
+  return value === true;
+}
+
+/**
+ * Makes `accept` on `server` close IPv4 clients (`::ffff:a.b.c.d` on a
+ * dual-stack `"::"`) at once: `ipv6Only`, as Deno cannot set IPV6_V6ONLY.
+ */
+export function serveIpv6Only(server: StreamServer): void {
+  refusePeers(server, isMappedIpv4);
 }
 
 function listenOptions(options: ListenOptions): {
@@ -132,14 +164,7 @@ function listenOptions(options: ListenOptions): {
       }`,
     );
   }
-  let ipv6Only = options.ipv6Only;
-  if (ipv6Only !== undefined && typeof ipv6Only !== "boolean") {
-    throw new TypeError(
-      `Cannot listen as ipv6Only must be a boolean: current value is ${
-        show(ipv6Only)
-      }`,
-    );
-  }
+  let ipv6Only = checkIpv6Only(options.ipv6Only, hostname);
   const dualStack = options.dualStack;
   if (dualStack !== undefined) {
     if (typeof dualStack !== "boolean") {
@@ -156,25 +181,18 @@ function listenOptions(options: ListenOptions): {
         }`,
       );
     }
-    if (dualStack && ipv6Only === true) {
+    if (dualStack && ipv6Only) {
       throw new TypeError(
         "Cannot listen as dualStack: true and ipv6Only: true contradict each other",
       );
     }
     if (!dualStack) ipv6Only = true;
   }
-  if (ipv6Only === true && !hostname.includes(":")) {
-    throw new TypeError(
-      `Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is ${
-        show(hostname)
-      }`,
-    );
-  }
   return {
     hostname,
     port,
     reusePort: options.reusePort === true,
     ...(backlog !== undefined ? { backlog } : {}),
-    ...(ipv6Only === true ? { ipv6Only } : {}),
+    ...(ipv6Only ? { ipv6Only } : {}),
   };
 }

@@ -77,12 +77,16 @@ class NodeTlsConn {
         resolve({ alpnProtocol: typeof alpn === "string" ? alpn : null });
       });
       socket.once("error", (err) => reject(denoError(err)));
-      socket.once("close", () =>
+      // Deno's node:tls ends the stream, without an error or a close, when
+      // the transport ends before the handshake does.
+      const ended = () =>
         reject(
           new Deno.errors.UnexpectedEof(
             "the connection closed during the TLS handshake",
           ),
-        ));
+        );
+      socket.once("end", ended);
+      socket.once("close", ended);
     });
     this.#secure.catch(() => {});
     socket.on("data", (chunk: Buffer) => {

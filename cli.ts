@@ -256,19 +256,18 @@ async function onListenHost<T>(
 }
 
 /**
- * Whether -6 asks a plain TCP listener on an IPv6 host to serve IPv6 only
- * (the library's `ipv6Only`); TLS and UDP refuse IPv4 peers themselves
- * (see {@linkcode refused}).
+ * Whether -6 asks a TCP or TLS listener on an IPv6 host to serve IPv6 only
+ * (the library's `ipv6Only`); UDP, and serve() with TLS, which has no
+ * `ipv6Only`, refuse IPv4 peers here (see {@linkcode refused}).
  */
 function v6Only(run: Run, hostname: string): boolean {
-  return run.line.family === 6 && run.line.tls === null &&
-    hostname.includes(":");
+  return run.line.family === 6 && hostname.includes(":");
 }
 
 /**
  * Whether a peer is refused: -6 without HOST listens on "::", which takes
  * IPv4 clients too (as `::ffff:a.b.c.d`); Deno cannot set IPV6_V6ONLY, so
- * -6 closes those at once instead.
+ * -6 closes those at once instead, where the library's `ipv6Only` cannot.
  */
 function refused(run: Run, peer: Deno.Addr): boolean {
   if (run.line.family !== 6 || !isMappedIpv4(peer)) return false;
@@ -287,6 +286,7 @@ async function listenStream(run: Run): Promise<StreamServer> {
         port: line.port,
         cert: await readPem(line.tls!.cert, "--cert"),
         key: await readPem(line.tls!.key, "--key"),
+        ...(v6Only(run, hostname) ? { ipv6Only: true } : {}),
       }))
     : await onListenHost(
       run,
@@ -307,14 +307,11 @@ async function acceptOne(
   server: StreamServer,
 ): Promise<StreamSocket> {
   for (;;) {
+    // With -6, the server itself closes IPv4 clients (ipv6Only).
     const sock = await accept(server, {
       signal: run.signal,
       timeout: run.line.timeout,
     });
-    if (refused(run, sock.remoteAddr)) {
-      await close(sock);
-      continue;
-    }
     run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
     if (run.line.tls === null) return sock;
     try {

@@ -49,6 +49,7 @@
 
 import { formatAddr, hostError, parseAddr } from "./_addr.ts";
 import { ioError, show } from "./_errors.ts";
+import { checkIpv6Only, serveIpv6Only } from "./_tcp_listen.ts";
 import { Deadline, validateTimeout } from "./_timeout.ts";
 import { checkOptions } from "./_validate.ts";
 import {
@@ -74,7 +75,10 @@ export type TlsSocket = StreamSocket<Deno.NetAddr>;
  */
 export type TlsServer = StreamServer<Deno.NetAddr>;
 
-/** The default of {@linkcode AcceptOptions.handshakeTimeout}: 10 seconds. */
+/**
+ * The default of {@linkcode AcceptOptions.handshakeTimeout}, and of the
+ * server side of {@linkcode startTls}'s `timeout`: 10 seconds.
+ */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
 /** What the TLS handshake settled. */
@@ -483,6 +487,14 @@ export interface StartTlsOptions extends ConnectOptions {
 
 /** Options for {@linkcode startTls} on the server side. */
 export interface StartTlsServerOptions extends IoOptions {
+  /**
+   * Milliseconds the handshake may take, so a client that never speaks TLS
+   * cannot hold the caller (as {@linkcode accept}'s `handshakeTimeout`);
+   * `null` waits for ever.
+   *
+   * @default {the socket's timeout (set by `setTimeout`), or {@linkcode DEFAULT_HANDSHAKE_TIMEOUT} (10 s) when it has none}
+   */
+  timeout?: number | null;
   /** Take the server side of the handshake. */
   serverSide: true;
   /** The server's certificate chain, PEM. */
@@ -511,7 +523,12 @@ export interface StartTlsServerOptions extends IoOptions {
  * Server side (`serverSide: true`, with `cert` and `key`): Deno's own
  * `startTls` is client-only, so this runs node:tls over the plain socket;
  * bytes already buffered are the first the TLS layer reads. It is slower
- * than `listen`'s TLS; use it for the upgrade, not for bulk servers.
+ * than `listen`'s TLS; use it for the upgrade, not for bulk servers. As
+ * with {@linkcode accept}, the handshake is bounded by default: by the
+ * socket's timeout, or {@linkcode DEFAULT_HANDSHAKE_TIMEOUT} when it has
+ * none (`timeout: null` waits for ever). The client side, like
+ * {@linkcode connect} and every other client operation, is bounded only by
+ * the call's `timeout` or the socket's (for ever when neither is set).
  *
  * Requires `allow-net` permission.
  *
@@ -595,8 +612,12 @@ export async function startTls(
         ? { alpnProtocols: options.alpnProtocols }
         : {}),
     }));
+    // As accept: a server facing a client that never speaks TLS is not held
+    // for ever unless the caller says so (timeout null).
     await handshake(tlsSock, {
-      timeout: options.timeout !== undefined ? options.timeout : sock.timeout,
+      timeout: options.timeout !== undefined
+        ? options.timeout
+        : sock.timeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
     return tlsSock;
@@ -647,6 +668,19 @@ export interface ListenOptions {
    * @default {none}
    */
   alpnProtocols?: string[];
+  /**
+   * Serves IPv6 clients only, as `tcp.listen`'s option. `"::"` is dual
+   * stack on Linux (IPv4 clients arrive as `::ffff:a.b.c.d`), and Deno
+   * cannot set `IPV6_V6ONLY`, so with this option {@linkcode accept} (and
+   * iterating the server) closes IPv4 clients as it takes them, never
+   * returning them. Deno finishes closing a TLS connection only once its
+   * handshake is over, so an IPv4 client sees its handshake complete and
+   * then the end of the stream. The port stays taken for IPv4 too. Needs
+   * an IPv6 `hostname`.
+   *
+   * @default {false}
+   */
+  ipv6Only?: boolean;
 }
 
 /**
@@ -658,7 +692,8 @@ export interface ListenOptions {
  *
  * @param options Where to listen, the certificate and key, ALPN protocols.
  * @returns The server.
- * @throws {TypeError} If the certificate or key is not PEM, or cannot be used.
+ * @throws {TypeError} If the certificate or key is not PEM, or cannot be
+ * used, or `ipv6Only` is not a boolean or comes with an IPv4 hostname.
  * @throws {RangeError} If the port is outside 0–65535.
  * @throws {Deno.errors.AddrInUse} If the address is taken.
  *
@@ -671,6 +706,27 @@ export interface ListenOptions {
  * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
  * await using server = await tls.listen({ hostname: "127.0.0.1", port: 0, cert, key });
  * assert.ok(server.addr.port > 0);
+ * ```
+ *
+ * @example Serve IPv6 clients only on every interface
+ * ```ts
+ * import * as tls from "@socketkit/socket/tls";
+ * import assert from "node:assert/strict";
+ *
+ * const cert = await Deno.readTextFile("tests/fixtures/localhost.pem");
+ * const key = await Deno.readTextFile("tests/fixtures/localhost.key");
+ * const ca = await Deno.readTextFile("tests/fixtures/ca.pem");
+ * await using server = await tls.listen({ hostname: "::", port: 0, cert, key, ipv6Only: true });
+ * const accepted = tls.accept(server, { timeout: 5_000 });
+ * const options = { caCerts: [ca], serverName: "localhost", timeout: 5_000 };
+ * // An IPv4 client is closed unserved...
+ * await using v4 = await tls.connect({ hostname: "127.0.0.1", port: server.addr.port }, options);
+ * assert.equal(await tls.recv(v4, 1, { timeout: 5_000 }), null);
+ * // ...and an IPv6 one is served.
+ * await using client = await tls.connect({ hostname: "::1", port: server.addr.port }, options);
+ * await using conn = await accepted;
+ * assert.equal(conn.remoteAddr.hostname, "::1");
+ * assert.equal(conn.remoteAddr.port, client.localAddr.port);
  * ```
  *
  * @tags allow-net
@@ -704,6 +760,7 @@ function listenNow(options: ListenOptions): TlsServer {
     "listen",
     "0.0.0.0",
   );
+  const ipv6Only = checkIpv6Only(options.ipv6Only, hostname);
   const where = `listen on ${
     show(formatAddr({ transport: "tcp", hostname, port }))
   }`;
@@ -731,7 +788,9 @@ function listenNow(options: ListenOptions): TlsServer {
       { cause: err },
     );
   }
-  return new StreamServer(listener);
+  const server = new StreamServer(listener);
+  if (ipv6Only) serveIpv6Only(server);
+  return server;
 }
 
 /** Options for {@linkcode accept}. */

@@ -201,7 +201,9 @@ export interface Peer extends AsyncDisposable {
 
 /**
  * Starts a peer process with piped standard streams; it is killed after
- * 30 s, and when disposed before it finished.
+ * 30 s, and when disposed (a no-op once it exited), so a test that failed
+ * while waiting for it (see `within`) ends it and reads its streams to
+ * their end.
  */
 export function spawnPeer(command: string, args: string[]): Peer {
   const child = new Deno.Command(command, {
@@ -249,7 +251,7 @@ export function spawnPeer(command: string, args: string[]): Peer {
     write: (text) => writer.write(new TextEncoder().encode(text)),
     finish,
     async [Symbol.asyncDispose]() {
-      if (finished === undefined) kill();
+      kill();
       await finish();
     },
   };

@@ -15,7 +15,12 @@ import {
   spawnPeer,
   testPki,
 } from "./_tls_util.ts";
-import { pseudoRandomBytes, sha256 } from "./_util.ts";
+import {
+  canListenOnIpv6Any,
+  pseudoRandomBytes,
+  sha256,
+  within,
+} from "./_util.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const LOOPBACK = "127.0.0.1";
@@ -28,14 +33,27 @@ function cli(...args: string[]): Peer {
   return spawnPeer(Deno.execPath(), ["run", "-A", "--quiet", CLI, ...args]);
 }
 
+/**
+ * Waits at most `T` for what the CLI process does: a failing test then
+ * ends in seconds, and disposing the process kills it.
+ */
+function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+  return within(promise, T, what);
+}
+
 /** Reads standard error lines until `listening on HOST:PORT`; returns the port. */
-async function listeningPort(proc: Peer): Promise<number> {
-  for (let line; (line = await proc.readErrLine()) !== null;) {
-    const match = /^listening on .*:(\d+)$/.exec(line);
-    if (match) return Number(match[1]);
-  }
-  const out = await proc.finish();
-  throw new Error(`no "listening on" line: ${out.stderr}`);
+function listeningPort(proc: Peer): Promise<number> {
+  return bounded(
+    (async () => {
+      for (let line; (line = await proc.readErrLine()) !== null;) {
+        const match = /^listening on .*:(\d+)$/.exec(line);
+        if (match) return Number(match[1]);
+      }
+      const out = await proc.finish();
+      throw new Error(`no "listening on" line: ${out.stderr}`);
+    })(),
+    'the "listening on" line',
+  );
 }
 
 Deno.test(
@@ -61,8 +79,8 @@ Deno.test(
     await proc.write("hello over tls\n");
     assert.equal(await tls.recvLine(conn, { timeout: T }), "hello over tls");
     await tls.sendAll(conn, "and back\n");
-    assert.equal(await proc.readLine(), "and back");
-    const finishing = proc.finish();
+    assert.equal(await bounded(proc.readLine(), "the reply"), "and back");
+    const finishing = bounded(proc.finish(), "the exit");
     assert.equal(await tls.recv(conn, 100, { timeout: T }), null);
     await tls.close(conn);
     const out = await finishing;
@@ -84,7 +102,7 @@ Deno.test(
       "localhost",
       String(server.addr.port),
     );
-    const out = await proc.finish();
+    const out = await bounded(proc.finish(), "the exit");
     assert.equal(out.code, 1);
     const lines = out.stderr.trimEnd().split("\n");
     assert.equal(lines.length, 1, out.stderr);
@@ -112,7 +130,7 @@ Deno.test("connect --tls with a --servername the certificate lacks exits 1", {
     LOOPBACK,
     String(server.addr.port),
   );
-  const out = await proc.finish();
+  const out = await bounded(proc.finish(), "the exit");
   assert.equal(out.code, 1);
   assert.match(
     out.stderr,
@@ -132,7 +150,7 @@ Deno.test("connect --tls --ca with a missing file exits 1 naming it", {
     LOOPBACK,
     "1",
   );
-  const out = await proc.finish();
+  const out = await bounded(proc.finish(), "the exit");
   assert.equal(out.code, 1);
   assert.match(out.stderr, /^error: .*--ca "\/nonexistent\/ca\.pem".*\n$/);
 });
@@ -159,7 +177,7 @@ Deno.test(
     {
       await using plain = await tcp.connect({ hostname: LOOPBACK, port });
       await tcp.sendAll(plain, "GET / HTTP/1.0\r\n\r\n");
-      const line = await proc.readErrLine();
+      const line = await bounded(proc.readErrLine(), "the error line");
       assert.match(
         line ?? "",
         /^error: Cannot handshake with "127\.0\.0\.1:\d+"/,
@@ -170,13 +188,93 @@ Deno.test(
       timeout: T,
     });
     await tls.sendAll(client, "to the cli\n");
-    assert.equal(await proc.readLine(), "to the cli");
+    assert.equal(await bounded(proc.readLine(), "the line"), "to the cli");
     await proc.write("from the cli\n");
     assert.equal(await tls.recvLine(client, { timeout: T }), "from the cli");
-    await tls.shutdown(client);
-    const out = await proc.finish();
+    await tls.shutdown(client, "write", { timeout: T });
+    const out = await bounded(proc.finish(), "the exit");
     assert.equal(out.code, 0, out.stderr);
     assert.equal(await tls.recv(client, 100, { timeout: T }), null);
+  },
+);
+
+/**
+ * Asserts that a verified TLS client of 127.0.0.1:`port` is closed
+ * unserved: its handshake completes (Deno closes a TLS connection only
+ * after it), then its stream ends.
+ */
+async function assertTurnedAway(port: number, ca: string): Promise<void> {
+  await using v4 = await tls.connect(
+    { hostname: LOOPBACK, port },
+    { caCerts: [ca], serverName: "localhost", timeout: T },
+  );
+  const ended = await tls.recv(v4, 1, { timeout: T }).catch((e) => e);
+  assert.ok(
+    ended === null || ended instanceof Deno.errors.ConnectionReset ||
+      ended instanceof Deno.errors.UnexpectedEof,
+    String(ended),
+  );
+}
+
+Deno.test(
+  "listen -6 --tls closes a 127.0.0.1 client unserved and serves a ::1 one",
+  { ignore: ignore || !canListenOnIpv6Any },
+  async () => {
+    const pki = await testPki();
+    await using proc = cli(
+      "listen",
+      "-6",
+      "--tls",
+      "--cert",
+      pki.certPath,
+      "--key",
+      pki.keyPath,
+      "0",
+    );
+    const port = await listeningPort(proc);
+    await assertTurnedAway(port, pki.ca);
+    await using client = await tls.connect(
+      { hostname: "::1", port },
+      { caCerts: [pki.ca], serverName: "localhost", timeout: T },
+    );
+    await tls.sendAll(client, "six\n");
+    assert.equal(await bounded(proc.readLine(), "the line"), "six");
+    await tls.shutdown(client, "write", { timeout: T });
+    const out = await bounded(proc.finish(), "the exit");
+    assert.equal(out.code, 0, out.stderr);
+  },
+);
+
+Deno.test(
+  "listen -6 -k --tls --echo closes 127.0.0.1 clients unserved and echoes to ::1 ones",
+  { ignore: ignore || !canListenOnIpv6Any },
+  async () => {
+    const pki = await testPki();
+    await using proc = cli(
+      "listen",
+      "-6",
+      "-k",
+      "--echo",
+      "--tls",
+      "--cert",
+      pki.certPath,
+      "--key",
+      pki.keyPath,
+      "0",
+    );
+    const port = await listeningPort(proc);
+    for (let i = 0; i < 2; i++) {
+      await assertTurnedAway(port, pki.ca);
+      await using client = await tls.connect(
+        { hostname: "::1", port },
+        { caCerts: [pki.ca], serverName: "localhost", timeout: T },
+      );
+      await tls.sendAll(client, `six ${i}\n`);
+      assert.equal(await tls.recvLine(client, { timeout: T }), `six ${i}`);
+    }
+    proc.child.kill("SIGINT");
+    const out = await bounded(proc.finish(), "the exit");
+    assert.equal(out.code, 130, out.stderr);
   },
 );
 
@@ -211,9 +309,9 @@ Deno.test("send --tls and recv --tls move a file intact", {
       String(port),
       `${dir}/in.bin`,
     );
-    const sent = await sender.finish();
+    const sent = await bounded(sender.finish(), "the sender's exit");
     assert.equal(sent.code, 0, sent.stderr);
-    const received = await receiver.finish();
+    const received = await bounded(receiver.finish(), "the receiver's exit");
     assert.equal(received.code, 0, received.stderr);
     assert.equal(
       await sha256(await Deno.readFile(`${dir}/out.bin`)),
@@ -255,11 +353,11 @@ Deno.test(
       LOOPBACK,
       ports.join(","),
     );
-    const out = await proc.finish();
+    const out = await bounded(proc.finish(), "the scan");
     assert.equal(out.code, 0, out.stderr);
     assert.equal(out.stdout, `${server.addr.port}\n`);
-    await answering;
-    await serving;
+    await bounded(answering, "the plain server");
+    await bounded(serving, "the TLS server");
   },
 );
 

@@ -12,7 +12,7 @@ import {
   spawnPeer,
   testPki,
 } from "./_tls_util.ts";
-import { hasCommand, run } from "./_util.ts";
+import { hasCommand, within } from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
 const T = 10_000;
@@ -20,6 +20,14 @@ const HAS_PYTHON = hasCommand("python3");
 const HAS_NCAT = hasCommand("ncat");
 // deno-lint-ignore no-console
 if (!HAS_OPENSSL) console.warn(NO_OPENSSL_NOTE);
+
+/**
+ * Waits at most `T` for what a peer process does: a failing test then ends
+ * in seconds, and disposing the peer kills it.
+ */
+function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+  return within(promise, T, what);
+}
 
 /** Connects until the peer process listens (it cannot report port 0). */
 async function connectWhenUp(port: number, ca: string): Promise<tls.TlsSocket> {
@@ -52,20 +60,22 @@ Deno.test("tls.connect() talks to openssl s_server", {
     pki.keyPath,
     "-rev",
   ]);
-  let port = 0;
-  for (let line; (line = await server.readLine()) !== null;) {
-    const match = /^ACCEPT .*:(\d+)$/.exec(line);
-    if (match) {
-      port = Number(match[1]);
-      break;
-    }
-  }
+  const port = await bounded(
+    (async () => {
+      for (let line; (line = await server.readLine()) !== null;) {
+        const match = /^ACCEPT .*:(\d+)$/.exec(line);
+        if (match) return Number(match[1]);
+      }
+      return 0;
+    })(),
+    "the ACCEPT line of openssl s_server",
+  );
   assert.ok(port > 0, "openssl s_server did not say where it listens");
   await using sock = await tls.connect(`localhost:${port}`, {
     caCerts: [pki.ca],
     timeout: T,
   });
-  await tls.sendAll(sock, "hello\n");
+  await tls.sendAll(sock, "hello\n", { timeout: T });
   assert.equal(await tls.recvLine(sock, { timeout: T }), "olleh");
 });
 
@@ -94,10 +104,10 @@ Deno.test("openssl s_client talks to tls.listen and verifies it", {
   assert.equal(tls.alpnProtocol(conn), "echo/1");
   await client.write("from openssl\n");
   assert.equal(await tls.recvLine(conn, { timeout: T }), "from openssl");
-  await tls.sendAll(conn, "from deno\n");
-  assert.equal(await client.readLine(), "from deno");
+  await tls.sendAll(conn, "from deno\n", { timeout: T });
+  assert.equal(await bounded(client.readLine(), "the line"), "from deno");
   await tls.close(conn);
-  const out = await client.finish();
+  const out = await bounded(client.finish(), "the exit of openssl s_client");
   assert.equal(out.code, 0, out.stderr);
 });
 
@@ -125,17 +135,17 @@ Deno.test("tls.connect() talks to Python's ssl server, agreeing on ALPN", {
     pki.certPath,
     pki.keyPath,
   ]);
-  const port = Number(await py.readLine());
+  const port = Number(await bounded(py.readLine(), "the port"));
   await using sock = await tls.connect(`localhost:${port}`, {
     caCerts: [pki.ca],
     alpnProtocols: ["x/1"],
     timeout: T,
   });
   assert.equal(tls.alpnProtocol(sock), "x/1");
-  await tls.sendAll(sock, "shout\n");
+  await tls.sendAll(sock, "shout\n", { timeout: T });
   assert.equal(await tls.recvLine(sock, { timeout: T }), "SHOUT");
   assert.equal(await tls.recvLine(sock, { timeout: T }), "x/1");
-  const out = await py.finish();
+  const out = await bounded(py.finish(), "the exit of the Python server");
   assert.equal(out.code, 0, out.stderr);
 });
 
@@ -159,7 +169,7 @@ Deno.test("Python's ssl client talks to tls.listen, 100 kB each way", {
 }, async () => {
   const pki = await testPki();
   await using server = await listenTls();
-  const client = run("python3", [
+  await using client = spawnPeer("python3", [
     "-c",
     PY_CLIENT,
     pki.caPath,
@@ -167,8 +177,8 @@ Deno.test("Python's ssl client talks to tls.listen, 100 kB each way", {
   ]);
   await using conn = await tls.accept(server, { timeout: T });
   const data = await tls.recvExact(conn, 100_000, { timeout: T });
-  await tls.sendAll(conn, data);
-  const out = await client;
+  await tls.sendAll(conn, data, { timeout: T });
+  const out = await bounded(client.finish(), "the exit of the Python client");
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stdout.trim(), "100000");
 });
@@ -189,8 +199,8 @@ Deno.test("tls.connect() talks to ncat --ssl -l", {
     String(port),
   ]);
   await using sock = await connectWhenUp(port, pki.ca);
-  await tls.sendAll(sock, "to ncat\n");
-  assert.equal(await ncat.readLine(), "to ncat");
+  await tls.sendAll(sock, "to ncat\n", { timeout: T });
+  assert.equal(await bounded(ncat.readLine(), "the line"), "to ncat");
   await ncat.write("to deno\n");
   assert.equal(await tls.recvLine(sock, { timeout: T }), "to deno");
 });
@@ -215,9 +225,9 @@ Deno.test("ncat --ssl --ssl-verify talks to tls.listen", {
   await using conn = await accepted;
   await ncat.write("from ncat\n");
   assert.equal(await tls.recvLine(conn, { timeout: T }), "from ncat");
-  await tls.sendAll(conn, "from deno\n");
-  assert.equal(await ncat.readLine(), "from deno");
+  await tls.sendAll(conn, "from deno\n", { timeout: T });
+  assert.equal(await bounded(ncat.readLine(), "the line"), "from deno");
   await tls.close(conn);
-  const out = await ncat.finish();
+  const out = await bounded(ncat.finish(), "the exit of ncat");
   assert.equal(out.code, 0, out.stderr);
 });

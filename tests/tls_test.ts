@@ -11,7 +11,15 @@ import {
   NO_OPENSSL_NOTE,
   testPki,
 } from "./_tls_util.ts";
-import { bytes, pseudoRandomBytes, sha256, text, within } from "./_util.ts";
+import {
+  bytes,
+  canListenOnIpv6Any,
+  pseudoRandomBytes,
+  sha256,
+  tcpPair,
+  text,
+  within,
+} from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
 const T = 5_000;
@@ -595,6 +603,66 @@ Deno.test("tls functions check their arguments before any I/O", async () => {
 });
 
 Deno.test(
+  'tls.listen({ hostname: "::", ipv6Only: true }) serves ::1 clients and closes 127.0.0.1 ones unserved',
+  { ignore: ignore || !canListenOnIpv6Any },
+  async () => {
+    const pki = await testPki();
+    await using server = await listenTls({ hostname: "::", ipv6Only: true });
+    const accepted = tls.accept(server, { timeout: T });
+    // Deno completes closing a TLS connection only after its handshake, so
+    // the IPv4 client's handshake finishes, then its stream ends unserved.
+    {
+      await using v4 = await tls.connect(
+        { hostname: LOOPBACK, port: server.addr.port },
+        { caCerts: [pki.ca], serverName: "localhost", timeout: T },
+      );
+      const ended = await tls.recv(v4, 1, { timeout: T }).catch((e) => e);
+      assert.ok(
+        ended === null || ended instanceof Deno.errors.ConnectionReset ||
+          ended instanceof Deno.errors.UnexpectedEof,
+        String(ended),
+      );
+    }
+    await using v6 = await tls.connect(
+      { hostname: "::1", port: server.addr.port },
+      { caCerts: [pki.ca], serverName: "localhost", timeout: T },
+    );
+    await using peer = await accepted;
+    assert.equal(peer.remoteAddr.hostname, "::1");
+    assert.equal(peer.remoteAddr.port, v6.localAddr.port);
+    await tls.sendAll(v6, "six\n", { timeout: T });
+    assert.equal(await tls.recvLine(peer, { timeout: T }), "six");
+  },
+);
+
+Deno.test(
+  "tls.listen() refuses a bad ipv6Only before any I/O, as tcp.listen does",
+  { ignore },
+  async () => {
+    const pki = await testPki();
+    // The port is taken: a check after listening would say AddrInUse.
+    await using taken = await listenTls();
+    const base = { port: taken.addr.port, cert: pki.cert, key: pki.key };
+    await assert.rejects(
+      tls.listen({ ...base, hostname: LOOPBACK, ipv6Only: true }),
+      /^TypeError: Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is "127\.0\.0\.1"$/,
+    );
+    await assert.rejects(
+      tls.listen({ ...base, ipv6Only: true }),
+      /^TypeError: Cannot listen as ipv6Only needs an IPv6 hostname such as "::": current value is "0\.0\.0\.0"$/,
+    );
+    await assert.rejects(
+      tls.listen({
+        ...base,
+        hostname: "::",
+        ipv6Only: "yes" as unknown as boolean,
+      }),
+      /^TypeError: Cannot listen as ipv6Only must be a boolean: current value is "yes"$/,
+    );
+  },
+);
+
+Deno.test(
   "tls.listen() reports a certificate it cannot use",
   { ignore },
   async () => {
@@ -805,6 +873,170 @@ Deno.test(
     assert.ok(plainPeer.closed);
     // The server side closed the TCP connection.
     assert.equal(await tcp.recv(client, 100, { timeout: T }), null);
+  },
+);
+
+/**
+ * Runs `body` with the timers of `DEFAULT_HANDSHAKE_TIMEOUT` ms shortened
+ * to 50 ms, so a test can see the default applied without waiting 10 s:
+ * the error still names the limit the code asked for. Other timers run as
+ * asked. Returns how many default timers were started.
+ */
+async function withShortDefaultTimers(
+  body: () => Promise<void>,
+): Promise<number> {
+  const original = globalThis.setTimeout;
+  let started = 0;
+  globalThis.setTimeout = ((
+    fn: (...args: unknown[]) => void,
+    ms?: number,
+    ...args: unknown[]
+  ) => {
+    if (ms === tls.DEFAULT_HANDSHAKE_TIMEOUT) {
+      started++;
+      return original(fn, 50, ...args);
+    }
+    return original(fn, ms, ...args);
+  }) as typeof setTimeout;
+  try {
+    await body();
+  } finally {
+    globalThis.setTimeout = original;
+  }
+  return started;
+}
+
+Deno.test(
+  "tls.accept() bounds the handshake by DEFAULT_HANDSHAKE_TIMEOUT when given no handshakeTimeout",
+  { ignore },
+  async () => {
+    await using server = await listenTls();
+    using _silent = await Deno.connect({
+      hostname: LOOPBACK,
+      port: server.addr.port,
+    });
+    const started = await withShortDefaultTimers(async () => {
+      await within(
+        assert.rejects(
+          tls.accept(server),
+          (err: Error) =>
+            err instanceof Deno.errors.TimedOut &&
+            err.message.endsWith(
+              `timed out after ${tls.DEFAULT_HANDSHAKE_TIMEOUT} ms`,
+            ),
+        ),
+        T,
+        "the accept with no timeout",
+      );
+    });
+    assert.equal(started, 1);
+  },
+);
+
+Deno.test(
+  "tls.startTls() on the server side bounds the handshake by DEFAULT_HANDSHAKE_TIMEOUT when neither the call nor the socket has a timeout",
+  { ignore },
+  async () => {
+    // Regression: with no timeout anywhere, a silent client held the
+    // caller for ever, where tls.accept() gives up after the default.
+    const pki = await testPki();
+    await using pair = await tcpPair();
+    const started = await withShortDefaultTimers(async () => {
+      await within(
+        assert.rejects(
+          tls.startTls(pair.peer, {
+            serverSide: true,
+            cert: pki.cert,
+            key: pki.key,
+          }),
+          (err: Error) =>
+            err instanceof Deno.errors.TimedOut &&
+            err.message.endsWith(
+              `timed out after ${tls.DEFAULT_HANDSHAKE_TIMEOUT} ms`,
+            ),
+        ),
+        T,
+        "the server-side startTls with no timeout",
+      );
+    });
+    assert.equal(started, 1);
+    assert.ok(pair.peer.closed);
+  },
+);
+
+Deno.test(
+  "tls.startTls() on the server side rejects with UnexpectedEof when the client leaves during the handshake",
+  { ignore },
+  async () => {
+    // Regression: node:tls saw the end of the stream and stayed waiting,
+    // so the handshake settled only at its timeout.
+    const pki = await testPki();
+    await using pair = await tcpPair();
+    const upgrading = tls.startTls(pair.peer, {
+      serverSide: true,
+      cert: pki.cert,
+      key: pki.key,
+      timeout: T,
+    });
+    await tcp.close(pair.client);
+    await within(
+      assert.rejects(upgrading, Deno.errors.UnexpectedEof),
+      T / 2,
+      "the handshake",
+    );
+    assert.ok(pair.peer.closed);
+  },
+);
+
+Deno.test(
+  "tls.startTls() on the server side takes the socket's timeout, and timeout null as no limit",
+  { ignore },
+  async () => {
+    const pki = await testPki();
+    {
+      await using pair = await tcpPair();
+      tcp.setTimeout(pair.peer, 100);
+      await within(
+        assert.rejects(
+          tls.startTls(pair.peer, {
+            serverSide: true,
+            cert: pki.cert,
+            key: pki.key,
+          }),
+          (err: Error) =>
+            err instanceof Deno.errors.TimedOut &&
+            err.message.endsWith("timed out after 100 ms"),
+        ),
+        T,
+      );
+    }
+    for (const timeout of [null, Infinity]) {
+      await using pair = await tcpPair();
+      const started = await withShortDefaultTimers(async () => {
+        const upgrading = tls.startTls(pair.peer, {
+          serverSide: true,
+          cert: pki.cert,
+          key: pki.key,
+          timeout,
+        });
+        // Well past the shortened default: still waiting.
+        const early = await Promise.race([
+          upgrading.then(() => "resolved", () => "rejected"),
+          delay(300).then(() => "waiting"),
+        ]);
+        assert.equal(early, "waiting", `timeout ${timeout}`);
+        // The client leaving ends it, with its own error, not a timeout.
+        await tcp.close(pair.client);
+        await within(
+          assert.rejects(
+            upgrading,
+            (err: Error) => !(err instanceof Deno.errors.TimedOut),
+          ),
+          T,
+        );
+      });
+      assert.equal(started, 0, `timeout ${timeout}`);
+    }
   },
 );
 
