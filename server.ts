@@ -143,7 +143,9 @@ export interface ServeTcpOptions
   extends ServeOptions<Deno.NetAddr>, ListenOptions {
   /**
    * Serve over TLS with this certificate and key: the handler gets each
-   * socket with its handshake done.
+   * socket with its handshake done. Of the listening options, TLS takes
+   * `hostname`, `port` and `ipv6Only` (as `tls.listen`); `reusePort`,
+   * `backlog` and `dualStack` are for plain TCP only.
    *
    * @default {plain TCP}
    */
@@ -769,10 +771,10 @@ async function serveTls(
   }
   if (
     options.reusePort !== undefined || options.backlog !== undefined ||
-    options.ipv6Only !== undefined || options.dualStack !== undefined
+    options.dualStack !== undefined
   ) {
     throw new TypeError(
-      "Cannot serve as reusePort, backlog, ipv6Only and dualStack are for plain TCP: current value has tls too",
+      "Cannot serve as reusePort, backlog and dualStack are for plain TCP: current value has tls too",
     );
   }
   // Loaded here, not at import: a plain TCP server never needs it.
@@ -788,6 +790,7 @@ async function serveTls(
     ...(config.alpnProtocols !== undefined
       ? { alpnProtocols: config.alpnProtocols }
       : {}),
+    ...(options.ipv6Only !== undefined ? { ipv6Only: options.ipv6Only } : {}),
   });
   return [listener, async (sock, info) => {
     try {

@@ -824,10 +824,10 @@ Deno.test({
       serve({
         hostname: "::",
         port: 0,
-        ipv6Only: true,
+        dualStack: true,
         tls: { cert: "x", key: "y" },
       }, () => {}),
-      /reusePort, backlog, ipv6Only and dualStack are for plain TCP/,
+      /reusePort, backlog and dualStack are for plain TCP/,
     );
   },
 });

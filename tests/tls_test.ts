@@ -636,6 +636,45 @@ Deno.test(
 );
 
 Deno.test(
+  'serve({ hostname: "::", ipv6Only: true, tls }) serves ::1 clients and never runs the handler for 127.0.0.1 ones',
+  { ignore: ignore || !canListenOnIpv6Any },
+  async () => {
+    const pki = await testPki();
+    const peers: string[] = [];
+    await using server = await serve({
+      hostname: "::",
+      port: 0,
+      ipv6Only: true,
+      tls: { cert: pki.cert, key: pki.key },
+    }, async (sock) => {
+      peers.push(sock.remoteAddr.hostname);
+      await tls.sendAll(sock, "hi", { timeout: T });
+    });
+    {
+      await using v4 = await tls.connect(
+        { hostname: LOOPBACK, port: server.addr.port },
+        { caCerts: [pki.ca], serverName: "localhost", timeout: T },
+      );
+      const ended = await tls.recv(v4, 1, { timeout: T }).catch((e) => e);
+      assert.ok(
+        ended === null || ended instanceof Deno.errors.ConnectionReset ||
+          ended instanceof Deno.errors.UnexpectedEof,
+        String(ended),
+      );
+    }
+    await using v6 = await tls.connect(
+      { hostname: "::1", port: server.addr.port },
+      { caCerts: [pki.ca], serverName: "localhost", timeout: T },
+    );
+    assert.equal(
+      new TextDecoder().decode(await tls.recvExact(v6, 2, { timeout: T })),
+      "hi",
+    );
+    assert.deepEqual(peers, ["::1"]);
+  },
+);
+
+Deno.test(
   "tls.listen() refuses a bad ipv6Only before any I/O, as tcp.listen does",
   { ignore },
   async () => {
