@@ -914,7 +914,7 @@ export interface SendToOptions extends IoOptions {
  * Otherwise Deno cannot take the send back: the datagram stays pending and
  * is delivered whole as soon as the receiver's queue has room, even after
  * this socket is closed, unless the receiver closes first (then it is
- * dropped). Later {@linkcode sendTo} and {@linkcode recvFrom} calls on this
+ * dropped, or goes to a socket bound at the path since). Later {@linkcode sendTo} and {@linkcode recvFrom} calls on this
  * socket wait for it, so datagrams keep their order; {@linkcode close}
  * does not; `bytesWritten` counts it once it is sent.
  *
