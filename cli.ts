@@ -521,7 +521,7 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
   /** The bytes in `held`; past HELD_BYTES, input is read no further. */
   let heldBytes = 0;
   /** Wakes the input reader once `held` has been sent. */
-  let onHeldSent: (() => void) | null = null;
+  let onHeldSent = () => {};
   let heard = () => {};
   const peerKnown = new Promise<void>((resolve) => heard = resolve);
   if (peer !== null) heard();
@@ -590,8 +590,7 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
         await sock.send(chunk, peer, signal);
         heldBytes -= chunk.length;
       }
-      onHeldSent?.();
-      onHeldSent = null;
+      onHeldSent();
     }
   })().catch(fail);
   try {
