@@ -98,6 +98,14 @@ import * as unix from "./unix.ts";
 const encoder = new TextEncoder();
 /** Reads of standard input sent as one UDP datagram at most (as nc). */
 const UDP_CHUNK = 16_384;
+/**
+ * Input held for the peer of a half-duplex listen (`listen --unix PATH
+ * --udp`) before standard input is read no further: 1 MiB, 64 datagrams of
+ * {@linkcode UDP_CHUNK}. The peer's queue takes about 10 datagrams (Linux's
+ * max_dgram_qlen) before a send waits, so more would only buy memory, while
+ * less could stall a quick burst of interactive input.
+ */
+const HELD_BYTES = 1_048_576;
 
 /** What a command needs besides its command line. */
 interface Run {
@@ -471,7 +479,7 @@ function unixEnd(
     peer,
     halfDuplex: true,
     recv: (signal, timeout) => unix.recvFrom(sock, { signal, timeout }),
-    send: async (data, to) => {
+    send: async (data, to, signal) => {
       const path = (to as Deno.UnixAddr).path;
       if (path === null || path === "") {
         // A sender that bound no path cannot be answered (nc -Uu says so too).
@@ -483,7 +491,7 @@ function unixEnd(
         }
         return 0;
       }
-      return await unix.sendTo(sock, data, path);
+      return await unix.sendTo(sock, data, path, { signal });
     },
   };
 }
@@ -507,6 +515,10 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
   let quitting: ReturnType<typeof setTimeout> | undefined;
   /** Input for the peer of a half-duplex listen, sent after its next datagram. */
   const held: Uint8Array[] = [];
+  /** The bytes in `held`; past HELD_BYTES, input is read no further. */
+  let heldBytes = 0;
+  /** Wakes the input reader once `held` has been sent. */
+  let onHeldSent = () => {};
   let heard = () => {};
   const peerKnown = new Promise<void>((resolve) => heard = resolve);
   if (peer !== null) heard();
@@ -514,10 +526,19 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
     // Half-duplex, input waits in `held` for the next datagram anyway.
     if (!(sock.halfDuplex && listening)) await raceSignal(peerKnown, signal);
     for (;;) {
+      if (heldBytes >= HELD_BYTES) {
+        // Wait until the peer's next datagram lets it all go.
+        await raceSignal(
+          new Promise<void>((resolve) => onHeldSent = resolve),
+          signal,
+        );
+      }
       const chunk = await run.stdin.read(signal);
       if (chunk === null) break;
-      if (sock.halfDuplex && listening) held.push(chunk);
-      else await sock.send(chunk, peer!, signal);
+      if (sock.halfDuplex && listening) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+      } else await sock.send(chunk, peer!, signal);
       idle?.touch();
     }
     quitting = quitAfterInput(run, stop);
@@ -564,7 +585,9 @@ async function datagrams(run: Run, sock: DatagramEnd): Promise<void> {
       await writeAll(Deno.stdout, data, "standard output", signal);
       for (let chunk; (chunk = held.shift()) !== undefined;) {
         await sock.send(chunk, peer, signal);
+        heldBytes -= chunk.length;
       }
+      onHeldSent();
     }
   })().catch(fail);
   try {

@@ -1439,6 +1439,11 @@ export class Socket implements AsyncDisposable {
    * interface, as the system does. Python's three-argument form
    * `sendto(data, flags, address)` is accepted with flags `0`.
    *
+   * On an `AF_UNIX` socket a send waits while the receiver's queue is full,
+   * for the `settimeout` time at most; a send that timed out may still be
+   * delivered once the receiver makes room, and the socket's next send
+   * waits for it (Deno cannot take a send back).
+   *
    * Requires `allow-net` permission.
    *
    * @param data Bytes, or a string sent as UTF-8.
@@ -1446,6 +1451,8 @@ export class Socket implements AsyncDisposable {
    * @param address The address, in the three-argument form.
    * @returns The number of bytes sent.
    * @throws {RangeError} If the datagram is larger than UDP allows.
+   * @throws {TimeoutError} If an `AF_UNIX` receiver's queue stays full past the timeout.
+   * @throws {BlockingIOError} If an `AF_UNIX` receiver's queue is full and the socket is non-blocking.
    * @throws {Deno.errors.NotSupported} On a stream socket.
    *
    * @example Send to a UDP server
@@ -1487,7 +1494,12 @@ export class Socket implements AsyncDisposable {
     try {
       if (this.#family === AF_UNIX) {
         const path = checkAddress(target, AF_UNIX, "sendto") as string;
-        return await unix.sendTo(this.#unixgram("sendto"), data, path);
+        return await unix.sendTo(
+          this.#unixgram("sendto"),
+          data,
+          path,
+          this.#io,
+        );
       }
       const to = await netTarget(target, this.#family, "sendto");
       return await udp.sendTo(await this.#udp("sendto"), data, to);

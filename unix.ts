@@ -567,9 +567,13 @@ class DatagramState {
     }
   }
 
-  async sendTo(data: Uint8Array, to: string): Promise<number> {
+  async sendTo(
+    data: Uint8Array,
+    to: string,
+    options: IoOptions,
+  ): Promise<number> {
     const action = () => `sendTo ${display(to)}`;
-    const deadline = deadlineFor({}, this.timeout, action);
+    const deadline = deadlineFor(options, this.timeout, action);
     let locked = false;
     try {
       const wait = this.lock.acquire(deadline);
@@ -588,7 +592,9 @@ class DatagramState {
         return n;
       } catch (err) {
         if (deadline !== null && deadline.caused(err)) {
-          // The send goes on; later operations wait for it.
+          // Deno cannot take the send back: it goes on, and is delivered
+          // once the receiver's queue has room (or fails if the receiver
+          // closes). Later operations wait for it; close does not.
           this.lock.holdUntil(send.then((n) => {
             this.bytesWritten += n;
           }, noop));
@@ -613,10 +619,10 @@ class DatagramState {
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     closeQuietly(this.conn);
-    const settling: Promise<unknown>[] = [];
-    settling.push(this.reads.settled());
-    if (this.lock.settling !== null) settling.push(this.lock.settling);
-    this.closing = Promise.all(settling).then(() =>
+    // Closing cancels a receive; a send cut short by its deadline cannot be
+    // cancelled and may wait for ever on a receiver that never reads, so
+    // close does not wait for it (see sendTo).
+    this.closing = this.reads.settled().then(() =>
       removeIfOurs(this.path, this.id)
     );
     return this.closing;
@@ -643,6 +649,8 @@ let making: DatagramState | null = null;
  * one that timed out and keeps its place so no datagram is lost) rejects
  * with `Deno.errors.Busy`. Send before you receive; after a receive timed
  * out, a send waits for the next datagram to arrive, or close the socket.
+ * A receive waits for a send that its timeout or signal cut short (see
+ * {@linkcode sendTo}).
  *
  * @example Receive datagrams in a loop
  * ```ts
@@ -871,11 +879,44 @@ export async function bind(
   return makeDatagramSocket(new DatagramState(conn, path, id, maxBytes));
 }
 
+/** Options for {@linkcode sendTo}. */
+export interface SendToOptions extends IoOptions {
+  /**
+   * Milliseconds to wait for the receiver's queue to take the datagram
+   * before rejecting with `Deno.errors.TimedOut`; `0` rejects with
+   * `Deno.errors.WouldBlock` unless the send completes at once; `null`
+   * waits for ever. A send cut short may still be delivered (see
+   * {@linkcode sendTo}).
+   *
+   * @default {the socket's timeout, set by `setTimeout`; `null` at first}
+   */
+  timeout?: number | null;
+  /**
+   * A signal that rejects the send with `signal.reason` when aborted; as
+   * with `timeout`, a send cut short may still be delivered.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * Sends one datagram to the socket bound at `path`.
  *
- * Uses the socket's default timeout (see {@linkcode setTimeout}): a send
- * waits while the receiver's queue is full.
+ * A send waits while the receiver's queue is full (on Linux a socket
+ * queues `net.unix.max_dgram_qlen` datagrams, 10 by default, that it has
+ * not read); `timeout` and `signal` bound that wait. The datagram is sent
+ * whole or not at all, and the call resolves only once it is sent.
+ *
+ * A timeout rejects with `Deno.errors.TimedOut`, an aborted signal with its
+ * `reason`, unchanged. What such a rejection means: when it comes while an
+ * earlier send on this socket still waits, this datagram was not sent.
+ * Otherwise Deno cannot take the send back: the datagram stays pending and
+ * is delivered whole as soon as the receiver's queue has room, even after
+ * this socket is closed, unless the receiver closes first (then it is
+ * dropped, or goes to a socket bound at the path since). Later {@linkcode sendTo} and {@linkcode recvFrom} calls on this
+ * socket wait for it, so datagrams keep their order; {@linkcode close}
+ * does not; `bytesWritten` counts it once it is sent.
  *
  * Requires `allow-write` and `allow-net` permissions for the destination.
  *
@@ -883,12 +924,16 @@ export async function bind(
  * @param data Bytes, or a string sent as UTF-8 (may be empty).
  * @param path Where to send: a socket path, an abstract name, or a
  * `Deno.UnixAddr` such as the one {@linkcode recvFrom} returns.
+ * @param options Timeout and abort signal.
  * @returns The number of bytes sent (all of them).
- * @throws {TypeError} If `data` or `path` has the wrong type, or the address is unnamed.
- * @throws {RangeError} If the path is empty or too long, or the datagram too large.
+ * @throws {TypeError} If `data`, `path` or `options` has the wrong type, or the address is unnamed.
+ * @throws {RangeError} If the path is empty or too long, the datagram too large, or `timeout` negative or NaN.
+ * @throws {Deno.errors.TimedOut} If the datagram is not taken within the timeout (it may still be delivered).
+ * @throws {Deno.errors.WouldBlock} If the timeout is 0 (a non-blocking socket) and the send cannot complete at once (it may still be delivered).
  * @throws {Deno.errors.Busy} If a receive is in flight on the socket.
  * @throws {Deno.errors.NotFound} If there is no socket at the path.
  * @throws {Deno.errors.ConnectionRefused} If the socket at the path is closed.
+ * @throws {Deno.errors.BadResource} If the socket is closed.
  *
  * @example Reply to the sender
  * ```ts
@@ -908,12 +953,40 @@ export async function bind(
  * await Deno.remove(dir);
  * ```
  *
+ * @example Give up while the receiver's queue stays full
+ * ```ts
+ * import * as unix from "@socketkit/socket/unix";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using client = await unix.bind(`${dir}/client.sock`);
+ *   await using server = await unix.bind(`${dir}/server.sock`); // not reading yet
+ *   let sent = 0;
+ *   for (; sent < 1_000; sent++) {
+ *     try {
+ *       await unix.sendTo(client, `${sent}`, server.localAddr, { timeout: 100 });
+ *     } catch (err) {
+ *       assert.ok(err instanceof Deno.errors.TimedOut);
+ *       break;
+ *     }
+ *   }
+ *   // The datagram cut short goes once the server reads: nothing is lost.
+ *   for (let i = 0; i <= sent; i++) {
+ *     const [data] = await unix.recvFrom(server, { timeout: 5_000 });
+ *     assert.equal(new TextDecoder().decode(data), `${i}`);
+ *   }
+ * }
+ * await Deno.remove(dir);
+ * ```
+ *
  * @tags allow-write, allow-net
  */
 export async function sendTo(
   sock: UnixDatagramSocket,
   data: Data,
   path: string | Deno.UnixAddr,
+  options: SendToOptions = {},
 ): Promise<number> {
   const state = datagramState(sock, "sendTo");
   const bytes = toBytes(data, "sendTo");
@@ -927,10 +1000,10 @@ export async function sendTo(
     }
   }
   checkPath(to, "sendTo");
-  if (state.closing !== null) {
-    throw closedError(`sendTo ${display(to as string)}`);
-  }
-  return await state.sendTo(bytes, to as string);
+  const where = `sendTo ${display(to as string)}`;
+  checkOptions(options, () => where);
+  if (state.closing !== null) throw closedError(where);
+  return await state.sendTo(bytes, to as string, options);
 }
 
 /** Options for {@linkcode recvFrom}. */
@@ -995,7 +1068,9 @@ export async function recvFrom(
  * Closes a stream socket, a server or a datagram socket. Idempotent: later
  * calls resolve as the first. Resolves once the operation in flight has
  * settled and the socket file the server or datagram socket created is
- * removed.
+ * removed. A datagram send cut short by its timeout or signal is not waited
+ * for: Deno cannot cancel it, and it may still be delivered (see
+ * {@linkcode sendTo}).
  *
  * @param sock The socket, server or datagram socket.
  * @throws {TypeError} If `sock` is none of those.

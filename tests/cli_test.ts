@@ -28,6 +28,7 @@ import * as udp from "../udp.ts";
 import * as unix from "../unix.ts";
 import {
   canListenOnIpv6Loopback,
+  concat,
   hasCommand,
   pseudoRandomBytes,
   resetBeforeAccept,
@@ -40,6 +41,18 @@ import {
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
 const windows = Deno.build.os === "windows";
+const linux = Deno.build.os === "linux";
+
+/** How many unread datagrams a Unix datagram socket queues (Linux). */
+function maxDatagramQueue(): number {
+  try {
+    return Number(
+      Deno.readTextFileSync("/proc/sys/net/unix/max_dgram_qlen").trim(),
+    );
+  } catch {
+    return 10;
+  }
+}
 
 const HAS_PYTHON = hasCommand("python3");
 const HAS_NC = hasCommand("nc");
@@ -1986,6 +1999,105 @@ Deno.test(
       const { code, stdout } = await bounded(proc.finish(), "exit");
       assert.equal(code, 130);
       assert.equal(text(stdout), "hello\n");
+    });
+  },
+);
+
+Deno.test(
+  "connect --unix --udp ends on Ctrl-C while a send waits for the peer's full queue",
+  {
+    // Linux: a send to a full queue waits (other systems may drop or fail).
+    ignore: !linux,
+  },
+  async () => {
+    await inTempDir(async (dir) => {
+      const path = `${dir}/server.sock`;
+      await using proc = cli("connect", "--unix", path, "--udp");
+      // Closed first: were the tool still sending, its send would then fail.
+      await using server = await unix.bind({ path }); // never reads here
+      // More datagrams than the server's queue takes, one input chunk each.
+      const lines = maxDatagramQueue() + 30;
+      let input = "";
+      for (let i = 0; i < lines; i++) {
+        const line = `line ${i}\n`;
+        input += line;
+        await bounded(proc.write(line), "a write");
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      proc.kill("SIGINT");
+      const { code, stderr } = await bounded(proc.finish(), "exit", 5_000);
+      assert.equal(code, 130, stderr);
+      // What went, went in order.
+      let got = "";
+      for (let i = 0; i < lines; i++) {
+        let data: Uint8Array;
+        try {
+          [data] = await unix.recvFrom(server, { timeout: 200 });
+        } catch (err) {
+          assert.ok(err instanceof Deno.errors.TimedOut, String(err));
+          break;
+        }
+        got += text(data);
+      }
+      assert.ok(got.length > 0 && got.length < input.length, got);
+      assert.equal(got, input.slice(0, got.length));
+    });
+  },
+);
+
+Deno.test(
+  "listen --unix --udp stops reading input it holds for a peer past 1 MiB, then sends it in order",
+  {
+    ignore: !linux,
+  },
+  async () => {
+    await inTempDir(async (dir) => {
+      const path = `${dir}/server.sock`;
+      await using proc = cli("listen", "--unix", path, "--udp");
+      await bounded(proc.waitForStderr("listening on "), "listen");
+      // No peer yet: the tool holds its input for the first one.
+      const input = pseudoRandomBytes(16 * 1024 * 1024, 11);
+      const piece = 65_536;
+      let accepted = 0;
+      let stalled: Promise<void> | null = null;
+      while (accepted < input.length) {
+        const writing = proc.write(input.subarray(accepted, accepted + piece));
+        writing.catch(() => {}); // The tool is killed at the end.
+        try {
+          await within(writing, 1_000, "a write");
+        } catch {
+          stalled = writing;
+          break;
+        }
+        accepted += piece;
+      }
+      assert.ok(stalled !== null, `all ${accepted} bytes of input were read`);
+      // 1 MiB held, plus what the pipe holds (64 KiB) and a chunk or two.
+      assert.ok(accepted >= 1024 * 1024, `${accepted} bytes accepted`);
+      assert.ok(accepted < 4 * 1024 * 1024, `${accepted} bytes accepted`);
+
+      await using client = await unix.bind({ path: `${dir}/client.sock` });
+      await unix.sendTo(client, "go\n", path, { timeout: 5_000 });
+      const got: Uint8Array[] = [];
+      let total = 0;
+      while (total < 512 * 1024) {
+        const [data] = await unix.recvFrom(client, { timeout: 5_000 });
+        // Each input chunk is one datagram, as before.
+        assert.ok(data.length > 0 && data.length <= 16_384, `${data.length}`);
+        got.push(data);
+        total += data.length;
+      }
+      const received = concat(got);
+      assert.equal(
+        await sha256(received),
+        await sha256(input.subarray(0, received.length)),
+      );
+      proc.kill("SIGINT");
+      const { code, stdout, stderr } = await bounded(proc.finish(), "exit");
+      assert.equal(code, 130, stderr);
+      assert.equal(text(stdout), "go\n");
+      await bounded(stalled.catch(() => {}), "the stalled write");
     });
   },
 );

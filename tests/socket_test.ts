@@ -2264,6 +2264,42 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "AF_UNIX datagram sendto() honours settimeout while the receiver's queue is full",
+  // Linux: a send to a full queue waits (other systems may fail).
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    await inTempDir(async (dir) => {
+      await using a = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      await a.bind(`${dir}/a.sock`);
+      // Closed first: a send still waiting then fails.
+      await using b = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      await b.bind(`${dir}/b.sock`);
+      a.settimeout(0.1);
+      let sent = 0;
+      for (; sent < 1_000; sent++) {
+        try {
+          await within(a.sendto(`${sent}`, `${dir}/b.sock`), 5_000, "sendto");
+        } catch (err) {
+          assert.ok(err instanceof socket.TimeoutError, String(err));
+          break;
+        }
+      }
+      assert.ok(sent < 1_000, "the queue never filled");
+      // The datagram cut short goes once there is room: nothing is lost.
+      b.settimeout(5);
+      for (let i = 0; i <= sent; i++) {
+        const [data] = await b.recvfrom(100);
+        assert.equal(decode(data), `${i}`);
+      }
+      a.settimeout(5);
+      assert.equal(await a.sendto("after", `${dir}/b.sock`), 5);
+      assert.equal(decode((await b.recvfrom(100))[0]), "after");
+    });
+  },
+});
+
 // ---- module functions ----
 
 Deno.test("create_connection() connects with a timeout and returns the socket", async () => {

@@ -9,6 +9,7 @@ import {
   run,
   sha256,
   text,
+  within,
 } from "./_util.ts";
 
 const ignore = Deno.build.os === "windows";
@@ -1031,6 +1032,231 @@ Deno.test({
         }),
         /the address is unnamed/,
       );
+    });
+  },
+});
+
+/** Resolves after `ms` milliseconds. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Fills the queue of `receiver` (which must not read meanwhile) from
+ * `filler`: sends until a send does not go within 200 ms. Returns the
+ * datagrams that went, in order, and the one left pending (Deno cannot take
+ * a send back: it goes once the receiver makes room).
+ */
+async function fillQueue(
+  filler: unix.UnixDatagramSocket,
+  receiver: unix.UnixDatagramSocket,
+): Promise<{ sent: string[]; pending: string }> {
+  const sent: string[] = [];
+  unix.setTimeout(filler, 200);
+  try {
+    for (let i = 0; i < 1_000; i++) {
+      try {
+        await within(
+          unix.sendTo(filler, `fill ${i}`, receiver.localAddr),
+          5_000,
+          "a send while filling the queue",
+        );
+        sent.push(`fill ${i}`);
+      } catch (err) {
+        assert.ok(err instanceof Deno.errors.TimedOut, String(err));
+        return { sent, pending: `fill ${i}` };
+      }
+    }
+  } finally {
+    unix.setTimeout(filler, null);
+  }
+  throw new Error("the receiver's queue never filled");
+}
+
+/** Receives datagrams as text until every one of `wanted` came. */
+async function receiveUntil(
+  receiver: unix.UnixDatagramSocket,
+  wanted: string[],
+  most: number,
+): Promise<string[]> {
+  const got: string[] = [];
+  while (!wanted.every((w) => got.includes(w))) {
+    assert.ok(got.length < most, `too many datagrams: ${got.join(", ")}`);
+    const [data] = await unix.recvFrom(receiver, { timeout: 5_000 });
+    got.push(decoder.decode(data));
+  }
+  return got;
+}
+
+/** Waits until `sock` counts `bytes` written: its pending send settled. */
+async function writtenBy(
+  sock: unix.UnixDatagramSocket,
+  bytes: number,
+): Promise<void> {
+  for (let i = 0; sock.bytesWritten < bytes; i++) {
+    assert.ok(i < 500, `bytesWritten stayed at ${sock.bytesWritten}`);
+    await sleep(10);
+  }
+  assert.equal(sock.bytesWritten, bytes);
+}
+
+Deno.test({
+  name:
+    "sendTo() to a full queue rejects on its timeout or signal and the datagram still goes when there is room",
+  // Linux: a send to a full queue waits (other systems may fail).
+  ignore: !linux,
+  async fn() {
+    await inTempDir(async (dir) => {
+      // The receiver is closed first: a send still waiting then fails.
+      await using filler = await unix.bind(`${dir}/f.sock`);
+      await using sender = await unix.bind(`${dir}/s.sock`);
+      await using aborter = await unix.bind(`${dir}/a.sock`);
+      await using receiver = await unix.bind(`${dir}/r.sock`);
+      const { sent, pending } = await fillQueue(filler, receiver);
+
+      // The send itself waits for room, and its timeout cuts the wait short.
+      const started = Date.now();
+      await assert.rejects(
+        within(
+          unix.sendTo(sender, "timed", receiver.localAddr, { timeout: 100 }),
+          5_000,
+          "sendTo with a timeout",
+        ),
+        (err: Error) => {
+          assert.ok(err instanceof Deno.errors.TimedOut, String(err));
+          assert.match(
+            err.message,
+            /^Cannot sendTo ".*r\.sock": timed out after 100 ms$/,
+          );
+          return true;
+        },
+      );
+      assert.ok(Date.now() - started >= 90);
+      assert.equal(sender.bytesWritten, 0);
+
+      // An abort rejects with the signal's reason, unchanged.
+      const controller = new AbortController();
+      const reason = new Error("stop sending");
+      const aborted = unix.sendTo(aborter, "aborted", receiver.localAddr, {
+        signal: controller.signal,
+      });
+      await sleep(50);
+      controller.abort(reason);
+      await assert.rejects(
+        within(aborted, 5_000, "sendTo with a signal"),
+        (err: unknown) => err === reason,
+      );
+
+      // A later send on the same socket waits for the one cut short.
+      const after = unix.sendTo(sender, "after", receiver.localAddr, {
+        timeout: 10_000,
+      });
+      const got = await receiveUntil(
+        receiver,
+        ["after", "timed", "aborted", pending],
+        sent.length + 10,
+      );
+      assert.equal(await within(after, 5_000, "the send after"), 5);
+      // Nothing lost, nothing reordered from one sender.
+      assert.deepEqual(got.filter((d) => d.startsWith("fill ")), [
+        ...sent,
+        pending,
+      ]);
+      assert.ok(got.indexOf("timed") < got.indexOf("after"));
+      assert.equal(got.length, sent.length + 4);
+      await writtenBy(sender, "timed".length + "after".length);
+      await writtenBy(aborter, "aborted".length);
+      // The sockets still work both ways.
+      await unix.sendTo(receiver, "back", sender.localAddr);
+      const [back] = await unix.recvFrom(sender, { timeout: 5_000 });
+      assert.equal(decoder.decode(back), "back");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "sendTo() refuses bad options and an aborted signal before any I/O, even to a full queue",
+  // Linux: a send to a full queue waits (other systems may fail).
+  ignore: !linux,
+  async fn() {
+    await inTempDir(async (dir) => {
+      await using filler = await unix.bind(`${dir}/f.sock`);
+      await using sender = await unix.bind(`${dir}/s.sock`);
+      await using receiver = await unix.bind(`${dir}/r.sock`);
+      const { sent, pending } = await fillQueue(filler, receiver);
+      const to = receiver.localAddr;
+      const refused = (options: unknown) =>
+        within(
+          unix.sendTo(sender, "bad", to, options as unix.SendToOptions),
+          2_000,
+          `sendTo with ${String(options)}`,
+        );
+      await assert.rejects(refused({ timeout: -1 }), (err: Error) => {
+        assert.ok(err instanceof RangeError);
+        assert.match(
+          err.message,
+          /^Cannot sendTo ".*r\.sock" as timeout must be a number of milliseconds from 0 up: current value is -1$/,
+        );
+        return true;
+      });
+      await assert.rejects(refused({ timeout: NaN }), RangeError);
+      await assert.rejects(refused({ timeout: "5" }), TypeError);
+      await assert.rejects(refused({ signal: "stop" }), TypeError);
+      await assert.rejects(refused(5), /options must be an object/);
+      const reason = new Error("already aborted");
+      await assert.rejects(
+        refused({ signal: AbortSignal.abort(reason) }),
+        (err: unknown) => err === reason,
+      );
+      assert.equal(sender.bytesWritten, 0);
+      // Nothing of those went: the receiver gets the queue and the next send only.
+      const next = unix.sendTo(sender, "next", to, { timeout: 10_000 });
+      const got = await receiveUntil(
+        receiver,
+        ["next", pending],
+        sent.length + 5,
+      );
+      assert.equal(await within(next, 5_000, "the next send"), 4);
+      assert.deepEqual(got.toSorted(), [...sent, pending, "next"].toSorted());
+      await writtenBy(filler, [...sent, pending].join("").length);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "close() does not wait for a send cut short on a full queue, which still goes when there is room",
+  // Linux: a send to a full queue waits (other systems may fail).
+  ignore: !linux,
+  async fn() {
+    await inTempDir(async (dir) => {
+      await using filler = await unix.bind(`${dir}/f.sock`);
+      await using receiver = await unix.bind(`${dir}/r.sock`);
+      const sender = await unix.bind(`${dir}/s.sock`);
+      const { sent, pending } = await fillQueue(filler, receiver);
+      unix.setTimeout(sender, 50);
+      await assert.rejects(
+        within(
+          unix.sendTo(sender, "cut short", receiver.localAddr),
+          5_000,
+          "sendTo with a timeout",
+        ),
+        Deno.errors.TimedOut,
+      );
+      await within(unix.close(sender), 2_000, "close");
+      assert.equal(await exists(`${dir}/s.sock`), false);
+      await assert.rejects(
+        unix.sendTo(sender, "closed", receiver.localAddr),
+        Deno.errors.BadResource,
+      );
+      const got = await receiveUntil(
+        receiver,
+        ["cut short", pending],
+        sent.length + 5,
+      );
+      assert.equal(got.length, sent.length + 2);
+      await writtenBy(sender, "cut short".length);
     });
   },
 });
