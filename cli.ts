@@ -265,8 +265,8 @@ async function onListenHost<T>(
 
 /**
  * Whether -6 asks a TCP or TLS listener on an IPv6 host to serve IPv6 only
- * (the library's `ipv6Only`); UDP, and serve() with TLS, which has no
- * `ipv6Only`, refuse IPv4 peers here (see {@linkcode refused}).
+ * (the library's `ipv6Only`); UDP refuses IPv4 peers here (see
+ * {@linkcode refused}).
  */
 function v6Only(run: Run, hostname: string): boolean {
   return run.line.family === 6 && hostname.includes(":");
@@ -1209,7 +1209,6 @@ async function keepOpen(run: Run): Promise<number> {
   };
   async function handler(sock: StreamSocket): Promise<void> {
     clearTimeout(waiting);
-    if (refused(run, sock.remoteAddr)) return;
     run.say(`connection from ${formatAddr(sock.remoteAddr)}`);
     try {
       await serveConnection(run, sock, !line.echo);
@@ -1239,9 +1238,8 @@ async function keepOpen(run: Run): Promise<number> {
               key: await readPem(line.tls.key, "--key"),
             },
           }
-          : v6Only(run, hostname)
-          ? { ipv6Only: true }
           : {}),
+        ...(v6Only(run, hostname) ? { ipv6Only: true } : {}),
       }, handler));
   if (line.timeout !== null) {
     const ms = line.timeout;
