@@ -648,7 +648,8 @@ let making: DatagramState | null = null;
  * turns, and a send while a receive is in flight (a `recvFrom` waiting, or
  * one that timed out and keeps its place so no datagram is lost) rejects
  * with `Deno.errors.Busy`. Send before you receive; after a receive timed
- * out, a send waits for the next datagram to arrive, or close the socket.
+ * out, receive again (the next datagram frees the socket to send) or
+ * close the socket.
  * A receive waits for a send that its timeout or signal cut short (see
  * {@linkcode sendTo}).
  *
