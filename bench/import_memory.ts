@@ -411,10 +411,9 @@ async function main(rounds: number): Promise<string> {
       "keeps every source, dynamic-import targets included); plus " +
       `${median("file")} MiB of file-backed pages, not allocated: the Deno ` +
       "binary's code run while loading, and its memory-mapped caches. " +
-      "The cost follows the source loaded: code most, comments less but " +
-      "not nothing, since Deno keeps each module's emitted JavaScript " +
-      "(comments included) and an inline source map that embeds the " +
-      "original source once more. The rows below the entries show the " +
+      "The cost follows the code loaded; comments cost about their own " +
+      "size, as V8 keeps each module's source text, comments included. " +
+      "The rows below the entries show the " +
       "floor of a lazy split (every module beyond tcp.ts's graph reduced " +
       "to its documentation), pieces every entry pays (node:buffer, via " +
       "_read_buffer.ts) or framing.ts pays (web streams, as its stream " +
