@@ -16,13 +16,20 @@ export interface Case {
   rounds?: number;
 }
 
-/** The result of one case: median rates per second and kit/raw. */
+/**
+ * The result of one case: median rates per second, and kit/raw as the
+ * median of the rounds' own ratios (each round measures raw and kit one
+ * after the other, so a load that comes and goes on the machine shifts
+ * both sides of a round alike), with the least and greatest of them.
+ */
 export interface Result {
   name: string;
   unit: string;
   raw: number;
   kit: number;
   ratio: number;
+  low: number;
+  high: number;
 }
 
 /** The median of `values` (the mean of the middle two for an even count). */
@@ -41,20 +48,28 @@ async function rate(work: () => Promise<number>): Promise<number> {
   return amount / seconds;
 }
 
-/** Runs one case: a warm-up of each, then alternating rounds; medians compared. */
+/** Runs one case: a warm-up of each, then alternating rounds. */
 export async function runCase(c: Case): Promise<Result> {
   await c.raw();
   await c.kit();
   const raw: number[] = [];
   const kit: number[] = [];
+  const ratios: number[] = [];
   const rounds = c.rounds ?? 5;
   for (let i = 0; i < rounds; i++) {
     raw.push(await rate(c.raw));
     kit.push(await rate(c.kit));
+    ratios.push(kit[i]! / raw[i]!);
   }
-  const r = median(raw);
-  const k = median(kit);
-  return { name: c.name, unit: c.unit, raw: r, kit: k, ratio: k / r };
+  return {
+    name: c.name,
+    unit: c.unit,
+    raw: median(raw),
+    kit: median(kit),
+    ratio: median(ratios),
+    low: Math.min(...ratios),
+    high: Math.max(...ratios),
+  };
 }
 
 function fmt(n: number): string {
@@ -66,11 +81,11 @@ export function table(results: Result[]): string {
   const rows = results.map((r) =>
     `| ${r.name} | ${fmt(r.raw)} ${r.unit}/s | ${fmt(r.kit)} ${r.unit}/s | ${
       r.ratio.toFixed(2)
-    }× |`
+    }× | ${r.low.toFixed(2)}–${r.high.toFixed(2)} |`
   );
   return [
-    "| case | raw Deno | socketkit | socketkit / raw |",
-    "| --- | --- | --- | --- |",
+    "| case | raw Deno | socketkit | socketkit / raw | rounds' spread |",
+    "| --- | --- | --- | --- | --- |",
     ...rows,
   ].join("\n");
 }
@@ -83,15 +98,16 @@ function escapeXml(text: string): string {
 }
 
 /**
- * Draws the ratios as an SVG bar chart: one bar per case, with the 1.0×
- * line (parity with the raw Deno API) marked.
+ * Draws the ratios as an SVG bar chart: one bar per case, a whisker from
+ * its rounds' least to greatest ratio, and the 1.0× line (parity with the
+ * raw Deno API) marked.
  */
 export function chart(results: Result[], caption: string): string {
   const rowHeight = 22;
   const labelWidth = 520;
   const barWidth = 360;
   const top = 30;
-  const max = Math.max(1.5, ...results.map((r) => r.ratio));
+  const max = Math.max(1.5, ...results.map((r) => r.high));
   const scale = barWidth / max;
   const height = top + results.length * rowHeight + 30;
   const width = labelWidth + barWidth + 70;
@@ -99,6 +115,7 @@ export function chart(results: Result[], caption: string): string {
     const y = top + i * rowHeight;
     const w = Math.max(1, r.ratio * scale);
     const color = r.ratio >= 0.95 ? "#2e7d32" : "#c62828";
+    const mid = y + rowHeight / 2;
     return [
       `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${
         escapeXml(r.name)
@@ -106,16 +123,19 @@ export function chart(results: Result[], caption: string): string {
       `<rect x="${labelWidth}" y="${y + 4}" width="${w.toFixed(1)}" height="${
         rowHeight - 8
       }" fill="${color}"/>`,
-      `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 15}">${
-        r.ratio.toFixed(2)
-      }×</text>`,
+      `<line x1="${(labelWidth + r.low * scale).toFixed(1)}" y1="${mid}" x2="${
+        (labelWidth + r.high * scale).toFixed(1)
+      }" y2="${mid}" stroke="#222"/>`,
+      `<text x="${
+        (labelWidth + Math.max(w, r.high * scale) + 6).toFixed(1)
+      }" y="${y + 15}">${r.ratio.toFixed(2)}×</text>`,
     ].join("");
   });
   const parity = labelWidth + scale;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="8" y="18" font-weight="bold">socketkit / raw Deno (higher is better; the line is parity)</text>`,
+    `<text x="8" y="18" font-weight="bold">socketkit / raw Deno (higher is better; the dashed line is parity, whiskers the rounds' spread)</text>`,
     ...rows,
     `<line x1="${parity}" y1="${top}" x2="${parity}" y2="${
       height - 26

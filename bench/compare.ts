@@ -33,7 +33,11 @@ for (const c of all) {
   const result = await runCase(c);
   results.push(result);
   // deno-lint-ignore no-console
-  console.error(`${c.name}: ${result.ratio.toFixed(2)}×`);
+  console.error(
+    `${c.name}: ${result.ratio.toFixed(2)}× (${result.low.toFixed(2)}–${
+      result.high.toFixed(2)
+    })`,
+  );
 }
 const machine =
   `Deno ${Deno.version.deno}, ${Deno.build.target}, ${navigator.hardwareConcurrency} CPUs`;
