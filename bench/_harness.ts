@@ -12,7 +12,7 @@ export interface Case {
   raw: () => Promise<number>;
   /** The same work with socketkit. Resolves to the amount done. */
   kit: () => Promise<number>;
-  /** Rounds of each (alternating raw, kit). @default {5} */
+  /** Rounds of each (alternating raw, kit). @default {9} */
   rounds?: number;
 }
 
@@ -55,7 +55,7 @@ export async function runCase(c: Case): Promise<Result> {
   const raw: number[] = [];
   const kit: number[] = [];
   const ratios: number[] = [];
-  const rounds = c.rounds ?? 5;
+  const rounds = c.rounds ?? 9;
   for (let i = 0; i < rounds; i++) {
     raw.push(await rate(c.raw));
     kit.push(await rate(c.kit));
