@@ -602,6 +602,29 @@ Deno.test("tls functions check their arguments before any I/O", async () => {
   );
 });
 
+/**
+ * Connects to `port` of a server on "::" with ipv6Only: first from
+ * 127.0.0.1, which must be closed unserved, then from ::1, returned.
+ * Deno completes closing a TLS connection only after its handshake, so the
+ * IPv4 client's handshake finishes, then its stream ends.
+ */
+async function connectV6Only(
+  port: number,
+  ca: string,
+): Promise<tls.TlsSocket> {
+  const options = { caCerts: [ca], serverName: "localhost", timeout: T };
+  {
+    await using v4 = await tls.connect({ hostname: LOOPBACK, port }, options);
+    const ended = await tls.recv(v4, 1, { timeout: T }).catch((e) => e);
+    assert.ok(
+      ended === null || ended instanceof Deno.errors.ConnectionReset ||
+        ended instanceof Deno.errors.UnexpectedEof,
+      String(ended),
+    );
+  }
+  return await tls.connect({ hostname: "::1", port }, options);
+}
+
 Deno.test(
   'tls.listen({ hostname: "::", ipv6Only: true }) serves ::1 clients and closes 127.0.0.1 ones unserved',
   { ignore: ignore || !canListenOnIpv6Any },
@@ -609,24 +632,7 @@ Deno.test(
     const pki = await testPki();
     await using server = await listenTls({ hostname: "::", ipv6Only: true });
     const accepted = tls.accept(server, { timeout: T });
-    // Deno completes closing a TLS connection only after its handshake, so
-    // the IPv4 client's handshake finishes, then its stream ends unserved.
-    {
-      await using v4 = await tls.connect(
-        { hostname: LOOPBACK, port: server.addr.port },
-        { caCerts: [pki.ca], serverName: "localhost", timeout: T },
-      );
-      const ended = await tls.recv(v4, 1, { timeout: T }).catch((e) => e);
-      assert.ok(
-        ended === null || ended instanceof Deno.errors.ConnectionReset ||
-          ended instanceof Deno.errors.UnexpectedEof,
-        String(ended),
-      );
-    }
-    await using v6 = await tls.connect(
-      { hostname: "::1", port: server.addr.port },
-      { caCerts: [pki.ca], serverName: "localhost", timeout: T },
-    );
+    await using v6 = await connectV6Only(server.addr.port, pki.ca);
     await using peer = await accepted;
     assert.equal(peer.remoteAddr.hostname, "::1");
     assert.equal(peer.remoteAddr.port, v6.localAddr.port);
@@ -650,22 +656,7 @@ Deno.test(
       peers.push(sock.remoteAddr.hostname);
       await tls.sendAll(sock, "hi", { timeout: T });
     });
-    {
-      await using v4 = await tls.connect(
-        { hostname: LOOPBACK, port: server.addr.port },
-        { caCerts: [pki.ca], serverName: "localhost", timeout: T },
-      );
-      const ended = await tls.recv(v4, 1, { timeout: T }).catch((e) => e);
-      assert.ok(
-        ended === null || ended instanceof Deno.errors.ConnectionReset ||
-          ended instanceof Deno.errors.UnexpectedEof,
-        String(ended),
-      );
-    }
-    await using v6 = await tls.connect(
-      { hostname: "::1", port: server.addr.port },
-      { caCerts: [pki.ca], serverName: "localhost", timeout: T },
-    );
+    await using v6 = await connectV6Only(server.addr.port, pki.ca);
     assert.equal(
       new TextDecoder().decode(await tls.recvExact(v6, 2, { timeout: T })),
       "hi",
