@@ -10,6 +10,7 @@
 
 import {
   acquireLibc,
+  AF_INET,
   AF_UNIX,
   decodeAddr,
   drain,
@@ -86,8 +87,17 @@ export class FdSocket {
   readonly #addrLenBytes = new Uint8Array(this.#addrLen.buffer);
   #msgHeader: MsgHeader | null = null;
   readonly #clockBuf = new BigInt64Array(2);
+  readonly #clockBytes = new Uint8Array(this.#clockBuf.buffer);
   readonly #pollOneBytes = new Uint8Array(8);
   readonly #pollOne = new DataView(this.#pollOneBytes.buffer);
+  /**
+   * The last destination of send() (a copy) and its encoding: a run of
+   * sends to one address encodes it once. The bytes are never written
+   * again, so a send waiting with them is not disturbed by a send to
+   * another address meanwhile.
+   */
+  #lastTo: SockAddr | null = null;
+  #lastToBytes: Uint8Array | null = null;
 
   private constructor(
     lib: Libc,
@@ -255,7 +265,7 @@ export class FdSocket {
     action: string,
   ): Promise<number> {
     const deadline = start(options);
-    const raw = to === null ? null : encodeAddr(to);
+    const raw = to === null ? null : this.#encodeTo(to);
     for (;;) {
       this.#check(action);
       const n = raw === null
@@ -274,6 +284,16 @@ export class FdSocket {
       if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
       await this.#wait(POLLOUT, options, deadline, action);
     }
+  }
+
+  /** `to` as the C struct: the last one's bytes when it is the same address. */
+  #encodeTo(to: SockAddr): Uint8Array {
+    const last = this.#lastTo;
+    if (last !== null && sameAddr(last, to)) return this.#lastToBytes!;
+    const bytes = encodeAddr(to);
+    this.#lastTo = { ...to };
+    this.#lastToBytes = bytes;
+    return bytes;
   }
 
   /**
@@ -337,16 +357,22 @@ export class FdSocket {
    * in the step of the call: `buffer` may then be one buffer shared by
    * receives waiting side by side. Without it `data` is null and the
    * caller reads `buffer`.
+   *
+   * `control` is a copy of the control messages, or with `readControl`
+   * what it makes of them: it is called in the step of the call with the
+   * socket's own control buffer and the length used, which it must not
+   * keep (the next receive writes there).
    */
-  async recvMsg(
+  async recvMsg<C = Uint8Array>(
     buffer: Uint8Array,
     controlSize: number,
     flags: number,
     options: WaitOptions,
     action: string,
     copy = false,
+    readControl: ((control: Uint8Array, length: number) => C) | null = null,
   ): Promise<
-    { n: number; addr: SockAddr; control: Uint8Array; data: Uint8Array | null }
+    { n: number; addr: SockAddr; control: C; data: Uint8Array | null }
   > {
     const deadline = start(options);
     const m = this.#msgHeader ??= new MsgHeader(controlSize);
@@ -359,7 +385,9 @@ export class FdSocket {
         return {
           n: size,
           addr: decodeAddr(m.name, m.nameLength()),
-          control: m.controlBytes(),
+          control: readControl === null
+            ? m.controlBytes() as C
+            : readControl(m.control, m.controlLength()),
           data: copy ? buffer.slice(0, Math.min(size, buffer.length)) : null,
         };
       }
@@ -376,7 +404,7 @@ export class FdSocket {
    */
   clock(): number {
     const ts = this.#clockBuf;
-    this.#lib.clock_gettime(0, new Uint8Array(ts.buffer));
+    this.#lib.clock_gettime(0, this.#clockBytes);
     return Number(ts[0]!) * 1000 + Number(ts[1]!) / 1e6;
   }
 
@@ -598,18 +626,18 @@ export class FdSocket {
  */
 class MsgHeader {
   readonly name = new Uint8Array(SOCKADDR_SIZE);
-  readonly #control: Uint8Array;
+  readonly control: Uint8Array;
   readonly #iov = new BigUint64Array(2);
   readonly #msg = new BigUint64Array(7);
   readonly bytes = new Uint8Array(this.#msg.buffer);
   #data: Uint8Array | null = null;
 
   constructor(controlSize: number) {
-    this.#control = new Uint8Array(Math.max(controlSize, 64));
+    this.control = new Uint8Array(Math.max(controlSize, 64));
     this.#msg[0] = addressOf(this.name);
     this.#msg[2] = addressOf(this.#iov);
     this.#msg[3] = 1n;
-    this.#msg[4] = addressOf(this.#control);
+    this.#msg[4] = addressOf(this.control);
   }
 
   /** Points the header at `data` and resets the lengths the call changes. */
@@ -620,7 +648,7 @@ class MsgHeader {
     }
     this.#iov[1] = BigInt(data.length);
     this.#msg[1] = BigInt(SOCKADDR_SIZE);
-    this.#msg[5] = BigInt(Math.min(controlSize, this.#control.length));
+    this.#msg[5] = BigInt(Math.min(controlSize, this.control.length));
     this.#msg[6] = 0n;
   }
 
@@ -628,9 +656,14 @@ class MsgHeader {
     return Number(this.#msg[1]! & 0xffffffffn);
   }
 
+  /** The length of the control messages the call returned. */
+  controlLength(): number {
+    return Number(this.#msg[5]!);
+  }
+
   /** A copy of the control messages the call returned. */
   controlBytes(): Uint8Array {
-    return this.#control.slice(0, Number(this.#msg[5]!));
+    return this.control.slice(0, this.controlLength());
   }
 }
 
@@ -641,6 +674,16 @@ function addressOf(buffer: ArrayBufferView): bigint {
       Deno.UnsafePointer.of(buffer as ArrayBufferView<ArrayBuffer>),
     ),
   );
+}
+
+/** Whether two addresses are the same, field by field. */
+function sameAddr(a: SockAddr, b: SockAddr): boolean {
+  if (a.family !== b.family) return false;
+  if (a.family === AF_UNIX) return a.path === (b as typeof a).path;
+  if (a.hostname !== (b as typeof a).hostname) return false;
+  if (a.port !== (b as typeof a).port) return false;
+  return a.family === AF_INET || (a.flowinfo === (b as typeof a).flowinfo &&
+    a.scopeId === (b as typeof a).scopeId);
 }
 
 function start(options: WaitOptions): number | null {

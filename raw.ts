@@ -121,11 +121,21 @@ let fdOf: (sock: RawSocket) => FdSocket;
 let timeoutOf: (sock: RawSocket) => number | null;
 let setTimeoutOf: (sock: RawSocket, ms: number | null) => void;
 let receiveBufferOf: (sock: RawSocket, max: number) => Uint8Array;
+let recvActionOf: (sock: RawSocket) => string;
+let lastSendOf: (sock: RawSocket) => Destination | null;
+let setLastSend: (sock: RawSocket, to: Destination) => void;
 let makeRaw: (
   fd: FdSocket,
   family: IpFamily,
   kind: "datagram" | "raw",
 ) => RawSocket;
+
+/** An IP address given to {@linkcode sendTo}, checked, with its action text. */
+interface Destination {
+  readonly address: string;
+  readonly action: string;
+  readonly target: SockAddr;
+}
 
 /** The default `maxBytes` of {@linkcode recvFrom}: the largest IP packet. */
 const MAX_PACKET = 65_535;
@@ -145,6 +155,14 @@ export class RawSocket implements AsyncDisposable {
    * of its recvmsg.
    */
   #buffer: Uint8Array | null = null;
+  /**
+   * The IP address the last {@linkcode sendTo} was given (never a host
+   * name, which is resolved every time), so a run of sends to one address
+   * checks it once. Immutable: a send waiting with it is not disturbed.
+   */
+  #lastSend: Destination | null = null;
+  /** The action recvFrom names in its errors. */
+  readonly #recvAction: string;
 
   private constructor(
     fd: FdSocket,
@@ -154,6 +172,7 @@ export class RawSocket implements AsyncDisposable {
     this.#fd = fd;
     this.#family = family;
     this.#kind = kind;
+    this.#recvAction = `recvFrom on the ${kind} IPv${family} socket`;
   }
 
   static {
@@ -162,6 +181,11 @@ export class RawSocket implements AsyncDisposable {
     timeoutOf = (sock) => sock.#timeout;
     setTimeoutOf = (sock, ms) => {
       sock.#timeout = ms;
+    };
+    recvActionOf = (sock) => sock.#recvAction;
+    lastSendOf = (sock) => sock.#lastSend;
+    setLastSend = (sock, to) => {
+      sock.#lastSend = to;
     };
     receiveBufferOf = (sock, max) => {
       // A maxBytes over the largest IP packet (jumbograms) gets a buffer
@@ -490,15 +514,21 @@ export async function sendTo(
       }`,
     );
   }
-  const action = `send to ${show(address)}`;
+  const family = sock.family;
+  const last = lastSendOf(sock);
+  const same = last !== null && last.address === address;
+  const action = same ? last.action : `send to ${show(address)}`;
   const io = waitOf(options, timeoutOf(sock), action);
-  const ip = await resolve(address, sock.family, action);
-  return await fdOf(sock).send(
-    data,
-    sockAddr(ip, sock.family),
-    io,
-    action,
-  );
+  let target: SockAddr;
+  if (same) {
+    target = last.target;
+  } else if (family === 4 ? isIpv4(address) : isIpv6(address)) {
+    target = sockAddr(address, family);
+    setLastSend(sock, { address, action, target });
+  } else {
+    target = sockAddr(await resolve(address, family, action), family);
+  }
+  return await fdOf(sock).send(data, target, io, action);
 }
 
 /** Options for {@linkcode recvFrom}. */
@@ -544,7 +574,8 @@ export async function recvFrom(
   options: RecvFromOptions = {},
 ): Promise<[Uint8Array, RawAddr]> {
   checkSocket(sock, "recvFrom");
-  const action = `recvFrom on the ${sock.kind} IPv${sock.family} socket`;
+  const family = sock.family;
+  const action = recvActionOf(sock);
   const io = waitOf(options, timeoutOf(sock), action);
   const max = options.maxBytes ?? MAX_PACKET;
   if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
@@ -555,6 +586,8 @@ export async function recvFrom(
     );
   }
   // The socket's one buffer; recvMsg copies the packet out of it at once.
+  // The TTL and the time are read in the step of the call, from the
+  // socket's control buffer.
   const { addr, control, data } = await fdOf(sock).recvMsg(
     receiveBufferOf(sock, max),
     64,
@@ -562,43 +595,68 @@ export async function recvFrom(
     io,
     action,
     true,
+    family === 4 ? controlOf4 : controlOf6,
   );
   const hostname = addr.family === AF_INET || addr.family === AF_INET6
     ? addr.hostname
     : "";
-  const [ttl, receivedAt] = controlOf(control, sock.family);
-  return [data!, { hostname, ttl, receivedAt }];
+  return [data!, { hostname, ttl: control[0], receivedAt: control[1] }];
+}
+
+function controlOf4(
+  control: Uint8Array,
+  length: number,
+): [number | null, number | null] {
+  return controlOf(control, length, 4);
+}
+
+function controlOf6(
+  control: Uint8Array,
+  length: number,
+): [number | null, number | null] {
+  return controlOf(control, length, 6);
 }
 
 /** The TTL and the receive time among the control messages. */
 function controlOf(
   control: Uint8Array,
+  length: number,
   family: IpFamily,
 ): [number | null, number | null] {
-  const view = new DataView(
-    control.buffer,
-    control.byteOffset,
-    control.byteLength,
-  );
+  // Read byte by byte (little-endian): a DataView over a copy this small
+  // cost more than the rest of the parse.
   let ttl: number | null = null;
   let receivedAt: number | null = null;
-  for (let at = 0; at + 16 <= control.length;) {
-    const len = Number(view.getBigUint64(at, true));
-    const level = view.getInt32(at + 8, true);
-    const type = view.getInt32(at + 12, true);
+  const end = Math.min(length, control.length);
+  for (let at = 0; at + 16 <= end;) {
+    // struct cmsghdr: size_t cmsg_len, int cmsg_level, int cmsg_type.
+    const len = int64At(control, at);
+    const level = int32At(control, at + 8);
+    const type = int32At(control, at + 12);
     if (len < 16) break;
     if (
       (family === 4 && level === IPPROTO_IP && type === IP_TTL) ||
       (family === 6 && level === IPPROTO_IPV6 && type === IPV6_HOPLIMIT)
     ) {
-      ttl = view.getInt32(at + 16, true);
+      ttl = int32At(control, at + 16);
     } else if (level === SOL_SOCKET && type === SO_TIMESTAMPNS && len >= 32) {
-      receivedAt = Number(view.getBigInt64(at + 16, true)) * 1000 +
-        Number(view.getBigInt64(at + 24, true)) / 1e6;
+      // struct timespec: seconds and nanoseconds, 64 bits each.
+      receivedAt = int64At(control, at + 16) * 1000 +
+        int64At(control, at + 24) / 1e6;
     }
     at += (len + 7) & ~7;
   }
   return [ttl, receivedAt];
+}
+
+function int32At(bytes: Uint8Array, at: number): number {
+  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) |
+    (bytes[at + 3]! << 24);
+}
+
+/** A little-endian 64-bit integer (exact up to 2^53). */
+function int64At(bytes: Uint8Array, at: number): number {
+  return (int32At(bytes, at) >>> 0) + int32At(bytes, at + 4) * 0x1_0000_0000;
 }
 
 /**
@@ -846,6 +904,9 @@ export async function ping(
   const sentAt = new Map<number, number>();
   const sentClock = new Map<number, number>();
   const target = sockAddr(address, family);
+  const fd = fdOf(sock);
+  const sending = { timeout: null, signal };
+  const sendAction = `ping ${show(address)}`;
   // The payload: 8 bytes of send time, then the bytes 8, 9, 10, ... as
   // iputils sends; built once, copied per request.
   const pattern = Uint8Array.from({ length: size }, (_, i) => i & 0xff);
@@ -857,15 +918,11 @@ export async function ping(
     const packet = echoRequest({ family, identifier, sequence, payload });
     sentAt.set(sequence, started);
     // As iputils: the round trip runs from the wall clock just before the
-    // send to the kernel's receive timestamp of the reply.
-    const fd = fdOf(sock);
-    sentClock.set(sequence, fd.clock());
-    await fd.send(
-      packet,
-      target,
-      { timeout: null, signal },
-      `ping ${show(address)}`,
-    );
+    // send to the kernel's receive timestamp of the reply. So the clock is
+    // read last, when the packet is ready.
+    const clock = fd.clock();
+    await fd.send(packet, target, sending, sendAction);
+    sentClock.set(sequence, clock);
     transmitted++;
     const deadline = started + timeout;
     for (;;) {

@@ -10,17 +10,21 @@ import {
   errnoName,
   formatIpv6,
   IPPROTO_ICMP,
+  SO_SNDBUF,
   SOCK_DGRAM,
   SOCK_RDM,
   SOCK_SEQPACKET,
   SOCK_STREAM,
   type SockAddr,
+  SOL_SOCKET,
 } from "../_ffi.ts";
 import { FdSocket } from "../_ffi_socket.ts";
 import {
   assertNoFdLeakIn,
   linux,
   pingGroupExcludesUs,
+  str,
+  utf8,
   within,
 } from "./_ffi_util.ts";
 import { run } from "./_util.ts";
@@ -315,6 +319,76 @@ Deno.test({
     } finally {
       await a.close();
       await b.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "send() to two addresses in turn reaches each, and a send that waits keeps its address while one to the other goes out",
+  ignore: !linux,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const toA = { family: AF_UNIX, path: `${dir}/a` } as const;
+    const toB = () => ({ family: AF_UNIX, path: `${dir}/b` }) as const;
+    const a = FdSocket.open(AF_UNIX, SOCK_DGRAM, 0, "open");
+    const b = FdSocket.open(AF_UNIX, SOCK_DGRAM, 0, "open");
+    const sender = FdSocket.open(AF_UNIX, SOCK_DGRAM, 0, "open");
+    const buffer = new Uint8Array(2_000);
+    const next = async (sock: FdSocket) => {
+      const n = await within(sock.recv(buffer, 0, { timeout: 2_000 }, "recv"));
+      return str(buffer.subarray(0, n))!;
+    };
+    const empty = (sock: FdSocket) =>
+      assert.rejects(
+        sock.recv(buffer, 0, { timeout: 0 }, "recv"),
+        Deno.errors.WouldBlock,
+      );
+    try {
+      a.bind(toA, "bind");
+      b.bind(toB(), "bind");
+      // In turn, with a new object for each send to b: each gets its own.
+      for (let i = 0; i < 4; i++) {
+        await within(sender.send(utf8(`a${i}`), toA, FOREVER, "send"));
+        await within(sender.send(utf8(`b${i}`), toB(), FOREVER, "send"));
+      }
+      for (let i = 0; i < 4; i++) {
+        assert.equal(await next(a), `a${i}`);
+        assert.equal(await next(b), `b${i}`);
+      }
+      await empty(a);
+      await empty(b);
+      // The sender's smallest send buffer fills with a few messages to a
+      // (which reads none yet): the next sends wait for room.
+      sender.setOption(SOL_SOCKET, SO_SNDBUF, 1, "shrink the send buffer");
+      const filler = new Uint8Array(1_000).fill(0x2e);
+      let queued = 0;
+      for (; queued < 1_000; queued++) {
+        try {
+          await sender.send(filler, toA, { timeout: 0 }, "fill");
+        } catch (err) {
+          assert.ok(err instanceof Deno.errors.WouldBlock);
+          break;
+        }
+      }
+      assert.ok(queued > 0 && queued < 1_000, `${queued} messages queued`);
+      const late = sender.send(utf8("late for a"), toA, FOREVER, "send");
+      // Meanwhile a send to b (it waits too) makes b the last address.
+      const now = sender.send(utf8("now for b"), toB(), FOREVER, "send");
+      for (let i = 0; i < queued; i++) {
+        assert.equal((await next(a)).length, 1_000);
+      }
+      assert.equal(await within(late, 2_000, "the send to a"), 10);
+      assert.equal(await within(now, 2_000, "the send to b"), 9);
+      assert.equal(await next(a), "late for a");
+      assert.equal(await next(b), "now for b");
+      await empty(a);
+      await empty(b);
+    } finally {
+      await sender.close();
+      await a.close();
+      await b.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

@@ -284,6 +284,66 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "sendTo() checks each address and its options, also after a run of sends to one address" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    await using sock = raw.open({ protocol: PRIVATE_PROTOCOL });
+    const payload = tagged("again");
+    for (let i = 0; i < 3; i++) {
+      assert.equal(
+        await raw.sendTo(sock, payload, "127.0.0.1"),
+        payload.length,
+      );
+    }
+    await assert.rejects(raw.sendTo(sock, payload, "::1"), {
+      name: "TypeError",
+      message:
+        'Cannot send to "::1" as the address must be IPv4 for this socket: current value is "::1"',
+    });
+    await assert.rejects(
+      raw.sendTo(sock, payload, "127.0.0.1", { timeout: -1 }),
+      {
+        name: "RangeError",
+        message:
+          'Cannot send to "127.0.0.1" as timeout must be a number of milliseconds from 0 up: current value is -1',
+      },
+    );
+    await assert.rejects(
+      raw.sendTo(sock, payload, "127.0.0.1", { signal: AbortSignal.abort() }),
+      { name: "AbortError" },
+    );
+    await assert.rejects(raw.sendTo(sock, payload, 7 as unknown as string), {
+      name: "TypeError",
+      message:
+        "Cannot sendTo as address must be a non-empty string: current value is 7",
+    });
+    assert.equal(await raw.sendTo(sock, payload, "127.0.0.1"), payload.length);
+    // Four packets went out, and only four: the rejected calls sent nothing.
+    for (let i = 0; i < 4; i++) {
+      const [packet] = await within(raw.recvFrom(sock, { timeout: 2_000 }));
+      assert.ok(carries(packet, payload), `packet ${i}`);
+    }
+    await assert.rejects(
+      raw.recvFrom(sock, { timeout: 50 }),
+      Deno.errors.TimedOut,
+    );
+    await using six = raw.open({ family: 6, protocol: PRIVATE_PROTOCOL });
+    await raw.sendTo(six, payload, "::1");
+    await assert.rejects(raw.sendTo(six, payload, "127.0.0.1"), TypeError);
+    await raw.sendTo(six, payload, "0:0:0:0:0:0:0:1");
+    for (let i = 0; i < 2; i++) {
+      const [packet, from] = await within(
+        raw.recvFrom(six, { timeout: 2_000 }),
+      );
+      assert.deepEqual(packet, payload);
+      assert.equal(from.hostname, "::1");
+    }
+  },
+});
+
+Deno.test({
   name: "close() interrupts a pending recvFrom() at once" + needsRoot,
   ignore: !root,
   async fn() {
