@@ -117,6 +117,7 @@ export const MSG_NOSIGNAL = 0x4000;
 export const SHUT_RD = 0;
 export const SHUT_WR = 1;
 export const SHUT_RDWR = 2;
+export const CLOCK_REALTIME = 0;
 export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
@@ -346,6 +347,28 @@ export function wake(lib: Libc, fd: number): void {
 /** Empties the eventfd's counter. */
 export function drain(lib: Libc, fd: number): void {
   lib.read(fd, DRAIN, 8n);
+}
+
+// ---- times ----
+
+/**
+ * A `struct timespec` (64-bit seconds and nanoseconds, little-endian) at
+ * `at` in `bytes`, in milliseconds (to the microsecond for times of this
+ * era, as a double holds them).
+ */
+export function timespecMs(bytes: Uint8Array, at = 0): number {
+  return int64At(bytes, at) * 1000 + int64At(bytes, at + 8) / 1e6;
+}
+
+/** A little-endian 32-bit signed integer at `at`. */
+export function int32At(bytes: Uint8Array, at: number): number {
+  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) |
+    (bytes[at + 3]! << 24);
+}
+
+/** A little-endian 64-bit signed integer at `at` (exact to 2^53). */
+export function int64At(bytes: Uint8Array, at: number): number {
+  return (int32At(bytes, at) >>> 0) + int32At(bytes, at + 4) * 0x1_0000_0000;
 }
 
 // ---- socket addresses ----

@@ -12,6 +12,7 @@ import {
   acquireLibc,
   AF_INET,
   AF_UNIX,
+  CLOCK_REALTIME,
   decodeAddr,
   drain,
   EAGAIN,
@@ -86,8 +87,6 @@ export class FdSocket {
   readonly #addrLen = new Uint32Array(1);
   readonly #addrLenBytes = new Uint8Array(this.#addrLen.buffer);
   #msgHeader: MsgHeader | null = null;
-  readonly #clockBuf = new BigInt64Array(2);
-  readonly #clockBytes = new Uint8Array(this.#clockBuf.buffer);
   readonly #pollOneBytes = new Uint8Array(8);
   readonly #pollOne = new DataView(this.#pollOneBytes.buffer);
   /**
@@ -257,17 +256,24 @@ export class FdSocket {
   /**
    * Sends `data` (to `to` when given) in one call; resolves to the bytes
    * sent. Waits while the send buffer is full.
+   *
+   * With `stamp` (16 bytes), the system's wall clock (CLOCK_REALTIME, the
+   * clock of the receive timestamps of SO_TIMESTAMPNS) is read into it as a
+   * `struct timespec` right before each attempt, so after the send it holds
+   * the time of the one that went out (see {@linkcode timespecMs}).
    */
   async send(
     data: Uint8Array,
     to: SockAddr | null,
     options: WaitOptions,
     action: string,
+    stamp: Uint8Array | null = null,
   ): Promise<number> {
     const deadline = start(options);
     const raw = to === null ? null : this.#encodeTo(to);
     for (;;) {
       this.#check(action);
+      if (stamp !== null) this.#lib.clock_gettime(CLOCK_REALTIME, stamp);
       const n = raw === null
         ? this.#lib.send(this.#fd, data, BigInt(data.length), MSG_NOSIGNAL)
         : this.#lib.sendto(
@@ -396,16 +402,6 @@ export class FdSocket {
       if (code !== EAGAIN) throw errnoError(this.#lib, action, code);
       await this.#wait(POLLIN, options, deadline, action);
     }
-  }
-
-  /**
-   * The system's wall clock (CLOCK_REALTIME) in milliseconds, the clock of
-   * the receive timestamps (SO_TIMESTAMPNS), read through libc.
-   */
-  clock(): number {
-    const ts = this.#clockBuf;
-    this.#lib.clock_gettime(0, this.#clockBytes);
-    return Number(ts[0]!) * 1000 + Number(ts[1]!) / 1e6;
   }
 
   /** Sets an option to an int or to raw bytes. */

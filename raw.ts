@@ -42,6 +42,8 @@ import { show } from "./_errors.ts";
 import {
   AF_INET,
   AF_INET6,
+  int32At,
+  int64At,
   IP_RECVTTL,
   IP_TTL,
   IPPROTO_ICMP,
@@ -58,6 +60,7 @@ import {
   SOCK_RAW,
   type SockAddr,
   SOL_SOCKET,
+  timespecMs,
 } from "./_ffi.ts";
 import { FdSocket, waitOf } from "./_ffi_socket.ts";
 import { echoRequest, parseIcmp } from "./_icmp.ts";
@@ -623,8 +626,9 @@ function controlOf(
   length: number,
   family: IpFamily,
 ): [number | null, number | null] {
-  // Read byte by byte (little-endian): a DataView over a copy this small
-  // cost more than the rest of the parse.
+  // Read byte by byte (little-endian), with no DataView or copy made per
+  // packet: `control` is the socket's own buffer, read in the step of the
+  // receive.
   let ttl: number | null = null;
   let receivedAt: number | null = null;
   const end = Math.min(length, control.length);
@@ -640,23 +644,11 @@ function controlOf(
     ) {
       ttl = int32At(control, at + 16);
     } else if (level === SOL_SOCKET && type === SO_TIMESTAMPNS && len >= 32) {
-      // struct timespec: seconds and nanoseconds, 64 bits each.
-      receivedAt = int64At(control, at + 16) * 1000 +
-        int64At(control, at + 24) / 1e6;
+      receivedAt = timespecMs(control, at + 16);
     }
     at += (len + 7) & ~7;
   }
   return [ttl, receivedAt];
-}
-
-function int32At(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) |
-    (bytes[at + 3]! << 24);
-}
-
-/** A little-endian 64-bit integer (exact up to 2^53). */
-function int64At(bytes: Uint8Array, at: number): number {
-  return (int32At(bytes, at) >>> 0) + int32At(bytes, at + 4) * 0x1_0000_0000;
 }
 
 /**
@@ -907,6 +899,7 @@ export async function ping(
   const fd = fdOf(sock);
   const sending = { timeout: null, signal };
   const sendAction = `ping ${show(address)}`;
+  const sentStamp = new Uint8Array(new ArrayBuffer(16));
   // The payload: 8 bytes of send time, then the bytes 8, 9, 10, ... as
   // iputils sends; built once, copied per request.
   const pattern = Uint8Array.from({ length: size }, (_, i) => i & 0xff);
@@ -918,11 +911,10 @@ export async function ping(
     const packet = echoRequest({ family, identifier, sequence, payload });
     sentAt.set(sequence, started);
     // As iputils: the round trip runs from the wall clock just before the
-    // send to the kernel's receive timestamp of the reply. So the clock is
-    // read last, when the packet is ready.
-    const clock = fd.clock();
-    await fd.send(packet, target, sending, sendAction);
-    sentClock.set(sequence, clock);
+    // send to the kernel's receive timestamp of the reply. The send reads
+    // the clock itself, right before its system call.
+    await fd.send(packet, target, sending, sendAction, sentStamp);
+    sentClock.set(sequence, timespecMs(sentStamp));
     transmitted++;
     const deadline = started + timeout;
     for (;;) {
