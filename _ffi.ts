@@ -440,7 +440,7 @@ export function decodeAddr(bytes: Uint8Array, length: number): SockAddr {
   if (family === AF_INET) {
     return {
       family,
-      hostname: `${bytes[4]}.${bytes[5]}.${bytes[6]}.${bytes[7]}`,
+      hostname: ipv4Text(bytes),
       port: (bytes[2]! << 8) | bytes[3]!,
     };
   }
@@ -459,6 +459,25 @@ export function decodeAddr(bytes: Uint8Array, length: number): SockAddr {
   const nul = bytes.subarray(2, end).indexOf(0);
   if (nul >= 0 && bytes[2] !== 0) end = 2 + nul;
   return { family: AF_UNIX, path: decoder.decode(bytes.subarray(2, end)) };
+}
+
+/** The IPv4 address last written out by {@linkcode ipv4Text}, and its text. */
+let lastIpv4 = -1;
+let lastIpv4Text = "";
+
+/**
+ * The dotted text of the IPv4 address at bytes 4-7 of a `sockaddr_in`.
+ * Packets mostly come from one address after another: the last text is
+ * kept and given again while the address is the same.
+ */
+function ipv4Text(bytes: Uint8Array): string {
+  const value = ((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) |
+    bytes[7]!) >>> 0;
+  if (value !== lastIpv4) {
+    lastIpv4Text = `${bytes[4]}.${bytes[5]}.${bytes[6]}.${bytes[7]}`;
+    lastIpv4 = value;
+  }
+  return lastIpv4Text;
 }
 
 const IPV4_REGEXP = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;

@@ -72,6 +72,18 @@ Deno.test("encodeAddr() and decodeAddr() round-trip IPv4, IPv6 and Unix addresse
   );
 });
 
+Deno.test("decodeAddr() gives each IPv4 address its own text when addresses alternate", () => {
+  const hosts = ["127.0.0.1", "10.0.0.1", "127.0.0.1", "127.0.0.2", "0.0.0.0"];
+  for (const hostname of [...hosts, ...hosts.reverse()]) {
+    const raw = encodeAddr({ family: AF_INET, hostname, port: 7 });
+    assert.deepEqual(decodeAddr(raw, raw.length), {
+      family: AF_INET,
+      hostname,
+      port: 7,
+    });
+  }
+});
+
 Deno.test("formatIpv6() writes the shortest form", () => {
   const bytes = (groups: number[]) => {
     const out = new Uint8Array(16);

@@ -343,6 +343,64 @@ Deno.test({
   },
 });
 
+Deno.test("sendTo() and recvFrom() reject bad arguments, never throw them", async () => {
+  const calls: [string, () => Promise<unknown>][] = [
+    [
+      "sendTo",
+      () =>
+        raw.sendTo(
+          null as unknown as raw.RawSocket,
+          new Uint8Array(1),
+          "127.0.0.1",
+        ),
+    ],
+    ["recvFrom", () => raw.recvFrom({} as raw.RawSocket)],
+  ];
+  for (const [name, call] of calls) {
+    let pending: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      pending = call();
+    }, `${name} threw instead of rejecting`);
+    await assert.rejects(pending!, {
+      name: "TypeError",
+      message: `Cannot ${name} as sock must be a RawSocket: current value is ${
+        name === "sendTo" ? "null" : "an object"
+      }`,
+    });
+  }
+});
+
+Deno.test({
+  name:
+    "on a closed socket sendTo() and recvFrom() reject with BadResource, and bad options before that" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    const sock = raw.open({ protocol: PRIVATE_PROTOCOL });
+    await raw.sendTo(sock, tagged("before"), "127.0.0.1");
+    await raw.close(sock);
+    let sending: Promise<number> | undefined;
+    let receiving: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      sending = raw.sendTo(sock, tagged("after"), "127.0.0.1");
+      receiving = raw.recvFrom(sock);
+    });
+    await assert.rejects(sending!, {
+      name: "BadResource",
+      message: 'Cannot send to "127.0.0.1": the socket is closed',
+    });
+    await assert.rejects(receiving!, {
+      name: "BadResource",
+      message: "Cannot recvFrom on the raw IPv4 socket: the socket is closed",
+    });
+    await assert.rejects(raw.recvFrom(sock, { maxBytes: -1 }), RangeError);
+    await assert.rejects(
+      raw.sendTo(sock, tagged("after"), "127.0.0.1", { timeout: "1" as never }),
+      TypeError,
+    );
+  },
+});
+
 Deno.test({
   name: "close() interrupts a pending recvFrom() at once" + needsRoot,
   ignore: !root,
