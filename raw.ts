@@ -68,7 +68,7 @@ import {
   waitOf,
   type WaitOptions,
 } from "./_ffi_socket.ts";
-import { echoRequest, parseIcmp } from "./_icmp.ts";
+import { checksum, echoRequest, parseIcmp } from "./_icmp.ts";
 import { validateSignal, validateTimeout } from "./_timeout.ts";
 import type { IoOptions } from "./tcp.ts";
 
@@ -946,14 +946,32 @@ export async function ping(
   const sendAction = `ping ${show(address)}`;
   const sentStamp = new Uint8Array(new ArrayBuffer(16));
   // The payload: 8 bytes of send time, then the bytes 8, 9, 10, ... as
-  // iputils sends; built once, copied per request.
+  // iputils sends. One request is built here and rewritten for each
+  // sequence number (the number, the send time, the checksum): each send
+  // has ended before the next request is written.
   const pattern = Uint8Array.from({ length: size }, (_, i) => i & 0xff);
+  const packet = echoRequest({
+    family,
+    identifier,
+    sequence: 0,
+    payload: pattern,
+  });
+  const header = new DataView(
+    packet.buffer,
+    packet.byteOffset,
+    packet.byteLength,
+  );
+  // What a reply carries after its 8 bytes of send time.
+  const patternTail = NodeBuffer.from(pattern.buffer, 8, size - 8);
   let transmitted = 0;
   for (let sequence = 1; sequence <= count; sequence++) {
     const started = performance.now();
-    const payload = pattern.slice();
-    new DataView(payload.buffer).setFloat64(0, started, false);
-    const packet = echoRequest({ family, identifier, sequence, payload });
+    header.setUint16(6, sequence, false);
+    header.setFloat64(8, started, false);
+    if (family === 4) {
+      header.setUint16(2, 0, false);
+      header.setUint16(2, checksum(packet), false);
+    }
     sentAt.set(sequence, started);
     // As iputils: the round trip runs from the wall clock just before the
     // send to the kernel's receive timestamp of the reply. The send reads
@@ -984,9 +1002,9 @@ export async function ping(
       if (!sentAt.has(seq)) continue;
       if (msg.type === replyType) {
         // The payload must come back as sent (a late or stray reply is not ours).
-        const expected = pattern.slice();
-        new DataView(expected.buffer).setFloat64(0, sentAt.get(seq)!, false);
-        if (!equalBytes(msg.payload, expected, NodeBuffer)) continue;
+        if (
+          !echoesRequest(msg.payload, sentAt.get(seq)!, patternTail, NodeBuffer)
+        ) continue;
         const sent = from.receivedAt !== null
           ? from.receivedAt - sentClock.get(seq)!
           : now - sentAt.get(seq)!;
@@ -1049,14 +1067,21 @@ export async function ping(
   };
 }
 
-function equalBytes(
-  a: Uint8Array,
-  b: Uint8Array,
+/**
+ * Whether `payload` is what ping sent: the send time `sentAt` (a float64,
+ * big-endian), then `tail`.
+ */
+function echoesRequest(
+  payload: Uint8Array,
+  sentAt: number,
+  tail: Buffer,
   buffer: typeof Buffer,
 ): boolean {
-  return a.length === b.length &&
-    buffer.from(a.buffer, a.byteOffset, a.length).equals(
-      buffer.from(b.buffer, b.byteOffset, b.length),
+  return payload.length === 8 + tail.length &&
+    new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0, false) ===
+      sentAt &&
+    buffer.from(payload.buffer, payload.byteOffset + 8, tail.length).equals(
+      tail,
     );
 }
 

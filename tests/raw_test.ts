@@ -81,6 +81,50 @@ Deno.test({
 
 Deno.test({
   name:
+    "ping() sends each request with its own sequence number, send time, payload and checksum" +
+    needsRoot,
+  ignore: !root,
+  async fn() {
+    // A raw ICMP socket on this host also sees the requests sent on lo.
+    await using watcher = raw.open({ kind: "raw" });
+    const size = 21; // a size no other test pings with
+    const before = performance.now();
+    const result = await within(
+      raw.ping("127.0.0.1", { count: 3, interval: 5, size }),
+      15_000,
+      "ping",
+    );
+    const after = performance.now();
+    assert.equal(result.received, 3);
+    const requests: raw.IcmpMessage[] = [];
+    for (let i = 0; i < 100; i++) {
+      let packet: Uint8Array;
+      try {
+        [packet] = await raw.recvFrom(watcher, { timeout: 200 });
+      } catch (err) {
+        if (err instanceof Deno.errors.TimedOut) break;
+        throw err;
+      }
+      const msg = raw.parseIcmp(packet, 4);
+      if (msg?.type === 8 && msg.payload.length === size) requests.push(msg);
+    }
+    assert.deepEqual(requests.map((m) => m.sequence), [1, 2, 3]);
+    const pattern = Uint8Array.from({ length: size }, (_, i) => i);
+    let last = before;
+    for (const msg of requests) {
+      assert.ok(msg.checksumOk, `the checksum of request ${msg.sequence}`);
+      assert.equal(msg.identifier, requests[0]!.identifier);
+      assert.deepEqual(msg.payload.subarray(8), pattern.subarray(8));
+      const view = new DataView(msg.payload.buffer, msg.payload.byteOffset);
+      const sentAt = view.getFloat64(0, false);
+      assert.ok(sentAt >= last && sentAt <= after, `send time ${sentAt}`);
+      last = sentAt;
+    }
+  },
+});
+
+Deno.test({
+  name:
     "open() falls back to a raw socket when ping_group_range leaves the group out" +
     needsRoot,
   ignore: !root || !excluded,
