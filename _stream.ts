@@ -396,9 +396,25 @@ class Core implements WriterHost {
     return this.closing;
   }
 
+  /** Whether close() is to drop queued bytes rather than wait for them: closeNow(). */
+  #now = false;
+  /** Ends close()'s wait for queued bytes early: closeNow(). */
+  #hurry: AbortController | null = null;
+
+  /** close(), dropping queued bytes at once, even if a close is waiting for them. */
+  closeNow(): Promise<void> {
+    this.#now = true;
+    this.#hurry?.abort();
+    return this.close();
+  }
+
   async #close(): Promise<void> {
     let lost: Error | null = null;
-    if (this.writer.owed) {
+    if (this.writer.owed && this.#now) {
+      lost = new Deno.errors.Interrupted(
+        `Cannot close ${this.peer()}: queued bytes were dropped, as the socket was closed at once`,
+      );
+    } else if (this.writer.owed) {
       // Queued bytes go out first, as the kernel's would, for a while.
       // The socket's timeout bounds it; a socket with none, or a
       // non-blocking one (whose sends counted these bytes as sent), waits
@@ -406,16 +422,26 @@ class Core implements WriterHost {
       const ms = this.timeout !== null && this.timeout > 0
         ? this.timeout
         : CLOSE_LINGER_MS;
-      const linger = new Deadline(ms, undefined, () => `close ${this.peer()}`);
+      this.#hurry = new AbortController();
+      const linger = new Deadline(
+        ms,
+        this.#hurry.signal,
+        () => `close ${this.peer()}`,
+      );
       try {
         await this.writer.drain(linger);
       } catch (err) {
-        lost = new Deno.errors.TimedOut(
-          `Cannot close ${this.peer()}: queued bytes were not all written within ${ms} ms, and were dropped`,
-          { cause: err },
-        );
+        lost = this.#now
+          ? new Deno.errors.Interrupted(
+            `Cannot close ${this.peer()}: queued bytes were dropped, as the socket was closed at once`,
+          )
+          : new Deno.errors.TimedOut(
+            `Cannot close ${this.peer()}: queued bytes were not all written within ${ms} ms, and were dropped`,
+            { cause: err },
+          );
       } finally {
         linger.dispose();
+        this.#hurry = null;
       }
     }
     closeQuietly(this.conn);
@@ -1258,6 +1284,20 @@ export function close(sock: StreamSocket | StreamServer): Promise<void> {
   if (sock instanceof StreamServer) return closeServer(serverOf(sock));
   try {
     return core(sock, "close").close();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Closes a socket as {@linkcode close} does, but drops the bytes still
+ * queued instead of waiting for them, and cuts short a close already
+ * waiting for them: for serve(), closing a client that stalled or
+ * outstayed the shutdown. Internal (not in _stream_api.ts).
+ */
+export function closeNow(sock: StreamSocket): Promise<void> {
+  try {
+    return core(sock, "close").closeNow();
   } catch (err) {
     return Promise.reject(err);
   }
