@@ -41,6 +41,26 @@ export const DEFAULT_MAX_LINE_BYTES = 65_536;
 
 /** The most bytes one read asks for ahead of a long message; the buffer grows as they come. */
 const MAX_READ_AHEAD = 4 << 20;
+/**
+ * The most bytes one read asks for ahead of a long message of which little
+ * has come: a header that announces megabytes reserves this much, and the
+ * room then grows with what the peer has sent (twice as much as is
+ * buffered), so a peer that announces much and sends little costs little.
+ */
+const MIN_READ_AHEAD = 65_536;
+
+/**
+ * How many bytes to read ahead for a message that wants `want` more, with
+ * `buffered` bytes in already: `want`, but no more than
+ * {@linkcode MAX_READ_AHEAD}, nor than twice what the peer has shown it
+ * sends ({@linkcode MIN_READ_AHEAD} at least).
+ */
+function readAhead(want: number, buffered: number): number {
+  let cap = buffered * 2;
+  if (cap < MIN_READ_AHEAD) cap = MIN_READ_AHEAD;
+  else if (cap > MAX_READ_AHEAD) cap = MAX_READ_AHEAD;
+  return want < cap ? want : cap;
+}
 /** How long close() waits for queued bytes to go out when the socket has no timeout. */
 const CLOSE_LINGER_MS = 10_000;
 const EMPTY = new Uint8Array(0);
@@ -129,7 +149,7 @@ class Core implements WriterHost {
   ): Promise<boolean> {
     // Before waiting for the peer, send the replies held for batching.
     this.writer.flush();
-    this.#want = want < MAX_READ_AHEAD ? want : MAX_READ_AHEAD;
+    this.#want = readAhead(want, this.rb.size);
     let n: number | null;
     try {
       n = await this.reads.run(this.#startRead, deadline);
@@ -200,8 +220,7 @@ class Core implements WriterHost {
    */
   #loopForever<T>(dec: Decoder<T>): Promise<T> {
     this.writer.flush();
-    const want = dec.want(this.rb);
-    this.#want = want < MAX_READ_AHEAD ? want : MAX_READ_AHEAD;
+    this.#want = readAhead(dec.want(this.rb), this.rb.size);
     this.#dec = dec;
     return this.reads.current(this.#startRead).then(
       this.#onRead,
