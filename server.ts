@@ -173,6 +173,12 @@ export interface ServeTlsOptions {
    * connection is closed, so one that connects and never speaks TLS
    * cannot hold a slot. A failed handshake goes to `onError`.
    *
+   * Its file descriptor is another matter: Deno (2.x) keeps the socket of
+   * a TLS connection closed before its handshake finished open until the
+   * client sends something or goes away, so a client that connects and
+   * stays silent holds one descriptor after this timeout (and holds one
+   * itself). Raise the process's descriptor limit accordingly.
+   *
    * @default {10000}
    */
   handshakeTimeout?: number;
