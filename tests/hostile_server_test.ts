@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { encodeFrame, recvFrame, sendFrame } from "../framing.ts";
 import { serve, type ServeHandler } from "../server.ts";
 import * as tcp from "../tcp.ts";
+import * as tls from "../tls.ts";
+import { HAS_OPENSSL, testPki } from "./_tls_util.ts";
 import { text, within } from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
@@ -126,4 +128,62 @@ Deno.test("shutdown() cuts short the close of a handler that returned with repli
   assert.equal(server.connections, 1);
   await within(server.shutdown({ timeout: 100 }), 5_000, "shutdown");
   assert.equal(server.connections, 0);
+});
+
+Deno.test({
+  name:
+    "serve({ tls }) reports plaintext, garbage, half-sent and silent handshakes with a clear error each, frees their slots, and serves a client amid 200 stalled ones",
+  ignore: !HAS_OPENSSL,
+  async fn() {
+    const pki = await testPki();
+    const reported: Error[] = [];
+    const server = await serve({
+      hostname: LOOPBACK,
+      port: 0,
+      tls: { cert: pki.cert, key: pki.key, handshakeTimeout: 300 },
+      onError: (err) => reported.push(err as Error),
+    }, async (sock, { signal }) => {
+      for (let msg; (msg = await recvFrame(sock, { signal })) !== null;) {
+        await sendFrame(sock, msg, { timeout: 5_000 });
+      }
+    });
+    const plain: tcp.TcpSocket[] = [];
+    try {
+      const hostile = async (bytes: number[]) => {
+        const sock = await tcp.connect(server.addr, { timeout: 5_000 });
+        plain.push(sock);
+        if (bytes.length > 0) await tcp.sendAll(sock, new Uint8Array(bytes));
+      };
+      // Plaintext HTTP; a handshake record announcing 64 KiB; half a
+      // ClientHello; nothing at all.
+      await hostile([...new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n")]);
+      await hostile([0x16, 3, 3, 0xff, 0xff, ...new Array(100).fill(0)]);
+      await hostile([0x16, 3, 1, 0x02, 0x00, 1, 0, 1]);
+      for (let i = 0; i < 200; i++) await hostile([]);
+      await using client = await tls.connect(`localhost:${server.addr.port}`, {
+        caCerts: [pki.ca],
+        timeout: 5_000,
+      });
+      await sendFrame(client, "amid them");
+      assert.equal(
+        text(await recvFrame(client, { timeout: 5_000 })),
+        "amid them",
+      );
+      await until(
+        () => reported.length >= 203,
+        10_000,
+        "every hostile handshake is reported",
+      );
+      const classes = new Set(reported.map((err) => err.constructor.name));
+      assert.deepEqual([...classes].sort(), ["InvalidData", "TimedOut"]);
+      for (const err of reported) {
+        assert.match(err.message, /^Cannot handshake with "127\.0\.0\.1:\d+"/);
+      }
+      assert.equal(server.connections, 1);
+      await within(server.shutdown({ timeout: 0 }), 5_000, "shutdown");
+    } finally {
+      await Promise.all(plain.map((s) => tcp.close(s)));
+      await server.shutdown({ timeout: 0 });
+    }
+  },
 });
