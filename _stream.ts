@@ -41,6 +41,26 @@ export const DEFAULT_MAX_LINE_BYTES = 65_536;
 
 /** The most bytes one read asks for ahead of a long message; the buffer grows as they come. */
 const MAX_READ_AHEAD = 4 << 20;
+/**
+ * The most bytes one read asks for ahead of a long message of which little
+ * has come: a header that announces megabytes reserves this much, and the
+ * room then grows with what the peer has sent (twice as much as is
+ * buffered), so a peer that announces much and sends little costs little.
+ */
+const MIN_READ_AHEAD = 65_536;
+
+/**
+ * How many bytes to read ahead for a message that wants `want` more, with
+ * `buffered` bytes in already: `want`, but no more than
+ * {@linkcode MAX_READ_AHEAD}, nor than twice what the peer has shown it
+ * sends ({@linkcode MIN_READ_AHEAD} at least).
+ */
+function readAhead(want: number, buffered: number): number {
+  let cap = buffered * 2;
+  if (cap < MIN_READ_AHEAD) cap = MIN_READ_AHEAD;
+  else if (cap > MAX_READ_AHEAD) cap = MAX_READ_AHEAD;
+  return want < cap ? want : cap;
+}
 /** How long close() waits for queued bytes to go out when the socket has no timeout. */
 const CLOSE_LINGER_MS = 10_000;
 const EMPTY = new Uint8Array(0);
@@ -129,7 +149,7 @@ class Core implements WriterHost {
   ): Promise<boolean> {
     // Before waiting for the peer, send the replies held for batching.
     this.writer.flush();
-    this.#want = want < MAX_READ_AHEAD ? want : MAX_READ_AHEAD;
+    this.#want = readAhead(want, this.rb.size);
     let n: number | null;
     try {
       n = await this.reads.run(this.#startRead, deadline);
@@ -200,8 +220,7 @@ class Core implements WriterHost {
    */
   #loopForever<T>(dec: Decoder<T>): Promise<T> {
     this.writer.flush();
-    const want = dec.want(this.rb);
-    this.#want = want < MAX_READ_AHEAD ? want : MAX_READ_AHEAD;
+    this.#want = readAhead(dec.want(this.rb), this.rb.size);
     this.#dec = dec;
     return this.reads.current(this.#startRead).then(
       this.#onRead,
@@ -396,9 +415,25 @@ class Core implements WriterHost {
     return this.closing;
   }
 
+  /** Whether close() is to drop queued bytes rather than wait for them: closeNow(). */
+  #now = false;
+  /** Ends close()'s wait for queued bytes early: closeNow(). */
+  #hurry: AbortController | null = null;
+
+  /** close(), dropping queued bytes at once, even if a close is waiting for them. */
+  closeNow(): Promise<void> {
+    this.#now = true;
+    this.#hurry?.abort();
+    return this.close();
+  }
+
   async #close(): Promise<void> {
     let lost: Error | null = null;
-    if (this.writer.owed) {
+    if (this.writer.owed && this.#now) {
+      lost = new Deno.errors.Interrupted(
+        `Cannot close ${this.peer()}: queued bytes were dropped, as the socket was closed at once`,
+      );
+    } else if (this.writer.owed) {
       // Queued bytes go out first, as the kernel's would, for a while.
       // The socket's timeout bounds it; a socket with none, or a
       // non-blocking one (whose sends counted these bytes as sent), waits
@@ -406,16 +441,26 @@ class Core implements WriterHost {
       const ms = this.timeout !== null && this.timeout > 0
         ? this.timeout
         : CLOSE_LINGER_MS;
-      const linger = new Deadline(ms, undefined, () => `close ${this.peer()}`);
+      this.#hurry = new AbortController();
+      const linger = new Deadline(
+        ms,
+        this.#hurry.signal,
+        () => `close ${this.peer()}`,
+      );
       try {
         await this.writer.drain(linger);
       } catch (err) {
-        lost = new Deno.errors.TimedOut(
-          `Cannot close ${this.peer()}: queued bytes were not all written within ${ms} ms, and were dropped`,
-          { cause: err },
-        );
+        lost = this.#now
+          ? new Deno.errors.Interrupted(
+            `Cannot close ${this.peer()}: queued bytes were dropped, as the socket was closed at once`,
+          )
+          : new Deno.errors.TimedOut(
+            `Cannot close ${this.peer()}: queued bytes were not all written within ${ms} ms, and were dropped`,
+            { cause: err },
+          );
       } finally {
         linger.dispose();
+        this.#hurry = null;
       }
     }
     closeQuietly(this.conn);
@@ -1258,6 +1303,20 @@ export function close(sock: StreamSocket | StreamServer): Promise<void> {
   if (sock instanceof StreamServer) return closeServer(serverOf(sock));
   try {
     return core(sock, "close").close();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Closes a socket as {@linkcode close} does, but drops the bytes still
+ * queued instead of waiting for them, and cuts short a close already
+ * waiting for them: for serve(), closing a client that stalled or
+ * outstayed the shutdown. Internal (not in _stream_api.ts).
+ */
+export function closeNow(sock: StreamSocket): Promise<void> {
+  try {
+    return core(sock, "close").closeNow();
   } catch (err) {
     return Promise.reject(err);
   }

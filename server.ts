@@ -17,8 +17,9 @@
  * - a client that resets before it is accepted is skipped; only
  *   listener-wide failures (out of file descriptors) pause accepting;
  * - a graceful {@linkcode Server.shutdown}: stop accepting, let handlers
- *   finish up to a deadline, close what is left, and resolve once every
- *   socket is closed and the port is free.
+ *   finish up to a deadline, close what is left (a client that does not
+ *   read its replies cannot hold it), and resolve once every socket is
+ *   closed and the port is free.
  *
  * Requires `allow-net` permission (Unix sockets: `allow-read` and
  * `allow-write` too).
@@ -44,6 +45,7 @@ import { show } from "./_errors.ts";
 import {
   accept,
   close,
+  closeNow,
   type StreamServer,
   type StreamSocket,
 } from "./_stream.ts";
@@ -116,7 +118,9 @@ export interface ServeOptions<A extends Deno.Addr = Deno.Addr> {
    * Milliseconds a connection may go without a byte read or written before
    * the server closes it: the defence against clients that connect and
    * stall. One timer checks every connection; a connection is closed
-   * between `idleTimeout` and 1.25 × `idleTimeout` after its last byte.
+   * between `idleTimeout` and 1.25 × `idleTimeout` after its last byte,
+   * dropping any replies still queued for it (the client has not read a
+   * byte of them for that long).
    * `null` turns it off. Any byte resets it, so a client sending one byte
    * at a time is not idle: bound each whole message with the receive's
    * own `timeout` in the handler (`recvLine(sock, { timeout, signal })`
@@ -168,6 +172,12 @@ export interface ServeTlsOptions {
    * Milliseconds a client has to finish the TLS handshake before its
    * connection is closed, so one that connects and never speaks TLS
    * cannot hold a slot. A failed handshake goes to `onError`.
+   *
+   * Its file descriptor is another matter: Deno (2.x) keeps the socket of
+   * a TLS connection closed before its handshake finished open until the
+   * client sends something or goes away, so a client that connects and
+   * stays silent holds one descriptor after this timeout (and holds one
+   * itself). Raise the process's descriptor limit accordingly.
    *
    * @default {10000}
    */
@@ -224,8 +234,11 @@ export interface Server<A extends Deno.Addr = Deno.Addr>
   /**
    * Shuts down gracefully: stops accepting, aborts the handlers'
    * `info.signal`, lets handlers finish for up to `timeout` milliseconds,
-   * then closes the connections still open. Resolves as
-   * {@linkcode Server.finished} does. Later calls return the same promise.
+   * then closes the connections still open. Replies still queued then get
+   * one more second to go out, and are dropped after it, so a client that
+   * does not read cannot hold the shutdown (nor one whose handler has
+   * returned). Resolves as {@linkcode Server.finished} does, within
+   * `timeout` and a second. Later calls return the same promise.
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
@@ -246,6 +259,11 @@ interface Connection<A extends Deno.Addr> {
 }
 
 const MAX_ACCEPT_BACKOFF = 1_000;
+/**
+ * How long, at the shutdown deadline, the replies still queued get to go
+ * out before they are dropped: a client that reads takes them at once.
+ */
+const SHUTDOWN_LINGER = 1_000;
 
 function noop(): void {}
 
@@ -503,10 +521,18 @@ class ServerImpl<A extends Deno.Addr> implements Server<A> {
     }
   }
 
-  /** Closes a connection once; it leaves the count when its socket is closed. */
-  #close(conn: Connection<A>): Promise<void> {
-    if (conn.closing !== null) return conn.closing;
-    conn.closing = close(conn.sock).catch(noop).then(() => {
+  /**
+   * Closes a connection once; it leaves the count when its socket is
+   * closed. `now` drops the replies still queued for it rather than wait
+   * for a client that is not reading them, even in a close under way.
+   */
+  #close(conn: Connection<A>, now = false): Promise<void> {
+    if (conn.closing !== null) {
+      if (now) closeNow(conn.sock).catch(noop);
+      return conn.closing;
+    }
+    const closing = now ? closeNow(conn.sock) : close(conn.sock);
+    conn.closing = closing.catch(noop).then(() => {
       this.#conns.delete(conn);
       if (this.#conns.size === 0) {
         if (this.#sweeper !== null) {
@@ -529,8 +555,10 @@ class ServerImpl<A extends Deno.Addr> implements Server<A> {
         conn.seen = seen;
         conn.since = now;
       } else if (now - conn.since >= limit && conn.closing === null) {
+        // Nothing moved for so long: replies queued for it are not being
+        // read, so they are dropped rather than waited for.
         conn.forced = true;
-        this.#close(conn);
+        this.#close(conn, true);
       }
     }
   };
@@ -580,13 +608,27 @@ class ServerImpl<A extends Deno.Addr> implements Server<A> {
         });
         await Promise.race([drained, deadline]);
         clearTimeout(timer);
-        // Close what is left.
+        // Close what is left, giving replies already queued a moment to go
+        // out, then dropping them: a client that does not read them must
+        // not hold the shutdown (a close waits 10 s for them otherwise).
         const left: Promise<void>[] = [];
         for (const conn of this.#conns) {
           if (conn.closing === null) conn.forced = true;
           left.push(this.#close(conn));
         }
-        await Promise.all(left);
+        const closed = Promise.all(left);
+        let linger: ReturnType<typeof setTimeout> | undefined;
+        const late = await Promise.race([
+          closed.then(() => false),
+          new Promise<boolean>((resolve) => {
+            linger = setTimeout(() => resolve(true), SHUTDOWN_LINGER);
+          }),
+        ]);
+        clearTimeout(linger);
+        if (late) {
+          for (const conn of this.#conns) this.#close(conn, true);
+          await closed;
+        }
       }
       if (this.#sweeper !== null) {
         clearInterval(this.#sweeper);

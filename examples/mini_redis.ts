@@ -14,6 +14,13 @@
  * Commands: PING, ECHO, SET (with EX or PX), GET, DEL, EXISTS, INCR, EXPIRE,
  * TTL; anything else gets an error reply. Keys live in memory only.
  *
+ * A request that breaks the protocol gets `-ERR Protocol error: ...` and
+ * the connection is closed: a length that is not plain digits, a line over
+ * 64 KiB, more than 65,536 arguments, or bulk strings over 512 MiB in one
+ * command (refused on the header, before the bytes come). A client that
+ * pipelines and never reads its replies stalls only itself: the server
+ * stops reading from it once 64 KiB of replies wait.
+ *
  * ```sh
  * deno run --allow-net=127.0.0.1 examples/mini_redis.ts --port 6380
  * redis-cli -p 6380 set greeting hello   # OK
@@ -39,8 +46,16 @@ const args = parseExampleArgs({
   addr: "listen",
 });
 
-/** The longest request line or bulk string accepted: 512 MiB, as Redis. */
+/** The longest bulk string, and the most bytes of bulk strings in one command: 512 MiB, as Redis. */
 const MAX_BULK = 512 << 20;
+/**
+ * The most arguments in one command. Redis takes a million, but here each
+ * costs an object of some 200 bytes: a million empty ones, 6 MB sent,
+ * would hold 200 MB.
+ */
+const MAX_ARGS = 65_536;
+/** A RESP length: decimal digits, no sign, no leading zero, at most 10 of them. */
+const LENGTH_REGEXP = /^(?:0|[1-9][0-9]{0,9})$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -55,13 +70,40 @@ const store = new Map<string, Entry>();
 /** A protocol error: the reply is sent, then the connection is closed. */
 class ProtocolError extends Error {}
 
+/** A RESP length after its `*` or `$`, or -1 when it is not plain digits. */
+function lengthOf(line: string): number {
+  const digits = line.slice(1);
+  return LENGTH_REGEXP.test(digits) ? Number(digits) : -1;
+}
+
+/**
+ * Reads one line; a line over the limit (64 KiB, as Redis's inline
+ * requests) is the client's protocol error, answered as `what`.
+ */
+async function readLine(
+  sock: tcp.TcpSocket,
+  what: string,
+  signal?: AbortSignal,
+): Promise<string | null> {
+  try {
+    return await tcp.recvLine(sock, signal === undefined ? {} : { signal });
+  } catch (err) {
+    if (err instanceof Deno.errors.InvalidData) throw new ProtocolError(what);
+    throw err;
+  }
+}
+
 /**
  * Reads one command as its arguments, or `null` when the client is done.
  * Understands RESP arrays of bulk strings (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`)
- * and inline commands (`PING\r\n`), as Redis does.
+ * and inline commands (`PING\r\n`), as Redis does. `signal` ends the
+ * wait for a command (not one half received).
  */
-async function readCommand(sock: tcp.TcpSocket): Promise<Uint8Array[] | null> {
-  const line = await tcp.recvLine(sock);
+async function readCommand(
+  sock: tcp.TcpSocket,
+  signal: AbortSignal,
+): Promise<Uint8Array[] | null> {
+  const line = await readLine(sock, "too big request line", signal);
   if (line === null) return null;
   if (!line.startsWith("*")) {
     // An inline command, as typed into nc or telnet.
@@ -69,19 +111,25 @@ async function readCommand(sock: tcp.TcpSocket): Promise<Uint8Array[] | null> {
       encoder.encode(w)
     );
   }
-  const count = Number(line.slice(1));
-  if (!Number.isInteger(count) || count < 0 || count > 1024 * 1024) {
+  const count = lengthOf(line);
+  if (count < 0 || count > MAX_ARGS) {
     throw new ProtocolError("invalid multibulk length");
   }
   const argv: Uint8Array[] = [];
+  let total = 0;
   for (let i = 0; i < count; i++) {
-    const head = await tcp.recvLine(sock);
+    const head = await readLine(sock, "too big bulk count string");
     if (head === null) throw new ProtocolError("unexpected end of stream");
-    const size = Number(head.slice(1));
-    if (
-      head[0] !== "$" || !Number.isInteger(size) || size < 0 || size > MAX_BULK
-    ) {
+    const size = head[0] === "$" ? lengthOf(head) : -1;
+    if (size < 0 || size > MAX_BULK) {
       throw new ProtocolError("invalid bulk length");
+    }
+    // Refused on its header, before its bytes come.
+    total += size;
+    if (total > MAX_BULK) {
+      throw new ProtocolError(
+        `the command is over the limit of ${MAX_BULK} bytes`,
+      );
     }
     const bulk = await tcp.recvExact(sock, size + 2);
     if (bulk[size] !== 0x0d || bulk[size + 1] !== 0x0a) {
@@ -229,11 +277,12 @@ try {
     hostname: args.hostname,
     port: args.port,
     signal: ctrlC.signal,
-  }, async (sock) => {
+  }, async (sock, info) => {
     for (;;) {
       let argv: Uint8Array[] | null;
       try {
-        argv = await readCommand(sock);
+        // At shutdown, a client idle between commands is let go at once.
+        argv = await readCommand(sock, info.signal);
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
         await tcp.sendAll(sock, error(`Protocol error: ${err.message}`));
