@@ -34,6 +34,16 @@
  *   raise `Deno.errors.NotSupported` with the kernel's own answer.
  * - Addresses are `[host, port]` arrays (`[host, port, 0, 0]` for
  *   `AF_INET6`, a path string for `AF_UNIX`).
+ * - Errors are `Deno.errors` classes under Python's names
+ *   ({@linkcode ConnectionRefusedError} is `Deno.errors.ConnectionRefused`);
+ *   where Python reads `err.errno`, read `err.code` (`"ECONNREFUSED"`), or
+ *   use `connect_ex` for the number.
+ * - `close()` never raises, as Python's, but first writes what `send`
+ *   already counted as sent, for up to the socket's timeout (10 s without
+ *   one), where Python leaves that to the kernel and returns at once.
+ * - A connected UDP socket is not connected in the kernel, so the peer's
+ *   ICMP "port unreachable" is not reported: `recv` waits where Python's
+ *   raises `ConnectionRefusedError`.
  *
  * Requires `allow-net` permission (Unix sockets: `allow-read` and
  * `allow-write` too; UDP: `--unstable-net`, or the `node:dgram` fallback).
@@ -62,7 +72,7 @@
  * @module
  */
 
-import { show } from "./_errors.ts";
+import { setCode, show } from "./_errors.ts";
 import { validatePort } from "./_addr.ts";
 import * as stream from "./_stream.ts";
 import { facadeHooks, type TlsUpgrade } from "./_socket_hooks.ts";
@@ -71,7 +81,14 @@ import { listenTcp } from "./_tcp_listen.ts";
 import { lookup } from "./_dns.ts";
 import * as udp from "./udp.ts";
 import * as unix from "./unix.ts";
-import { type FacadeHelpers, FfiSocket, needsFfi } from "./_socket_ffi.ts";
+import {
+  type FacadeHelpers,
+  FfiSocket,
+  needsFfi,
+  SO_ERROR,
+  SO_RCVBUF,
+  SO_SNDBUF,
+} from "./_socket_ffi.ts";
 import { socketpair as pair } from "./socketpair.ts";
 export {
   IP_HDRINCL,
@@ -171,6 +188,7 @@ const TYPE_NAMES: Record<number, string> = {
 const OPTION_NAMES: Record<string, string> = {
   [`${SOL_SOCKET}/${SO_REUSEADDR}`]: "SO_REUSEADDR",
   [`${SOL_SOCKET}/${SO_TYPE}`]: "SO_TYPE",
+  [`${SOL_SOCKET}/${SO_ERROR}`]: "SO_ERROR",
   [`${SOL_SOCKET}/${SO_BROADCAST}`]: "SO_BROADCAST",
   [`${SOL_SOCKET}/${SO_KEEPALIVE}`]: "SO_KEEPALIVE",
   [`${SOL_SOCKET}/${SO_REUSEPORT}`]: "SO_REUSEPORT",
@@ -179,6 +197,11 @@ const OPTION_NAMES: Record<string, string> = {
   [`${IPPROTO_IP}/${IP_MULTICAST_LOOP}`]: "IP_MULTICAST_LOOP",
   [`${IPPROTO_IP}/${IP_ADD_MEMBERSHIP}`]: "IP_ADD_MEMBERSHIP",
   [`${IPPROTO_IP}/${IP_DROP_MEMBERSHIP}`]: "IP_DROP_MEMBERSHIP",
+};
+/** Options Python has that Deno can neither read nor set: named in the error. */
+const UNSUPPORTED_OPTION_NAMES: Record<string, string> = {
+  [`${SOL_SOCKET}/${SO_SNDBUF}`]: "SO_SNDBUF",
+  [`${SOL_SOCKET}/${SO_RCVBUF}`]: "SO_RCVBUF",
 };
 
 // ---- errors ----
@@ -318,17 +341,24 @@ export type Inet6Address = [
   scopeId: number,
 ];
 /**
- * A socket address: `[host, port]` for `AF_INET`, `[host, port]` or
- * `[host, port, flowinfo, scopeId]` for `AF_INET6`, a path for `AF_UNIX`.
- * The host `""` means every interface (for `bind`), and `"<broadcast>"`
- * means `255.255.255.255`, as in Python.
+ * A socket address: `[host, port]` for `AF_INET`; `[host, port]`,
+ * `[host, port, flowinfo]` or `[host, port, flowinfo, scopeId]` for
+ * `AF_INET6` (flowinfo 0–1048575; the scope id must be 0, as Deno has
+ * none); a path for `AF_UNIX`. The host `""` means every interface (for
+ * `bind`), and `"<broadcast>"` means `255.255.255.255`, as in Python.
  */
-export type Address = InetAddress | Inet6Address | string;
+export type Address =
+  | InetAddress
+  | [host: string, port: number, flowinfo: number]
+  | Inet6Address
+  | string;
 
 const IPV4_REGEXP =
   /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
+/** Hosts that mean every interface of a family. */
+const WILDCARD_HOSTS = new Set(["", "0.0.0.0", "::"]);
 
 function familyName(family: number): string {
   return FAMILY_NAMES[family] ?? String(family);
@@ -403,12 +433,12 @@ function checkAddress(
   const v6 = family === AF_INET6;
   if (
     !Array.isArray(address) ||
-    !(address.length === 2 || (v6 && address.length === 4))
+    !(address.length === 2 || (v6 && address.length <= 4))
   ) {
     throw new TypeError(
-      `Cannot ${action} as address must be a [host, port] array for ${
-        familyName(family)
-      }: current value is ${
+      `Cannot ${action} as address must be a [host, port] array${
+        v6 ? " (or [host, port, flowinfo, scopeId])" : ""
+      } for ${familyName(family)}: current value is ${
         Array.isArray(address)
           ? `an array of ${address.length} items`
           : show(address)
@@ -424,6 +454,28 @@ function checkAddress(
     );
   }
   validatePort(port, action);
+  for (
+    const [i, name, max] of [[2, "flowinfo", 0xfffff], [
+      3,
+      "scopeId",
+      0xffffffff,
+    ]] as const
+  ) {
+    if (address.length <= i) break;
+    const value: unknown = address[i];
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new TypeError(
+        `Cannot ${action} as ${name} must be an integer: current value is ${
+          show(value)
+        }`,
+      );
+    }
+    if (value < 0 || value > max) {
+      throw new RangeError(
+        `Cannot ${action} as ${name} must be an integer from 0 to ${max}: current value is ${value}`,
+      );
+    }
+  }
   if (address.length === 4 && address[3] !== 0) {
     throw notSupported(
       action,
@@ -555,6 +607,8 @@ export class Socket implements AsyncDisposable {
   #handle: Handle | null = null;
   #connecting: Promise<void> | null = null;
   #connectError: Error | null = null;
+  /** A non-blocking connect completed and no connect call has said so yet. */
+  #connectUnreported = false;
   #options = new Map<string, number>();
   #memberships: [string, string][] = [];
   #closing: Promise<void> | null = null;
@@ -1054,10 +1108,18 @@ export class Socket implements AsyncDisposable {
   /**
    * Connects to `address`. For a stream socket this is when Deno creates
    * it, within the socket's timeout. A non-blocking socket (timeout 0)
-   * starts connecting and raises {@linkcode BlockingIOError} at once, as
-   * Python does; later calls raise it too until the connection is made, or
-   * raise its error. A UDP socket gets a default peer for `send` and
-   * `recv`.
+   * starts connecting and raises {@linkcode BlockingIOError} (`code`
+   * `"EINPROGRESS"`) at once, as Python does; other calls raise it too
+   * until the connection is made, or raise its error. As on Linux, a
+   * second `connect` meanwhile raises `BlockingIOError` with `code`
+   * `"EALREADY"`, the first after the connection is made resolves, later
+   * ones raise `EISCONN`, and one after a failed attempt raises that
+   * failure once (as `getsockopt(SOL_SOCKET, SO_ERROR)` reports it too).
+   *
+   * A UDP socket gets a default peer for `send` and `recv`. Deno's UDP
+   * sockets are not connected in the kernel, so an ICMP "port
+   * unreachable" from the peer is not reported: where Python's `recv`
+   * raises `ConnectionRefusedError`, this one waits (use a timeout).
    *
    * Requires `allow-net` permission.
    *
@@ -1065,9 +1127,13 @@ export class Socket implements AsyncDisposable {
    * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
    * @throws {TimeoutError} If the connection is not made in time.
    * @throws {gaierror} If the host name cannot be resolved.
-   * @throws {Deno.errors.NotSupported} After `bind` on a stream socket
-   * (Deno cannot choose the local address of an outgoing connection), or on
-   * a Unix datagram socket.
+   * @throws {Error} With `code` `"EISCONN"` (Python's `OSError` 106) if
+   * the socket is already connected or listening.
+   * @throws {Deno.errors.NotSupported} After `bind` on a stream socket to
+   * an address other than every interface and port 0 (Deno cannot choose
+   * the local address of an outgoing connection), on a UDP socket already
+   * bound (by `bind`, `sendto` or an earlier `connect`: Deno cannot give it
+   * a peer later), or on a Unix datagram socket.
    *
    * @example Connect with a timeout
    * ```ts
@@ -1087,19 +1153,37 @@ export class Socket implements AsyncDisposable {
     if (this.#ffi !== null) return await this.#ffi.connect(address, this.#io); // libc-backed
     this.#checkOpen("connect");
     const checked = checkAddress(address, this.#family, "connect");
+    if (this.#connectError !== null) {
+      // A non-blocking connect failed: Linux reports it to the next call
+      // once (as SO_ERROR), and a later connect starts again.
+      const err = this.#connectError;
+      this.#connectError = null;
+      throw err;
+    }
     const h = this.#handle;
+    if (h?.kind === "stream" && this.#connectUnreported) {
+      // Linux answers the first connect after a non-blocking one completed
+      // with success, and later ones with EISCONN.
+      this.#connectUnreported = false;
+      return;
+    }
     if (h !== null || this.#connecting !== null) {
       if (h?.kind === "stream" || h?.kind === "server") {
-        throw notSupported(
-          "connect",
-          `the ${this.#name()} is already ${
-            h.kind === "server" ? "listening" : "connected"
-          }`,
+        throw setCode(
+          new Error(
+            `Cannot connect: the ${this.#name()} is already ${
+              h.kind === "server" ? "listening" : "connected"
+            }`,
+          ),
+          "EISCONN",
         );
       }
       if (this.#connecting !== null) {
-        throw new BlockingIOError(
-          `Cannot connect: the connection is already in progress`,
+        throw setCode(
+          new BlockingIOError(
+            `Cannot connect: the connection is already in progress`,
+          ),
+          "EALREADY",
         );
       }
       throw notSupported(
@@ -1134,18 +1218,30 @@ export class Socket implements AsyncDisposable {
       return;
     }
     this.#checkNoBind();
+    if (this.#reserved !== null) {
+      // bind(("", 0)) made a listener to hold a port; a connection takes
+      // its own, so it goes (Python's socket would never listen).
+      const reserved = this.#reserved;
+      this.#reserved = null;
+      this.#bound = null;
+      await tcp.close(reserved);
+    }
     if (this.#timeout === 0) {
       this.#connecting = this.#connectTcp(target, null).then(
         () => {
           this.#connecting = null;
+          this.#connectUnreported = true;
         },
         (err) => {
           this.#connecting = null;
           this.#connectError = py(err) as Error;
         },
       );
-      throw new BlockingIOError(
-        `Cannot connect to ${target.hostname}:${target.port}: the connection is in progress and the socket is non-blocking`,
+      throw setCode(
+        new BlockingIOError(
+          `Cannot connect to ${target.hostname}:${target.port}: the connection is in progress and the socket is non-blocking`,
+        ),
+        "EINPROGRESS",
       );
     }
     await this.#connectTcp(target, this.#io.timeout);
@@ -1195,8 +1291,12 @@ export class Socket implements AsyncDisposable {
    * Like {@linkcode Socket.connect}, but resolves to an error number
    * instead of raising: `0` on success, else the Linux `errno` (111
    * connection refused, 11 timed out as Python reports it, 115 in progress
-   * on a non-blocking socket, 113 unreachable, 99 address not available).
-   * Argument errors and unsupported calls still raise.
+   * on a non-blocking socket, 114 still in progress on a later call, 106
+   * already connected, 113 unreachable, 99 address not available). As on
+   * Linux, a non-blocking socket's later calls answer 114 until the
+   * connection is made, then `0` once, then 106; a failed attempt answers
+   * its error once (111), and the call after that starts again. Argument
+   * errors, {@linkcode gaierror} and unsupported calls still raise.
    *
    * Requires `allow-net` permission.
    *
@@ -1334,7 +1434,8 @@ export class Socket implements AsyncDisposable {
    *
    * Requires `allow-net` permission.
    *
-   * @param bufsize The most bytes to return (`0` resolves to empty at once).
+   * @param bufsize The most bytes to return (`0` resolves to empty at once,
+   * as in Python, whatever the socket's state, and takes no datagram).
    * @param flags Must be `0`: Deno has no receive flags (`MSG_PEEK`, ...).
    * @returns The bytes; empty once the peer has finished sending.
    * @throws {RangeError} If `bufsize` is negative or not an integer.
@@ -1365,13 +1466,14 @@ export class Socket implements AsyncDisposable {
     }
     checkBufsize(bufsize, "recv");
     checkFlags(flags, "recv");
+    // Python answers b"" without asking the system, whatever the state.
+    if (bufsize === 0) return EMPTY;
     try {
       if (!this.#isStream() && this.#family !== AF_UNIX) {
         const data = await udp.recv(this.#connectedUdp("recv"), this.#io);
         return data.length > bufsize ? data.subarray(0, bufsize) : data;
       }
       const sock = this.#stream("recv");
-      if (bufsize === 0) return EMPTY;
       return (await stream.recv(sock, bufsize, this.#io)) ?? new Uint8Array(0);
     } catch (err) {
       throw py(err);
@@ -1580,6 +1682,8 @@ export class Socket implements AsyncDisposable {
    * @param value Seconds, `0` or `null`.
    * @throws {TypeError} If `value` is neither a number nor null.
    * @throws {RangeError} If `value` is negative or NaN.
+   * @throws {Deno.errors.BadResource} If the socket is closed (Python's
+   * `OSError` EBADF).
    *
    * @example Give up on a silent peer
    * ```ts
@@ -1596,7 +1700,9 @@ export class Socket implements AsyncDisposable {
    * ```
    */
   settimeout(value: number | null): void {
-    this.#timeout = checkSeconds(value, "settimeout");
+    const seconds = checkSeconds(value, "settimeout");
+    this.#checkOpen("settimeout");
+    this.#timeout = seconds;
     this.#io = { timeout: toMs(this.#timeout) };
   }
 
@@ -1624,6 +1730,7 @@ export class Socket implements AsyncDisposable {
    *
    * @param flag Whether calls may wait.
    * @throws {TypeError} If `flag` is not a boolean or a number.
+   * @throws {Deno.errors.BadResource} If the socket is closed.
    *
    * @example Poll without waiting
    * ```ts
@@ -1644,6 +1751,7 @@ export class Socket implements AsyncDisposable {
         }`,
       );
     }
+    this.#checkOpen("setblocking");
     this.settimeout(flag ? null : 0);
   }
 
@@ -1680,7 +1788,8 @@ export class Socket implements AsyncDisposable {
    * | `SO_BROADCAST` | unsupported | any time |
    * | `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP`, `IP_ADD_MEMBERSHIP`, `IP_DROP_MEMBERSHIP` | unsupported | any time (IPv4) |
    *
-   * Unix sockets take none of them.
+   * Unix sockets take none of them. `SO_TYPE` and `SO_ERROR` can only be
+   * read; Deno can neither read nor set `SO_RCVBUF` and `SO_SNDBUF`.
    *
    * @param level `SOL_SOCKET`, `IPPROTO_TCP` or `IPPROTO_IP`.
    * @param optname The option.
@@ -1724,12 +1833,13 @@ export class Socket implements AsyncDisposable {
         action,
         `it applies to ${what} sockets and this is an ${this.#name()}`,
       );
+    if (name === "SO_TYPE" || name === "SO_ERROR") {
+      throw notSupported(action, `${name} can only be read`);
+    }
     if (this.#family === AF_UNIX) {
       throw notSupported(action, "Deno takes no options for Unix sockets");
     }
     switch (name) {
-      case "SO_TYPE":
-        throw notSupported(action, "SO_TYPE can only be read");
       case "SO_REUSEADDR": {
         const flag = flagOf(value, name);
         if (
@@ -1847,6 +1957,9 @@ export class Socket implements AsyncDisposable {
    * `SO_BROADCAST` is 1 on UDP sockets, since the core allows broadcast
    * from the start where Python's default is 0; `IP_MULTICAST_LOOP` and
    * `IP_MULTICAST_TTL` are 1). Membership options cannot be read.
+   * `SO_ERROR` is the `errno` of a failed non-blocking `connect`, once, as
+   * on Linux, else 0. `SO_RCVBUF` and `SO_SNDBUF` raise
+   * `Deno.errors.NotSupported`: Deno can neither read nor set them.
    *
    * @param level `SOL_SOCKET`, `IPPROTO_TCP` or `IPPROTO_IP`.
    * @param optname The option.
@@ -1872,6 +1985,12 @@ export class Socket implements AsyncDisposable {
       throw notSupported(action, "Deno cannot return raw option bytes");
     }
     if (name === "SO_TYPE") return this.#type;
+    if (name === "SO_ERROR") {
+      // The error of a failed non-blocking connect, reported once, as Linux.
+      const err = this.#connectError;
+      this.#connectError = null;
+      return err === null ? 0 : errnoOf(err) ?? 0;
+    }
     if (this.#family === AF_UNIX) {
       throw notSupported(action, "Deno takes no options for Unix sockets");
     }
@@ -2028,8 +2147,16 @@ export class Socket implements AsyncDisposable {
   }
 
   /**
-   * Closes the socket. Idempotent. Resolves once what was in flight has
-   * settled, so a closed server's port can be bound again at once.
+   * Closes the socket. Idempotent, and never raises, as Python's `close()`.
+   * Resolves once what was in flight has settled, so a closed server's
+   * port can be bound again at once.
+   *
+   * Unlike Python's, which leaves unsent bytes to the kernel and returns
+   * at once, this first writes the bytes a `send` already counted as sent
+   * (they wait in the socket, not the kernel), for up to the socket's
+   * timeout, or 10 s when it has none or is non-blocking; bytes that
+   * cannot be written in that time, or whose write fails, are dropped
+   * without an error, as the kernel drops them.
    *
    * @example Close explicitly
    * ```ts
@@ -2048,14 +2175,15 @@ export class Socket implements AsyncDisposable {
     const h = this.#handle;
     const connecting = this.#connecting;
     const reserved = this.#reserved;
+    const ms = this.#io.timeout;
     this.#reserved = null;
     this.#closing = (async () => {
       if (reserved !== null) await tcp.close(reserved);
-      if (h !== null) await closeHandle(h);
+      if (h !== null) await closeHandle(h, ms);
       if (connecting !== null) {
         await connecting;
         const late = this.#handle;
-        if (late !== null && late !== h) await closeHandle(late);
+        if (late !== null && late !== h) await closeHandle(late, ms);
       }
     })();
     return this.#closing;
@@ -2064,10 +2192,11 @@ export class Socket implements AsyncDisposable {
   /**
    * Python's `fileno`. Deno does not expose file descriptors; a socket made
    * through libc (`SOCK_RAW`, `SOCK_SEQPACKET`, a datagram or seqpacket
-   * {@linkcode socketpair}) returns its real one.
+   * {@linkcode socketpair}) returns its real one. A closed socket returns
+   * `-1`, as in Python.
    *
-   * @returns The descriptor of a libc-made socket.
-   * @throws {Deno.errors.NotSupported} For sockets Deno made.
+   * @returns The descriptor of a libc-made socket, or `-1` once closed.
+   * @throws {Deno.errors.NotSupported} For open sockets Deno made.
    *
    * @example No file descriptors in Deno
    * ```ts
@@ -2079,6 +2208,7 @@ export class Socket implements AsyncDisposable {
    * ```
    */
   fileno(): number {
+    if (this.#closing !== null) return -1; // as Python's, once closed
     if (this.#ffi !== null) return this.#ffi.fileno(); // libc-backed
     throw notSupported("fileno", "Deno does not expose file descriptors");
   }
@@ -2089,12 +2219,19 @@ export class Socket implements AsyncDisposable {
   }
 }
 
-async function closeHandle(h: Handle): Promise<void> {
+/**
+ * Closes a handle as Python's `close()` does: without raising. A stream's
+ * bytes already counted as sent go out first, for up to the socket's
+ * timeout (`ms`; the core's 10 s without one); a failure writing them, or
+ * running out of time, is dropped as the kernel drops them.
+ */
+async function closeHandle(h: Handle, ms: number | null): Promise<void> {
   switch (h.kind) {
     case "server":
       return await stream.close(h.server);
     case "stream":
-      return await stream.close(h.sock);
+      if (ms !== null && ms > 0) stream.setTimeout(h.sock, ms);
+      return await stream.close(h.sock).catch(() => {});
     case "udp":
       return await udp.close(h.sock);
     case "unixgram":
@@ -2114,9 +2251,12 @@ function optionName(level: unknown, optname: unknown, action: string): string {
   }
   const name = OPTION_NAMES[`${level}/${optname}`];
   if (name === undefined) {
+    const known = UNSUPPORTED_OPTION_NAMES[`${level}/${optname}`];
     throw notSupported(
-      action,
-      `option ${optname} at level ${level} is not supported by Deno`,
+      known === undefined ? action : `${action} ${known}`,
+      known === undefined
+        ? `option ${optname} at level ${level} is not supported by Deno`
+        : "Deno can neither read nor set it",
     );
   }
   return name;
@@ -2173,6 +2313,34 @@ function toMs(seconds: number | null): number | null {
   return seconds === null ? null : seconds * 1000;
 }
 
+/** Linux `errno` values by the `code` Deno and the core give errors. */
+const ERRNO_BY_CODE: Record<string, number> = {
+  EPERM: 1,
+  ENOENT: 2,
+  EAGAIN: 11,
+  EACCES: 13,
+  EINVAL: 22,
+  EMFILE: 24,
+  EPIPE: 32,
+  EAFNOSUPPORT: 97,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+  ENETDOWN: 100,
+  ENETUNREACH: 101,
+  ECONNABORTED: 103,
+  ECONNRESET: 104,
+  ENOBUFS: 105,
+  EISCONN: 106,
+  ENOTCONN: 107,
+  ETIMEDOUT: 110,
+  ECONNREFUSED: 111,
+  EHOSTDOWN: 112,
+  EHOSTUNREACH: 113,
+  EALREADY: 114,
+  EINPROGRESS: 115,
+};
+
+/** The `errno` of errors that carry no `code`, by class. */
 const ERRNO: [new (...args: never[]) => Error, number][] = [
   [Deno.errors.ConnectionRefused, 111],
   [Deno.errors.TimedOut, 11],
@@ -2186,8 +2354,14 @@ const ERRNO: [new (...args: never[]) => Error, number][] = [
   [Deno.errors.NotFound, 2],
 ];
 
+/** The Linux `errno` Python would report for `err`, if it is an OS error. */
 function errnoOf(err: unknown): number | undefined {
   if (err instanceof Deno.errors.NotSupported) return undefined;
+  if (err instanceof gaierror) return undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code in ERRNO_BY_CODE) {
+    return ERRNO_BY_CODE[code];
+  }
   for (const [ctor, code] of ERRNO) if (err instanceof ctor) return code;
   return undefined;
 }
@@ -2307,8 +2481,9 @@ export function socket(
  * @param address `[host, port]`.
  * @param timeout Seconds for the connection and later calls; `null`
  * (default) blocks.
- * @param sourceAddress Must be `null` or omitted: Deno cannot choose the
- * local address of an outgoing connection.
+ * @param sourceAddress `null` (default), or a wildcard host with port 0
+ * (`["", 0]`), which is what the system picks anyway: Deno cannot choose
+ * the local address of an outgoing connection.
  * @returns The connected socket.
  * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
  * @throws {TimeoutError} If the connection is not made in time.
@@ -2339,10 +2514,18 @@ export async function create_connection(
     port: number;
   };
   if (sourceAddress !== null) {
-    throw notSupported(
-      "create_connection with a source address",
-      "Deno cannot choose the local address of an outgoing connection",
-    );
+    const source = checkAddress(
+      sourceAddress,
+      AF_INET6,
+      "create_connection",
+    ) as { host: string; port: number };
+    // Any interface and port 0 is what the system picks anyway.
+    if (!(source.port === 0 && WILDCARD_HOSTS.has(source.host))) {
+      throw notSupported(
+        "create_connection with a source address",
+        "Deno cannot choose the local address of an outgoing connection",
+      );
+    }
   }
   let family = AF_INET;
   if (checked.host.includes(":")) family = AF_INET6;

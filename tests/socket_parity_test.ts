@@ -1,0 +1,253 @@
+// Copyright 2026 the socketkit authors. MIT license.
+//
+// The Python-style facade against CPython's socket module: each test pins an
+// edge case where a program translated line by line from Python must behave
+// as CPython 3 does on Linux (the values asserted were read from python3 on
+// this machine; the comments give the Python line and its result).
+
+import assert from "node:assert/strict";
+import * as socket from "../socket.ts";
+import { within } from "./_util.ts";
+
+const decoder = new TextDecoder();
+const decode = (data: Uint8Array) => decoder.decode(data);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function tcpServer(): Promise<socket.Socket> {
+  const s = socket.socket();
+  await s.bind(["127.0.0.1", 0]);
+  await s.listen(5);
+  s.settimeout(5);
+  return s;
+}
+
+function portOf(s: socket.Socket): number {
+  return (s.getsockname() as socket.InetAddress)[1];
+}
+
+/** A port nothing listens on (bound, read, closed). */
+async function closedPort(): Promise<number> {
+  const s = await tcpServer();
+  const port = portOf(s);
+  await s.close();
+  return port;
+}
+
+/** Calls `step` every 10 ms until it returns something other than `skip`, for at most 5 s. */
+async function until<T>(step: () => Promise<T>, skip: T): Promise<T> {
+  let got = skip;
+  for (let i = 0; i < 500 && got === skip; i++) {
+    got = await step();
+    if (got === skip) await sleep(10);
+  }
+  return got;
+}
+
+// ---- close ----
+
+Deno.test("close() resolves, as Python's close(), when a send the peer reset is still unreported", async () => {
+  await using server = await tcpServer();
+  const a = await socket.create_connection(["127.0.0.1", portOf(server)], 5);
+  const [b] = await server.accept();
+  await b.close();
+  // Python: a.send(b"x") -> 1 (the peer answers with a reset); then
+  // a.send(b"x") -> 1 or BrokenPipeError; a.close() -> None.
+  assert.equal(await a.send("x"), 1);
+  await sleep(100); // the reset comes back over loopback
+  await a.send("x").catch((e) => e);
+  await within(a.close(), 5_000, "close");
+});
+
+Deno.test("close() of a socket whose peer does not read resolves without error, as Python's", async () => {
+  await using server = await tcpServer();
+  const a = await socket.create_connection(["127.0.0.1", portOf(server)]);
+  const [b] = await server.accept();
+  await using _b = b;
+  // Python: a.setblocking(False); send until BlockingIOError; a.close() -> None.
+  a.settimeout(0.2);
+  const chunk = new Uint8Array(1 << 16);
+  let full = false;
+  for (let i = 0; i < 1000 && !full; i++) {
+    full = await a.send(chunk).then(() => false, (e) => {
+      if (e instanceof socket.TimeoutError) return true;
+      throw e;
+    });
+  }
+  assert.ok(full, "the peer's window never filled");
+  await within(a.close(), 5_000, "close");
+});
+
+// ---- recv(0) ----
+
+Deno.test("recv(0) returns b'' at once and leaves the next datagram, as Python's", async () => {
+  await using server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await server.bind(["127.0.0.1", 0]);
+  await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  client.settimeout(5);
+  await client.connect(server.getsockname());
+  await server.sendto("one", client.getsockname());
+  // Python: client.recv(0) -> b''; client.recv(10) -> b'one'.
+  assert.equal((await client.recv(0)).length, 0);
+  assert.equal(decode(await client.recv(10)), "one");
+  // Python: recv(0) on an unconnected socket is b'' too.
+  await using lone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  assert.equal((await lone.recv(0)).length, 0);
+  await using tcp = socket.socket();
+  assert.equal((await tcp.recv(0)).length, 0);
+});
+
+// ---- non-blocking connect, connect_ex and SO_ERROR ----
+
+Deno.test("connect_ex() on a non-blocking socket gives 115, then 0 once connected, then 106, as Python", async () => {
+  await using server = await tcpServer();
+  await using s = socket.socket();
+  s.setblocking(false);
+  const address: socket.InetAddress = ["127.0.0.1", portOf(server)];
+  assert.equal(await s.connect_ex(address), 115); // EINPROGRESS
+  assert.equal(await until(() => s.connect_ex(address), 114), 0); // EALREADY while in progress
+  assert.equal(await s.connect_ex(address), 106); // EISCONN
+  const err = await s.connect(address).catch((e) => e);
+  assert.equal(err.code, "EISCONN");
+  assert.match(err.message, /already connected/);
+  const [conn] = await server.accept();
+  await conn.close();
+});
+
+Deno.test("a non-blocking connect() refused is reported once by the next connect_ex(), which then starts again, as Python", async () => {
+  const port = await closedPort();
+  await using s = socket.socket();
+  s.setblocking(false);
+  const address: socket.InetAddress = ["127.0.0.1", port];
+  assert.equal(await s.connect_ex(address), 115);
+  // Python: 111 once the refusal is in, then 115 for a new attempt.
+  assert.equal(await until(() => s.connect_ex(address), 114), 111);
+  assert.equal(await s.connect_ex(address), 115);
+});
+
+Deno.test("getsockopt(SO_ERROR) reports a failed non-blocking connect once, then 0, as Python", async () => {
+  const port = await closedPort();
+  await using s = socket.socket();
+  assert.equal(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), 0);
+  s.setblocking(false);
+  await assert.rejects(s.connect(["127.0.0.1", port]), socket.BlockingIOError);
+  // Python: select() for writing, then SO_ERROR -> 111, then 0.
+  const code = await until(
+    () => Promise.resolve(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)),
+    0,
+  );
+  assert.equal(code, 111);
+  assert.equal(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), 0);
+  await assert.rejects(
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_ERROR, 0),
+    { name: "NotSupported", message: /SO_ERROR can only be read/ },
+  );
+});
+
+Deno.test("connect() on a connected or listening socket is EISCONN, and connect_ex() gives 106", async () => {
+  await using server = await tcpServer();
+  await using s = socket.socket();
+  await s.connect(["127.0.0.1", portOf(server)]);
+  // Python: OSError(106, 'Transport endpoint is already connected').
+  const err = await s.connect(["127.0.0.1", portOf(server)]).catch((e) => e);
+  assert.equal(err.code, "EISCONN");
+  assert.equal(await s.connect_ex(["127.0.0.1", portOf(server)]), 106);
+  assert.equal(await server.connect_ex(["127.0.0.1", portOf(server)]), 106);
+  const [conn] = await server.accept();
+  await conn.close();
+});
+
+// ---- closed sockets ----
+
+Deno.test("settimeout() and setblocking() on a closed socket raise BadResource (EBADF), gettimeout() still answers", async () => {
+  const s = socket.socket();
+  s.settimeout(1);
+  await s.close();
+  // Python: OSError(9, 'Bad file descriptor'); gettimeout() -> 1.0.
+  assert.throws(() => s.settimeout(2), Deno.errors.BadResource);
+  assert.throws(() => s.setblocking(false), Deno.errors.BadResource);
+  assert.equal(s.gettimeout(), 1);
+});
+
+Deno.test("fileno() of a closed socket is -1, as Python's", async () => {
+  const s = socket.socket();
+  assert.throws(() => s.fileno(), Deno.errors.NotSupported);
+  await s.close();
+  assert.equal(s.fileno(), -1);
+});
+
+// ---- addresses ----
+
+Deno.test("AF_INET6 addresses take 2, 3 or 4 items, and flowinfo is checked, as Python's", async () => {
+  await using s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM);
+  // Python: s.bind(("::1", 0, 0)) works; ("::1", 0, 1 << 20) -> OverflowError.
+  await assert.rejects(s.bind(["::1", 0, 1 << 20] as never), {
+    name: "RangeError",
+    message: /flowinfo must be an integer from 0 to 1048575/,
+  });
+  await assert.rejects(s.bind(["::1", 0, 0, 0, 0] as never), TypeError);
+  await s.bind(["::1", 0, 0]);
+  const [host, port, flowinfo, scope] = s.getsockname() as socket.Inet6Address;
+  assert.deepEqual([host, flowinfo, scope], ["::1", 0, 0]);
+  assert.ok(port > 0);
+});
+
+Deno.test("create_connection() takes a wildcard source_address with port 0, as connect() after bind(('', 0))", async () => {
+  await using server = await tcpServer();
+  await using c = await socket.create_connection(
+    ["127.0.0.1", portOf(server)],
+    5,
+    ["", 0],
+  );
+  assert.deepEqual(c.getpeername(), server.getsockname());
+  const [conn] = await server.accept();
+  await conn.close();
+  await assert.rejects(
+    socket.create_connection(["127.0.0.1", portOf(server)], 5, [
+      "127.0.0.1",
+      0,
+    ]),
+    Deno.errors.NotSupported,
+  );
+});
+
+// ---- options ----
+
+Deno.test("options Deno cannot read or set are NotSupported naming the option", async () => {
+  await using s = socket.socket();
+  for (
+    const [name, opt] of [
+      ["SO_RCVBUF", socket.SO_RCVBUF],
+      ["SO_SNDBUF", socket.SO_SNDBUF],
+    ] as const
+  ) {
+    assert.throws(() => s.getsockopt(socket.SOL_SOCKET, opt), {
+      name: "NotSupported",
+      message: new RegExp(`^Cannot getsockopt ${name}: `),
+    });
+    await assert.rejects(s.setsockopt(socket.SOL_SOCKET, opt, 65536), {
+      name: "NotSupported",
+      message: new RegExp(`^Cannot setsockopt ${name}: `),
+    });
+  }
+});
+
+Deno.test("connect() after bind(('', 0)) leaves no listener on the port bind reserved", async () => {
+  await using server = await tcpServer();
+  await using s = socket.socket();
+  await s.bind(["", 0]);
+  const reserved = portOf(s);
+  await s.connect(["127.0.0.1", portOf(server)]);
+  const [conn] = await server.accept();
+  await conn.close();
+  // Python: nothing listens there; a connection is refused.
+  await using probe = socket.socket();
+  probe.settimeout(5);
+  assert.equal(await probe.connect_ex(["127.0.0.1", reserved]), 111);
+});
+
+Deno.test("connect_ex() raises gaierror for a name that does not resolve, as Python's", async () => {
+  await using s = socket.socket();
+  // Python: socket.gaierror [Errno -2], not a return value.
+  const name = `${"x".repeat(64)}.invalid`;
+  await assert.rejects(s.connect_ex([name, 80]), socket.gaierror);
+});
