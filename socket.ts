@@ -1343,6 +1343,8 @@ export class Socket implements AsyncDisposable {
    * @throws {Deno.errors.NotConnected} If the socket is not connected.
    * @throws {Deno.errors.BrokenPipe} If the peer is gone.
    * @throws {TimeoutError} If the peer does not take the data in time.
+   * @throws {Deno.errors.InvalidData} If an earlier `sendall` was cut short
+   * (see {@linkcode Socket.sendall}).
    *
    * @example Send and count
    * ```ts
@@ -1372,6 +1374,16 @@ export class Socket implements AsyncDisposable {
     }
   }
 
+  /** The next datagram: from the peer if connected, else from anyone. */
+  async #recvDatagram(action: string): Promise<Uint8Array> {
+    if (this.#family === AF_UNIX) {
+      return (await unix.recvFrom(this.#unixgram(action), this.#io))[0];
+    }
+    const sock = await this.#udp(action);
+    if (sock.remoteAddr !== null) return await udp.recv(sock, this.#io);
+    return (await udp.recvFrom(sock, this.#io))[0];
+  }
+
   #connectedUdp(action: string): udp.UdpSocket {
     this.#checkOpen(action);
     const h = this.#handle;
@@ -1385,6 +1397,12 @@ export class Socket implements AsyncDisposable {
    * Sends every byte of `data`, or raises. Within a timeout, the whole
    * call is bounded, as in Python 3.5 and later.
    *
+   * Unlike Python, a stream socket whose `sendall` ran out of time (or,
+   * non-blocking, would block) after sending part of `data` refuses every
+   * later send with `Deno.errors.InvalidData`, since the peer would take
+   * the next bytes as the rest of the cut message; `shutdown` and `close`
+   * still work.
+   *
    * Requires `allow-net` permission.
    *
    * @param data Bytes, or a string sent as UTF-8.
@@ -1392,6 +1410,9 @@ export class Socket implements AsyncDisposable {
    * @throws {Deno.errors.NotConnected} If the socket is not connected.
    * @throws {Deno.errors.BrokenPipe} If the peer is gone.
    * @throws {TimeoutError} If the peer does not take the data in time.
+   * @throws {BlockingIOError} If the socket is non-blocking and the data
+   * does not all fit at once.
+   * @throws {Deno.errors.InvalidData} If an earlier `sendall` was cut short.
    *
    * @example Send a large buffer
    * ```ts
@@ -1429,8 +1450,10 @@ export class Socket implements AsyncDisposable {
 
   /**
    * Receives up to `bufsize` bytes. Resolves to an empty `Uint8Array` at end
-   * of stream, as Python returns `b""`. On a connected UDP socket, a
-   * datagram longer than `bufsize` is truncated, as the system does.
+   * of stream, as Python returns `b""`. On a datagram socket it takes the
+   * next datagram, from the peer when connected, else from anyone (as
+   * `recvfrom` without the address); one longer than `bufsize` is
+   * truncated, as the system does.
    *
    * Requires `allow-net` permission.
    *
@@ -1469,8 +1492,10 @@ export class Socket implements AsyncDisposable {
     // Python answers b"" without asking the system, whatever the state.
     if (bufsize === 0) return EMPTY;
     try {
-      if (!this.#isStream() && this.#family !== AF_UNIX) {
-        const data = await udp.recv(this.#connectedUdp("recv"), this.#io);
+      if (!this.#isStream()) {
+        // A datagram socket without a peer takes the next datagram from
+        // anyone, as the system does.
+        const data = await this.#recvDatagram("recv");
         return data.length > bufsize ? data.subarray(0, bufsize) : data;
       }
       const sock = this.#stream("recv");

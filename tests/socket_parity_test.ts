@@ -251,3 +251,41 @@ Deno.test("connect_ex() raises gaierror for a name that does not resolve, as Pyt
   const name = `${"x".repeat(64)}.invalid`;
   await assert.rejects(s.connect_ex([name, 80]), socket.gaierror);
 });
+
+// ---- datagram recv without a peer ----
+
+Deno.test("recv() and recv_into() on a bound UDP socket without a peer take the next datagram from anyone, as Python's", async () => {
+  // Python's multicast and UDP server examples: s.bind(...); s.recv(1024).
+  await using server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await server.bind(["127.0.0.1", 0]);
+  server.settimeout(5);
+  await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await client.sendto("hello", server.getsockname());
+  await client.sendto("again", server.getsockname());
+  assert.equal(decode(await server.recv(3)), "hel"); // truncated, as the system does
+  const buf = new Uint8Array(8);
+  assert.equal(await server.recv_into(buf), 5);
+  assert.equal(decode(buf.subarray(0, 5)), "again");
+  // And send() still needs a peer: Python's OSError EDESTADDRREQ.
+  await assert.rejects(server.send("x"), Deno.errors.NotConnected);
+});
+
+Deno.test({
+  name:
+    "recv() on a bound AF_UNIX datagram socket takes the next datagram, as Python's",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await using server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      await server.bind(`${dir}/server`);
+      server.settimeout(5);
+      await using client = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      await client.bind(`${dir}/client`);
+      await client.sendto("ping", `${dir}/server`);
+      assert.equal(decode(await server.recv(1024)), "ping");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
