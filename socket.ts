@@ -604,6 +604,8 @@ export class Socket implements AsyncDisposable {
    * it the handle.
    */
   #reserved: tcp.TcpServer | null = null;
+  /** The same for a Unix stream socket: its path is taken at `bind`. */
+  #reservedUnix: stream.StreamServer | null = null;
   #handle: Handle | null = null;
   #connecting: Promise<void> | null = null;
   #connectError: Error | null = null;
@@ -788,7 +790,10 @@ export class Socket implements AsyncDisposable {
    * listener is created now: a client connecting between `bind` and
    * `listen` is queued and accepted after `listen` (Python would refuse
    * it), or reset if `listen(backlog)` has to make the listener again with
-   * a backlog. A Unix stream socket records its path; `listen` binds it.
+   * a backlog. A Unix stream socket takes its path the same way: the file
+   * exists from `bind` on, a path in use raises here, and closing the
+   * socket removes the file (Python leaves it for the program to
+   * remove).
    *
    * Requires `allow-net` permission.
    *
@@ -828,6 +833,12 @@ export class Socket implements AsyncDisposable {
     if (this.#isStream()) {
       if (typeof checked !== "string") {
         this.#reserved = this.#listenTcp("bind", checked.host, checked.port);
+      } else {
+        try {
+          this.#reservedUnix = await unix.listen({ path: checked });
+        } catch (err) {
+          throw py(err);
+        }
       }
       this.#bound = checked;
       return;
@@ -956,7 +967,11 @@ export class Socket implements AsyncDisposable {
             "an AF_UNIX socket must be bound to a path first (Deno has no autobind)",
           );
         }
-        return this.#listenUnix(this.#bound);
+        const server = this.#reservedUnix;
+        if (server === null) return this.#listenUnix(this.#bound);
+        this.#reservedUnix = null;
+        this.#handle = { kind: "server", server };
+        return Promise.resolve();
       }
       const reserved = this.#reserved;
       if (reserved !== null && queue !== undefined) {
@@ -2199,11 +2214,12 @@ export class Socket implements AsyncDisposable {
     if (this.#ffi !== null) return this.#closing = this.#ffi.close(); // libc-backed
     const h = this.#handle;
     const connecting = this.#connecting;
-    const reserved = this.#reserved;
+    const reserved = this.#reserved ?? this.#reservedUnix;
     const ms = this.#io.timeout;
     this.#reserved = null;
+    this.#reservedUnix = null;
     this.#closing = (async () => {
-      if (reserved !== null) await tcp.close(reserved);
+      if (reserved !== null) await stream.close(reserved);
       if (h !== null) await closeHandle(h, ms);
       if (connecting !== null) {
         await connecting;

@@ -289,3 +289,36 @@ Deno.test({
     }
   },
 });
+
+// ---- AF_UNIX stream bind ----
+
+Deno.test({
+  name:
+    "bind() on an AF_UNIX stream socket takes the path at once, as Python's: a path in use raises from bind()",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/server`;
+      await using server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
+      await server.bind(path);
+      // Python: the file exists after bind, before listen.
+      assert.ok((await Deno.stat(path)).isSocket);
+      await server.listen(1);
+      server.settimeout(5);
+      await using client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
+      client.settimeout(5);
+      await client.connect(path);
+      const [conn, address] = await server.accept();
+      await using _conn = conn;
+      assert.equal(address, "");
+      await client.sendall("ping");
+      assert.equal(decode(await conn.recv(16)), "ping");
+      await using other = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM);
+      // Python: OSError(98, 'Address already in use') from bind.
+      await assert.rejects(other.bind(path), Deno.errors.AddrInUse);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
