@@ -5,8 +5,9 @@
  * `socket.socket(socket.AF_INET, socket.SOCK_STREAM)`, then `bind`,
  * `listen`, `accept`, `connect`, `send`, `sendall`, `recv`, `sendto`,
  * `recvfrom`, `settimeout`, `setblocking`, `setsockopt`, `getsockname`,
- * `getpeername`, `shutdown` and `close` — Python's names and lifecycle, with
- * `await` where the call can wait.
+ * `getpeername`, `shutdown` and `close`, and the module's
+ * `create_connection`, `create_server`, `getaddrinfo` and `socketpair` —
+ * Python's names and lifecycle, with `await` where the call can wait.
  *
  * This module is a thin facade over the core ({@link ./tcp.ts},
  * {@link ./udp.ts}, {@link ./unix.ts}): it holds no I/O logic of its own.
@@ -2761,6 +2762,282 @@ export async function gethostbyname(name: string): Promise<string> {
     );
   }
   return await resolveHost(name, AF_INET, "gethostbyname");
+}
+
+/** `getaddrinfo` flag: with a `null` host, the wildcard addresses (for `bind`) instead of loopback. */
+export const AI_PASSIVE = 1;
+/** `getaddrinfo` flag: fill in the canonical name of the first result. */
+export const AI_CANONNAME = 2;
+/** `getaddrinfo` flag: the host must be an IP address; no name lookup. */
+export const AI_NUMERICHOST = 4;
+/** `getaddrinfo` flag: IPv4-mapped IPv6 addresses. Accepted and ignored: the system's resolver answers. */
+export const AI_V4MAPPED = 8;
+/** `getaddrinfo` flag: with `AI_V4MAPPED`, both families. Accepted and ignored. */
+export const AI_ALL = 16;
+/** `getaddrinfo` flag: only families the host has an address of. Accepted and ignored. */
+export const AI_ADDRCONFIG = 32;
+/** `getaddrinfo` flag: the port must be a number. */
+export const AI_NUMERICSERV = 1024;
+
+const AI_KNOWN = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED |
+  AI_ALL | AI_ADDRCONFIG | AI_NUMERICSERV;
+
+/** Whether `host` is an IPv6 address (the URL parser knows the grammar). */
+function isIpv6Literal(host: string): boolean {
+  if (!host.includes(":") || /[[\]/%]/.test(host)) return false;
+  try {
+    new URL(`http://[${host}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One answer of {@linkcode getaddrinfo}, as Python's 5-tuple:
+ * `[family, type, proto, canonname, sockaddr]`, ready for
+ * `socket(family, type, proto)` and `connect(sockaddr)`.
+ */
+export type AddrInfo = [
+  family: number,
+  type: number,
+  proto: number,
+  canonname: string,
+  sockaddr: InetAddress | Inet6Address,
+];
+
+/** Python's keyword arguments of {@linkcode getaddrinfo}. */
+export interface GetaddrinfoOptions {
+  /**
+   * `AF_INET`, `AF_INET6`, or `AF_UNSPEC` for both.
+   *
+   * @default {AF_UNSPEC}
+   */
+  family?: number;
+  /**
+   * `SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_RAW`, or `0` for each of them.
+   *
+   * @default {0}
+   */
+  type?: number;
+  /**
+   * A protocol (`IPPROTO_TCP`, `IPPROTO_UDP`), or `0` for any.
+   *
+   * @default {0}
+   */
+  proto?: number;
+  /**
+   * `AI_*` flags, ORed.
+   *
+   * @default {0}
+   */
+  flags?: number;
+}
+
+/**
+ * Resolves a host and port to the addresses to connect or bind to, as
+ * Python's `socket.getaddrinfo`: one `[family, type, proto, canonname,
+ * sockaddr]` per address and socket type, in the resolver's order, so
+ * Python's loop over the answers ports as is. IP addresses answer
+ * themselves without a lookup; a `null` host is loopback, or with
+ * `AI_PASSIVE` the wildcard addresses; names go to the system resolver
+ * (`/etc/hosts`, then DNS). Python's keyword arguments can be given as an
+ * object in place of `family`: `getaddrinfo(host, port, { type:
+ * SOCK_STREAM })`.
+ *
+ * Unlike Python, service names (`"http"`) are not looked up: give the
+ * port number (a string of digits works). `canonname` (with
+ * `AI_CANONNAME`) is the host as given, not the resolver's canonical name.
+ *
+ * Requires `allow-net` permission for names that need a lookup.
+ *
+ * @param host A name, an IP address, or `null`.
+ * @param port A port number, a string of digits, or `null` (0).
+ * @param family `AF_INET`, `AF_INET6` or `AF_UNSPEC` (default), or
+ * Python's keyword arguments as an object.
+ * @param type `SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_RAW`, or `0` (default) for each.
+ * @param proto A protocol, or `0` (default) for any.
+ * @param flags `AI_*` flags (default `0`).
+ * @returns The answers; never empty.
+ * @throws {TypeError} If an argument has the wrong type.
+ * @throws {RangeError} If the port, family, type, protocol or flags are out
+ * of range, or they name no socket type together.
+ * @throws {gaierror} If the name does not resolve, has no address of the
+ * family asked, or is not an IP address under `AI_NUMERICHOST`.
+ * @throws {Deno.errors.NotSupported} For a service name.
+ *
+ * @example Python's client loop over getaddrinfo
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.create_server(["127.0.0.1", 0]);
+ * const [, port] = server.getsockname() as socket.InetAddress;
+ * const answers = await socket.getaddrinfo("127.0.0.1", port, socket.AF_UNSPEC, socket.SOCK_STREAM);
+ * assert.deepEqual(answers, [
+ *   [socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ["127.0.0.1", port]],
+ * ]);
+ * const [af, socktype, proto, _canonname, sa] = answers[0]!;
+ * await using s = socket.socket(af, socktype, proto);
+ * await s.connect(sa);
+ * assert.deepEqual(s.getpeername(), sa);
+ * ```
+ *
+ * @tags allow-net
+ */
+export async function getaddrinfo(
+  host: string | null,
+  port: number | string | null,
+  family: number | GetaddrinfoOptions = AF_UNSPEC,
+  type = 0,
+  proto = 0,
+  flags = 0,
+): Promise<AddrInfo[]> {
+  const action = "getaddrinfo";
+  if (typeof family === "object" && family !== null) {
+    ({ family = AF_UNSPEC, type = 0, proto = 0, flags = 0 } = family);
+  }
+  for (
+    const [name, value] of [
+      ["family", family],
+      ["type", type],
+      ["proto", proto],
+      ["flags", flags],
+    ] as const
+  ) {
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new TypeError(
+        `Cannot ${action} as ${name} must be an integer: current value is ${
+          show(value)
+        }`,
+      );
+    }
+  }
+  const fam = family as number;
+  if (fam !== AF_UNSPEC && fam !== AF_INET && fam !== AF_INET6) {
+    throw new RangeError(
+      `Cannot ${action} as family must be AF_INET, AF_INET6 or AF_UNSPEC: current value is ${fam}`,
+    );
+  }
+  if ((flags & ~AI_KNOWN) !== 0) {
+    throw new RangeError(
+      `Cannot ${action} as flags must be AI_* flags ORed: current value is ${flags}`,
+    );
+  }
+  if (
+    type !== 0 && type !== SOCK_STREAM && type !== SOCK_DGRAM &&
+    type !== SOCK_RAW
+  ) {
+    throw new RangeError(
+      `Cannot ${action} as type must be SOCK_STREAM, SOCK_DGRAM, SOCK_RAW or 0: current value is ${type}`,
+    );
+  }
+  // One answer per socket type, as glibc: each with its protocol.
+  const kinds = ([
+    [SOCK_STREAM, IPPROTO_TCP],
+    [SOCK_DGRAM, IPPROTO_UDP],
+    [SOCK_RAW, 0],
+  ] as const).filter(([t, p]) =>
+    (type === 0 || t === type) &&
+    (proto === 0 || p === proto || t === type && t === SOCK_RAW)
+  ).map(([t, p]): [number, number] => [t, t === SOCK_RAW ? proto : p]);
+  if (kinds.length === 0) {
+    throw new RangeError(
+      `Cannot ${action} as proto ${proto} does not go with type ${type}`,
+    );
+  }
+  let portNumber = 0;
+  if (typeof port === "string") {
+    if (!/^\d+$/.test(port)) {
+      if ((flags & AI_NUMERICSERV) !== 0) {
+        throw new gaierror(
+          `Cannot ${action} as the service ${
+            show(port)
+          } is not a number (AI_NUMERICSERV)`,
+        );
+      }
+      throw notSupported(
+        action,
+        `service names are not looked up (give the port number): current value is ${
+          show(port)
+        }`,
+      );
+    }
+    portNumber = validatePort(Number(port), action);
+  } else if (port !== null && port !== undefined) {
+    portNumber = validatePort(port, action);
+  }
+  const v4 = fam !== AF_INET6;
+  const v6 = fam !== AF_INET;
+  let addresses: [string, 4 | 6][];
+  if (host === null || host === undefined) {
+    // glibc's order: the wildcard IPv4 first, loopback IPv6 first.
+    addresses = (flags & AI_PASSIVE) !== 0
+      ? [["0.0.0.0", 4], ["::", 6]]
+      : [["::1", 6], ["127.0.0.1", 4]];
+    addresses = addresses.filter(([, f]) => f === 4 ? v4 : v6);
+  } else if (typeof host !== "string") {
+    throw new TypeError(
+      `Cannot ${action} as host must be a string or null: current value is ${
+        show(host)
+      }`,
+    );
+  } else {
+    const literal: 0 | 4 | 6 = IPV4_REGEXP.test(host)
+      ? 4
+      : isIpv6Literal(host)
+      ? 6
+      : 0;
+    if (literal !== 0) {
+      if (literal === 4 ? !v4 : !v6) {
+        throw new gaierror(
+          `Cannot ${action} as ${show(host)} is not an address of ${
+            familyName(fam)
+          }`,
+        );
+      }
+      addresses = [[host, literal]];
+    } else if (host === "" || (flags & AI_NUMERICHOST) !== 0) {
+      throw new gaierror(
+        `Cannot ${action} as ${show(host)} is not an IP address${
+          host === "" ? "" : " (AI_NUMERICHOST)"
+        }`,
+      );
+    } else {
+      try {
+        addresses = (await lookup(host, { family: v4 && v6 ? 0 : v4 ? 4 : 6 }))
+          .map(({ address, family }) => [address, family]);
+      } catch (cause) {
+        throw new gaierror(
+          `Cannot ${action} as the name ${show(host)} cannot be resolved${
+            fam === AF_UNSPEC ? "" : ` for ${familyName(fam)}`
+          }`,
+          { cause },
+        );
+      }
+    }
+  }
+  const answers: AddrInfo[] = [];
+  for (const [address, f] of addresses) {
+    const sockaddr: InetAddress | Inet6Address = f === 4
+      ? [address, portNumber]
+      : [address, portNumber, 0, 0];
+    for (const [t, p] of kinds) {
+      const canonname = answers.length === 0 && (flags & AI_CANONNAME) !== 0
+        ? host ?? ""
+        : "";
+      answers.push([
+        f === 4 ? AF_INET : AF_INET6,
+        t,
+        p,
+        canonname,
+        [
+          ...sockaddr,
+        ] as InetAddress | Inet6Address,
+      ]);
+    }
+  }
+  return answers;
 }
 
 /**

@@ -322,3 +322,92 @@ Deno.test({
     }
   },
 });
+
+// ---- getaddrinfo ----
+
+const hasPython = await new Deno.Command("python3", { args: ["--version"] })
+  .output().then((out) => out.success, () => false);
+
+/** Queries with no DNS in them: IP literals, null, and localhost (/etc/hosts). */
+const GAI_QUERIES: [
+  string | null,
+  number | string | null,
+  number,
+  number,
+  number,
+  number,
+][] = [
+  ["127.0.0.1", 80, 0, 0, 0, 0],
+  ["127.0.0.1", "8080", socket.AF_INET, socket.SOCK_STREAM, 0, 0],
+  ["::1", 8080, 0, socket.SOCK_DGRAM, 0, 0],
+  ["127.0.0.1", null, socket.AF_INET, socket.SOCK_STREAM, 0, 0],
+  ["127.0.0.1", 80, socket.AF_INET, 0, socket.IPPROTO_UDP, 0],
+  ["127.0.0.1", 80, 0, 0, 0, socket.AI_CANONNAME],
+  [null, 80, 0, socket.SOCK_STREAM, 0, 0],
+  [null, 80, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE],
+  [null, 0, socket.AF_INET6, socket.SOCK_DGRAM, 0, socket.AI_PASSIVE],
+  ["localhost", 80, socket.AF_INET, socket.SOCK_STREAM, 0, 0],
+  ["::1", 80, socket.AF_INET, socket.SOCK_STREAM, 0, 0],
+  ["127.0.0.1", 80, socket.AF_INET6, 0, 0, 0],
+  ["localhost", 80, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST],
+];
+
+const GAI_PYTHON = `
+import json, socket, sys
+out = []
+for host, port, family, type_, proto, flags in json.loads(sys.argv[1]):
+    try:
+        out.append([[int(f), int(t), p, c, list(a)] for f, t, p, c, a in
+                    socket.getaddrinfo(host, port, family, type_, proto, flags)])
+    except socket.gaierror:
+        out.append("gaierror")
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name:
+    "getaddrinfo() answers as Python's for IP addresses, null and localhost",
+  ignore: !hasPython,
+  async fn() {
+    const out = await new Deno.Command("python3", {
+      args: ["-c", GAI_PYTHON, JSON.stringify(GAI_QUERIES)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, decoder.decode(out.stderr));
+    const expected = JSON.parse(decoder.decode(out.stdout));
+    const actual = [];
+    for (const query of GAI_QUERIES) {
+      actual.push(
+        await socket.getaddrinfo(...query).catch((e) => {
+          if (e instanceof socket.gaierror) return "gaierror";
+          throw e;
+        }),
+      );
+    }
+    assert.deepEqual(actual, expected);
+  },
+});
+
+Deno.test("getaddrinfo() takes Python's keywords as an object and checks its arguments", async () => {
+  assert.deepEqual(
+    await socket.getaddrinfo("127.0.0.1", 80, { type: socket.SOCK_STREAM }),
+    [[socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", [
+      "127.0.0.1",
+      80,
+    ]]],
+  );
+  await assert.rejects(socket.getaddrinfo("127.0.0.1", 70000), RangeError);
+  await assert.rejects(
+    socket.getaddrinfo("127.0.0.1", 80, socket.AF_UNIX),
+    RangeError,
+  );
+  await assert.rejects(
+    socket.getaddrinfo("127.0.0.1", "http"),
+    Deno.errors.NotSupported,
+  );
+  await assert.rejects(
+    socket.getaddrinfo(`${"x".repeat(64)}.invalid`, 80),
+    socket.gaierror,
+  );
+});
