@@ -313,7 +313,35 @@ export const ConnectionAbortedError: typeof Deno.errors.ConnectionAborted =
 export const BrokenPipeError: typeof Deno.errors.BrokenPipe =
   Deno.errors.BrokenPipe;
 
-/** Turns the core's timeout and would-block errors into Python's classes. */
+/**
+ * The `code` of Python's `errno`, for errors of these classes made without
+ * one (by the core, or here). Python's `TimeoutError` has no errno.
+ */
+const CODE_BY_CLASS: [new (...args: never[]) => Error, string][] = [
+  [Deno.errors.WouldBlock, "EAGAIN"],
+  [Deno.errors.BrokenPipe, "EPIPE"],
+  [Deno.errors.NotConnected, "ENOTCONN"],
+  [Deno.errors.BadResource, "EBADF"],
+  [Deno.errors.ConnectionReset, "ECONNRESET"],
+  [Deno.errors.ConnectionRefused, "ECONNREFUSED"],
+  [Deno.errors.ConnectionAborted, "ECONNABORTED"],
+  [Deno.errors.AddrInUse, "EADDRINUSE"],
+  [Deno.errors.AddrNotAvailable, "EADDRNOTAVAIL"],
+];
+
+/** Gives an OS error without a `code` the one Python's errno would be. */
+function withCode<E>(err: E): E {
+  if (!(err instanceof Error) || "code" in err) return err;
+  for (const [ctor, code] of CODE_BY_CLASS) {
+    if (err instanceof ctor) return setCode(err, code);
+  }
+  return err;
+}
+
+/**
+ * Turns the core's timeout and would-block errors into Python's classes,
+ * and gives OS errors the `code` of Python's `errno`.
+ */
 function py(err: unknown): unknown {
   if (err instanceof Deno.errors.TimedOut && !(err instanceof TimeoutError)) {
     return new TimeoutError(err.message, { cause: err });
@@ -321,9 +349,11 @@ function py(err: unknown): unknown {
   if (
     err instanceof Deno.errors.WouldBlock && !(err instanceof BlockingIOError)
   ) {
-    return new BlockingIOError(err.message, { cause: err });
+    const code = (err as { code?: unknown }).code;
+    const out = new BlockingIOError(err.message, { cause: err });
+    return typeof code === "string" ? setCode(out, code) : withCode(out);
   }
-  return err;
+  return withCode(err);
 }
 
 function notSupported(action: string, why: string): Error {
@@ -752,8 +782,9 @@ export class Socket implements AsyncDisposable {
 
   #checkOpen(action: string): void {
     if (this.#closing !== null) {
-      throw new Deno.errors.BadResource(
-        `Cannot ${action}: the socket is closed`,
+      throw setCode(
+        new Deno.errors.BadResource(`Cannot ${action}: the socket is closed`),
+        "EBADF",
       );
     }
   }
@@ -773,12 +804,18 @@ export class Socket implements AsyncDisposable {
       throw err;
     }
     if (this.#connecting !== null) {
-      throw new BlockingIOError(
-        `Cannot ${action}: the connection is still in progress and the socket is non-blocking`,
+      throw setCode(
+        new BlockingIOError(
+          `Cannot ${action}: the connection is still in progress and the socket is non-blocking`,
+        ),
+        "EAGAIN",
       );
     }
-    throw new Deno.errors.NotConnected(
-      `Cannot ${action}: the ${this.#name()} is not connected`,
+    throw setCode(
+      new Deno.errors.NotConnected(
+        `Cannot ${action}: the ${this.#name()} is not connected`,
+      ),
+      "ENOTCONN",
     );
   }
 
@@ -1404,8 +1441,11 @@ export class Socket implements AsyncDisposable {
     this.#checkOpen(action);
     const h = this.#handle;
     if (h?.kind === "udp" && h.sock.remoteAddr !== null) return h.sock;
-    throw new Deno.errors.NotConnected(
-      `Cannot ${action}: the ${this.#name()} has no default peer (call connect, or use sendto and recvfrom)`,
+    throw setCode(
+      new Deno.errors.NotConnected(
+        `Cannot ${action}: the ${this.#name()} has no default peer (call connect, or use sendto and recvfrom)`,
+      ),
+      "EDESTADDRREQ",
     );
   }
 
@@ -2124,8 +2164,11 @@ export class Socket implements AsyncDisposable {
     if (h?.kind === "udp" && h.sock.remoteAddr !== null) {
       return toAddress(h.sock.remoteAddr, this.#family);
     }
-    throw new Deno.errors.NotConnected(
-      `Cannot getpeername: the ${this.#name()} is not connected`,
+    throw setCode(
+      new Deno.errors.NotConnected(
+        `Cannot getpeername: the ${this.#name()} is not connected`,
+      ),
+      "ENOTCONN",
     );
   }
 
@@ -2359,6 +2402,7 @@ function toMs(seconds: number | null): number | null {
 const ERRNO_BY_CODE: Record<string, number> = {
   EPERM: 1,
   ENOENT: 2,
+  EBADF: 9,
   EAGAIN: 11,
   EACCES: 13,
   EINVAL: 22,
@@ -2367,6 +2411,7 @@ const ERRNO_BY_CODE: Record<string, number> = {
   EAFNOSUPPORT: 97,
   EADDRINUSE: 98,
   EADDRNOTAVAIL: 99,
+  EDESTADDRREQ: 89,
   ENETDOWN: 100,
   ENETUNREACH: 101,
   ECONNABORTED: 103,

@@ -411,3 +411,36 @@ Deno.test("getaddrinfo() takes Python's keywords as an object and checks its arg
     socket.gaierror,
   );
 });
+
+// ---- errno ----
+
+Deno.test("errors carry the code of Python's errno, and connect_ex() on a closed socket gives 9", async () => {
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(() => "resolved", (e) => `${e.name} ${e.code}`);
+  await using server = await tcpServer();
+  await using a = await socket.create_connection(
+    ["127.0.0.1", portOf(server)],
+    5,
+  );
+  const [b] = await server.accept();
+  await using _b = b;
+  a.setblocking(false);
+  // Python: BlockingIOError errno 11.
+  assert.equal(await codeOf(a.recv(10)), "BlockingIOError EAGAIN");
+  a.setblocking(true);
+  await a.shutdown(socket.SHUT_WR);
+  // Python: BrokenPipeError errno 32.
+  assert.equal(await codeOf(a.send("x")), "BrokenPipe EPIPE");
+  const lone = socket.socket();
+  // Python: OSError errno 107, then errno 9 once closed.
+  assert.equal(await codeOf(lone.recv(1)), "NotConnected ENOTCONN");
+  await lone.close();
+  assert.equal(await codeOf(lone.recv(1)), "BadResource EBADF");
+  assert.equal(await lone.connect_ex(["127.0.0.1", portOf(server)]), 9);
+  await using udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  // Python: OSError errno 89 (EDESTADDRREQ).
+  assert.equal(await codeOf(udp.send("x")), "NotConnected EDESTADDRREQ");
+  a.settimeout(0.05);
+  // Python: TimeoutError has no errno.
+  assert.equal(await codeOf(a.recv(10)), "TimeoutError undefined");
+});
