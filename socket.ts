@@ -1555,7 +1555,16 @@ export class Socket implements AsyncDisposable {
         return data.length > bufsize ? data.subarray(0, bufsize) : data;
       }
       const sock = this.#stream("recv");
-      return (await stream.recv(sock, bufsize, this.#io)) ?? new Uint8Array(0);
+      try {
+        return (await stream.recv(sock, bufsize, this.#io)) ?? EMPTY;
+      } catch (err) {
+        // A TLS peer that left without close_notify (Python's own close()
+        // sends none): Python's recv answers b"", as wrap_socket's
+        // suppress_ragged_eofs is true by default. Plain streams never
+        // raise this from recv.
+        if (err instanceof Deno.errors.UnexpectedEof) return EMPTY;
+        throw err;
+      }
     } catch (err) {
       throw py(err);
     }

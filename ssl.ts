@@ -16,6 +16,9 @@
  *   (`check_hostname` is true and cannot be turned off, `verify_mode` is
  *   `CERT_REQUIRED`); the system's roots are trusted besides the files
  *   loaded. Client certificates are not sent.
+ * - A peer that closes without TLS `close_notify` (Python's own `close()`
+ *   sends none) reads as end of stream, `b""`, as with Python's default
+ *   `suppress_ragged_eofs=True`; there is no way to make it raise.
  * - The server side of a wrapped socket runs node:tls over the connection
  *   (Deno's own TLS upgrade is client-only), slower than `tls.listen` or
  *   `serve({ tls })`: use those for busy servers.
