@@ -344,3 +344,39 @@ Deno.test(
     assert.equal(out.code, 0, out.stderr);
   },
 );
+
+Deno.test("SSLContext takes Python's settings where they hold, and says NotSupported where Deno cannot", () => {
+  const client = ssl.create_default_context();
+  // Python: create_default_context() -> CERT_REQUIRED (2), check_hostname True.
+  assert.equal(client.verify_mode, ssl.CERT_REQUIRED);
+  client.verify_mode = ssl.CERT_REQUIRED;
+  client.check_hostname = true;
+  client.minimum_version = ssl.TLSVersion.TLSv1_2;
+  client.maximum_version = ssl.TLSVersion.TLSv1_3;
+  client.load_default_certs();
+  assert.equal(client.minimum_version, 771);
+  assert.equal(client.maximum_version, ssl.TLSVersion.MAXIMUM_SUPPORTED);
+  // The tutorials' self-signed shortcut cannot be honoured: said, not ignored.
+  assert.throws(() => {
+    client.check_hostname = false;
+  }, {
+    name: "NotSupported",
+    message: /load_verify_locations/,
+  });
+  assert.throws(() => {
+    client.verify_mode = ssl.CERT_NONE;
+  }, Deno.errors.NotSupported);
+  assert.throws(() => {
+    client.minimum_version = ssl.TLSVersion.TLSv1_3;
+  }, Deno.errors.NotSupported);
+  assert.throws(() => {
+    client.verify_mode = 7;
+  }, TypeError);
+  // Python: a server context is CERT_NONE (0), check_hostname False.
+  const server = new ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER);
+  assert.equal(server.verify_mode, ssl.CERT_NONE);
+  server.check_hostname = false;
+  assert.throws(() => {
+    server.verify_mode = ssl.CERT_REQUIRED;
+  }, Deno.errors.NotSupported);
+});
