@@ -1177,7 +1177,8 @@ export class Socket implements AsyncDisposable {
    * Requires `allow-net` permission.
    *
    * @param address `[host, port]` (`"localhost"` works), or a path for `AF_UNIX`.
-   * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
+   * @throws {Deno.errors.ConnectionRefused} If nothing listens there (port
+   * 0 included, as on Linux).
    * @throws {TimeoutError} If the connection is not made in time.
    * @throws {gaierror} If the host name cannot be resolved.
    * @throws {Error} With `code` `"EISCONN"` (Python's `OSError` 106) if
@@ -1271,6 +1272,15 @@ export class Socket implements AsyncDisposable {
       return;
     }
     this.#checkNoBind();
+    if (target.port === 0) {
+      // Linux refuses it (Deno's connect calls it out of range).
+      throw setCode(
+        new Deno.errors.ConnectionRefused(
+          `Cannot connect to ${target.hostname}:0: connection refused (nothing listens on port 0)`,
+        ),
+        "ECONNREFUSED",
+      );
+    }
     if (this.#reserved !== null) {
       // bind(("", 0)) made a listener to hold a port; a connection takes
       // its own, so it goes (Python's socket would never listen).
@@ -1722,7 +1732,8 @@ export class Socket implements AsyncDisposable {
    * @returns The bytes and the sender's address.
    * @throws {TimeoutError} If no datagram arrives within the timeout.
    * @throws {BlockingIOError} If the socket is non-blocking and none is waiting.
-   * @throws {Deno.errors.NotSupported} On a stream socket.
+   * @throws {Deno.errors.NotSupported} On a stream socket (Python returns
+   * `(data, None)` there: use `recv`).
    *
    * @example Receive with a timeout
    * ```ts

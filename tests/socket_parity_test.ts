@@ -444,3 +444,13 @@ Deno.test("errors carry the code of Python's errno, and connect_ex() on a closed
   // Python: TimeoutError has no errno.
   assert.equal(await codeOf(a.recv(10)), "TimeoutError undefined");
 });
+
+Deno.test("connect() to port 0 is refused, as on Linux, so a scan from port 0 goes on", async () => {
+  // Python: for port in range(0, n): s.connect_ex((host, port)) -> 111 at 0.
+  await using s = socket.socket();
+  assert.equal(await s.connect_ex(["127.0.0.1", 0]), 111);
+  await using t = socket.socket();
+  const err = await t.connect(["127.0.0.1", 0]).catch((e) => e);
+  assert.ok(err instanceof socket.ConnectionRefusedError, String(err));
+  assert.equal((err as { code?: string }).code, "ECONNREFUSED");
+});
