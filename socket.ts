@@ -2703,6 +2703,7 @@ export interface CreateServerOptions {
  * @param address `[host, port]`; `""` means every interface.
  * @param options Family, backlog, `reuse_port`, `dualstack_ipv6`.
  * @returns The listening socket.
+ * @throws {TypeError} If the host is an address of the other family.
  * @throws {Deno.errors.AddrInUse} If the address is taken.
  * @throws {Deno.errors.NotSupported} For a family other than `AF_INET` and
  * `AF_INET6`, or `dualstack_ipv6` without `AF_INET6` and a wildcard host.
@@ -2743,6 +2744,20 @@ export function create_server(
     throw notSupported(
       "create_server with dualstack_ipv6",
       'it needs family AF_INET6 and the host "" or "::"',
+    );
+  }
+  const literal = IPV4_REGEXP.test(checked.host)
+    ? AF_INET
+    : checked.host.includes(":")
+    ? AF_INET6
+    : family;
+  if (literal !== family) {
+    throw new TypeError(
+      `Cannot create_server as host must be an ${
+        family === AF_INET6 ? "IPv6" : "IPv4"
+      } address or a name for ${familyName(family)}: current value is ${
+        show(checked.host)
+      }`,
     );
   }
   // Only literals and "localhost" resolve synchronously; names need a lookup.

@@ -454,3 +454,15 @@ Deno.test("connect() to port 0 is refused, as on Linux, so a scan from port 0 go
   assert.ok(err instanceof socket.ConnectionRefusedError, String(err));
   assert.equal((err as { code?: string }).code, "ECONNREFUSED");
 });
+
+Deno.test("create_server() refuses an address of the other family, as Python's", () => {
+  // Python: OSError "Address family for hostname not supported" for both.
+  assert.throws(() => socket.create_server(["::1", 0]), {
+    name: "TypeError",
+    message: /host must be an IPv4 address or a name for AF_INET/,
+  });
+  assert.throws(
+    () => socket.create_server(["127.0.0.1", 0], { family: socket.AF_INET6 }),
+    { name: "TypeError", message: /IPv6 address or a name for AF_INET6/ },
+  );
+});
