@@ -74,6 +74,8 @@
  */
 
 import { setCode, show } from "./_errors.ts";
+import { Lock } from "./_lock.ts";
+import { Deadline } from "./_timeout.ts";
 import { validatePort } from "./_addr.ts";
 import * as stream from "./_stream.ts";
 import { facadeHooks, type TlsUpgrade } from "./_socket_hooks.ts";
@@ -604,6 +606,10 @@ let adoptStream: (
  * options, timeout and address it will be created with. `await using`
  * closes it.
  *
+ * As with Python's threads, several tasks may call one socket at once:
+ * receives (and accepts) take turns in the order they were called, each
+ * within its own timeout, while sends queue their bytes in order.
+ *
  * @example A UDP echo, as in the tutorials
  * ```ts
  * import * as socket from "@socketkit/socket/socket";
@@ -645,6 +651,8 @@ export class Socket implements AsyncDisposable {
   #options = new Map<string, number>();
   #memberships: [string, string][] = [];
   #closing: Promise<void> | null = null;
+  /** Receives and accepts take turns: see #inTurn. */
+  #turn = new Lock();
   /** Set by ssl.ts's wrap_socket: applied to each stream connected or accepted later. */
   #tlsUpgrade: TlsUpgrade | null = null;
 
@@ -1127,7 +1135,7 @@ export class Socket implements AsyncDisposable {
     }
     let sock: stream.StreamSocket;
     try {
-      sock = await stream.accept(h.server, this.#io);
+      sock = await this.#inTurn("accept", (io) => stream.accept(h.server, io));
     } catch (err) {
       throw py(err);
     }
@@ -1440,11 +1448,66 @@ export class Socket implements AsyncDisposable {
   /** The next datagram: from the peer if connected, else from anyone. */
   async #recvDatagram(action: string): Promise<Uint8Array> {
     if (this.#family === AF_UNIX) {
-      return (await unix.recvFrom(this.#unixgram(action), this.#io))[0];
+      const sock = this.#unixgram(action);
+      return await this.#inTurn(
+        action,
+        async (io) => (await unix.recvFrom(sock, io))[0],
+      );
     }
     const sock = await this.#udp(action);
-    if (sock.remoteAddr !== null) return await udp.recv(sock, this.#io);
-    return (await udp.recvFrom(sock, this.#io))[0];
+    return await this.#inTurn(
+      action,
+      async (io) =>
+        sock.remoteAddr !== null
+          ? await udp.recv(sock, io)
+          : (await udp.recvFrom(sock, io))[0],
+    );
+  }
+
+  /**
+   * Runs a receive or an accept when the ones started before it have
+   * settled, as threads blocked on one socket are served in turn: the
+   * core takes one at a time. A call that has to wait spends its own
+   * timeout waiting, and a non-blocking one raises `BlockingIOError` at
+   * once.
+   */
+  async #inTurn<T>(
+    action: string,
+    run: (io: { timeout: number | null }) => Promise<T>,
+  ): Promise<T> {
+    let io = this.#io;
+    if (!this.#turn.held) {
+      this.#turn.acquire(null);
+    } else {
+      const ms = io.timeout;
+      if (ms === 0) {
+        throw setCode(
+          new BlockingIOError(
+            `Cannot ${action}: another ${action} is waiting and the socket is non-blocking`,
+          ),
+          "EAGAIN",
+        );
+      }
+      const start = performance.now();
+      const deadline = ms === null
+        ? null
+        : new Deadline(ms, undefined, () => `${action} after the one before`);
+      try {
+        await this.#turn.acquire(deadline);
+      } catch (err) {
+        throw py(err);
+      } finally {
+        deadline?.dispose();
+      }
+      if (ms !== null) {
+        io = { timeout: Math.max(1, ms - (performance.now() - start)) };
+      }
+    }
+    try {
+      return await run(io);
+    } finally {
+      this.#turn.release();
+    }
   }
 
   #connectedUdp(action: string): udp.UdpSocket {
@@ -1566,7 +1629,10 @@ export class Socket implements AsyncDisposable {
       }
       const sock = this.#stream("recv");
       try {
-        return (await stream.recv(sock, bufsize, this.#io)) ?? EMPTY;
+        return (await this.#inTurn(
+          "recv",
+          (io) => stream.recv(sock, bufsize, io),
+        )) ?? EMPTY;
       } catch (err) {
         // A TLS peer that left without close_notify (Python's own close()
         // sends none): Python's recv answers b"", as wrap_socket's
@@ -1762,9 +1828,16 @@ export class Socket implements AsyncDisposable {
       );
     }
     try {
-      const [data, from] = this.#family === AF_UNIX
-        ? await unix.recvFrom(this.#unixgram("recvfrom"), this.#io)
-        : await udp.recvFrom(await this.#udp("recvfrom"), this.#io);
+      const sock = this.#family === AF_UNIX
+        ? this.#unixgram("recvfrom")
+        : await this.#udp("recvfrom");
+      const [data, from] = await this.#inTurn<[Uint8Array, Deno.Addr]>(
+        "recvfrom",
+        (io) =>
+          sock instanceof unix.UnixDatagramSocket
+            ? unix.recvFrom(sock, io)
+            : udp.recvFrom(sock, io),
+      );
       return [
         data.length > bufsize ? data.subarray(0, bufsize) : data,
         toAddress(from, this.#family),

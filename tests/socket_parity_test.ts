@@ -466,3 +466,38 @@ Deno.test("create_server() refuses an address of the other family, as Python's",
     { name: "TypeError", message: /IPv6 address or a name for AF_INET6/ },
   );
 });
+
+// ---- calls from several tasks at once (Python's threads) ----
+
+Deno.test("recv() and accept() called from several tasks at once are served in turn, as Python's threads are", async () => {
+  await using server = await tcpServer();
+  const address: socket.InetAddress = ["127.0.0.1", portOf(server)];
+  // A thread pool accepting on one listener.
+  const accepts = [server.accept(), server.accept()] as const;
+  await using c1 = await socket.create_connection(address, 5);
+  await using c2 = await socket.create_connection(address, 5);
+  const accepted = await within(Promise.all(accepts), 5_000, "accepts");
+  await using _a = accepted[0][0];
+  await using _b = accepted[1][0];
+  // Two readers on one connection: each gets a message.
+  c1.settimeout(5);
+  const reads = [c1.recv(10), c1.recv(10)];
+  const [conn] = accepted.find(([, addr]) =>
+    JSON.stringify(addr) === JSON.stringify(c1.getsockname())
+  )!;
+  await conn.sendall("one");
+  const first = await within(reads[0]!, 5_000, "first recv");
+  await conn.sendall("two");
+  const second = await within(reads[1]!, 5_000, "second recv");
+  assert.deepEqual([decode(first), decode(second)], ["one", "two"]);
+  // A queued call keeps its own timeout.
+  c2.settimeout(0.1);
+  const timed = await Promise.all([
+    c2.recv(10).catch((e) => e),
+    c2.recv(10).catch((e) => e),
+  ]);
+  assert.ok(
+    timed.every((e) => e instanceof socket.TimeoutError),
+    String(timed),
+  );
+});
