@@ -651,6 +651,8 @@ export class Socket implements AsyncDisposable {
   #options = new Map<string, number>();
   #memberships: [string, string][] = [];
   #closing: Promise<void> | null = null;
+  /** An unbound Unix datagram socket being bound to send: see #unixgramToSend. */
+  #autobinding: Promise<void> | null = null;
   /** Receives and accepts take turns: see #inTurn. */
   #turn = new Lock();
   /** Set by ssl.ts's wrap_socket: applied to each stream connected or accepted later. */
@@ -1707,6 +1709,11 @@ export class Socket implements AsyncDisposable {
    * interface, as the system does. Python's three-argument form
    * `sendto(data, flags, address)` is accepted with flags `0`.
    *
+   * An unbound `AF_UNIX` datagram socket (Linux) is first bound to a fresh
+   * abstract name, `"\0socketkit-…"`, since Deno opens Unix datagram
+   * sockets bound only: the receiver sees that name where Python's would
+   * see `None`, and can answer to it; `bind` is refused afterwards.
+   *
    * On an `AF_UNIX` socket a send waits while the receiver's queue is full,
    * for the `settimeout` time at most; a send that timed out may still be
    * delivered once the receiver makes room, and the socket's next send
@@ -1763,7 +1770,7 @@ export class Socket implements AsyncDisposable {
       if (this.#family === AF_UNIX) {
         const path = checkAddress(target, AF_UNIX, "sendto") as string;
         return await unix.sendTo(
-          this.#unixgram("sendto"),
+          await this.#unixgramToSend(),
           data,
           path,
           this.#io,
@@ -1774,6 +1781,34 @@ export class Socket implements AsyncDisposable {
     } catch (err) {
       throw py(err);
     }
+  }
+
+  /**
+   * The Unix datagram socket to send from. An unbound one is bound first to
+   * a fresh abstract name (Linux): Python sends from an unbound socket, as
+   * a syslog client does, and Deno opens Unix datagram sockets bound only.
+   */
+  async #unixgramToSend(): Promise<unix.UnixDatagramSocket> {
+    this.#checkOpen("sendto");
+    const h = this.#handle;
+    if (h?.kind === "unixgram") return h.sock;
+    if (Deno.build.os !== "linux" || this.#bound !== null) {
+      return this.#unixgram("sendto");
+    }
+    this.#autobinding ??= (async () => {
+      const sock = await unix.bind({
+        path: `\0socketkit-${crypto.randomUUID()}`,
+      });
+      if (this.#closing !== null) {
+        await unix.close(sock);
+      } else {
+        this.#handle = { kind: "unixgram", sock };
+      }
+    })().finally(() => {
+      this.#autobinding = null;
+    });
+    await this.#autobinding;
+    return this.#unixgram("sendto");
   }
 
   #unixgram(action: string): unix.UnixDatagramSocket {

@@ -501,3 +501,23 @@ Deno.test("recv() and accept() called from several tasks at once are served in t
     String(timed),
   );
 });
+
+Deno.test({
+  name: "sendto() on an unbound AF_UNIX datagram socket sends, as Python's (a syslog-style client)",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await using server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      await server.bind(`${dir}/log`);
+      server.settimeout(5);
+      await using client = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
+      // Python: client.sendto(b"<14>hello", "/dev/log") with no bind.
+      assert.equal(await client.sendto("<14>hello", `${dir}/log`), 9);
+      const [data] = await server.recvfrom(1024);
+      assert.equal(decode(data), "<14>hello");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

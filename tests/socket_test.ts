@@ -2252,10 +2252,13 @@ Deno.test({
       b.settimeout(0.05);
       await assert.rejects(b.recvfrom(10), socket.TimeoutError);
       await using c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
-      await assert.rejects(
-        c.sendto("x", `${dir}/b.sock`),
-        /bound to a path only: bind it first/,
-      );
+      if (Deno.build.os !== "linux") {
+        // On Linux an unbound socket takes an abstract name to send from.
+        await assert.rejects(
+          c.sendto("x", `${dir}/b.sock`),
+          /bound to a path only: bind it first/,
+        );
+      }
       await assert.rejects(
         c.connect(`${dir}/b.sock`),
         Deno.errors.NotSupported,
