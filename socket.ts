@@ -1179,7 +1179,10 @@ export class Socket implements AsyncDisposable {
    * ones raise `EISCONN`, and one after a failed attempt raises that
    * failure once (as `getsockopt(SOL_SOCKET, SO_ERROR)` reports it too).
    *
-   * A UDP socket gets a default peer for `send` and `recv`. Deno's UDP
+   * A UDP socket gets a default peer for `send` and `recv`; one already
+   * bound (by `bind`, `sendto` or an earlier `connect`) keeps its address
+   * but is opened again, as Deno fixes the peer at opening, so datagrams
+   * that had arrived and were not yet received are dropped. Deno's UDP
    * sockets are not connected in the kernel, so an ICMP "port
    * unreachable" from the peer is not reported: where Python's `recv`
    * raises `ConnectionRefusedError`, this one waits (use a timeout).
@@ -1195,9 +1198,8 @@ export class Socket implements AsyncDisposable {
    * the socket is already connected or listening.
    * @throws {Deno.errors.NotSupported} After `bind` on a stream socket to
    * an address other than every interface and port 0 (Deno cannot choose
-   * the local address of an outgoing connection), on a UDP socket already
-   * bound (by `bind`, `sendto` or an earlier `connect`: Deno cannot give it
-   * a peer later), or on a Unix datagram socket.
+   * the local address of an outgoing connection), or on a Unix datagram
+   * socket.
    *
    * @example Connect with a timeout
    * ```ts
@@ -1225,6 +1227,7 @@ export class Socket implements AsyncDisposable {
       throw err;
     }
     const h = this.#handle;
+    if (h?.kind === "udp") return await this.#reconnectUdp(h.sock, address);
     if (h?.kind === "stream" && this.#connectUnreported) {
       // Linux answers the first connect after a non-blocking one completed
       // with success, and later ones with EISCONN.
@@ -1252,7 +1255,7 @@ export class Socket implements AsyncDisposable {
       }
       throw notSupported(
         "connect",
-        `Deno cannot give a bound ${this.#name()} a default peer (connect an unbound socket instead)`,
+        "Deno has no connected Unix datagram sockets (use sendto)",
       );
     }
     if (this.#family === AF_UNIX) {
@@ -1318,6 +1321,29 @@ export class Socket implements AsyncDisposable {
       );
     }
     await this.#connectTcp(target, this.#io.timeout);
+  }
+
+  /**
+   * Gives a bound UDP socket a (new) default peer, as Python's `connect`
+   * does: Deno fixes the peer when it opens the socket, so the socket is
+   * opened again on the same local address. Datagrams that had arrived
+   * and were not yet received are dropped with the old one.
+   */
+  async #reconnectUdp(old: udp.UdpSocket, address: Address): Promise<void> {
+    const target = await netTarget(address, this.#family, "connect");
+    const { hostname, port } = old.localAddr;
+    this.#handle = null;
+    try {
+      await udp.close(old);
+      const sock = await udp.connect(target, {
+        ...this.#udpOptions(),
+        hostname,
+        port,
+      });
+      await this.#applyUdp(sock);
+    } catch (err) {
+      throw py(err);
+    }
   }
 
   #checkNoBind(): void {

@@ -503,7 +503,8 @@ Deno.test("recv() and accept() called from several tasks at once are served in t
 });
 
 Deno.test({
-  name: "sendto() on an unbound AF_UNIX datagram socket sends, as Python's (a syslog-style client)",
+  name:
+    "sendto() on an unbound AF_UNIX datagram socket sends, as Python's (a syslog-style client)",
   ignore: Deno.build.os !== "linux",
   async fn() {
     const dir = await Deno.makeTempDir();
@@ -520,4 +521,31 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("UDP connect() after bind() keeps the bound port, and a second connect() changes the peer, as Python's", async () => {
+  await using one = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await one.bind(["127.0.0.1", 0]);
+  one.settimeout(5);
+  await using two = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await two.bind(["127.0.0.1", 0]);
+  two.settimeout(5);
+  await using s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  s.settimeout(5);
+  // Python: s.bind(("127.0.0.1", 0)); s.connect(one.getsockname()).
+  await s.bind(["127.0.0.1", 0]);
+  const local = s.getsockname();
+  await s.connect(one.getsockname());
+  assert.deepEqual(s.getsockname(), local);
+  assert.deepEqual(s.getpeername(), one.getsockname());
+  await s.send("to one");
+  const [data, from] = await one.recvfrom(64);
+  assert.equal(decode(data), "to one");
+  assert.deepEqual(from, local);
+  await s.connect(two.getsockname());
+  assert.deepEqual(s.getsockname(), local);
+  await s.send("to two");
+  assert.equal(decode((await two.recvfrom(64))[0]), "to two");
+  await two.sendto("back", local);
+  assert.equal(decode(await s.recv(64)), "back");
 });
