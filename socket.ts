@@ -153,8 +153,18 @@ export const SO_BROADCAST = 6;
 export const SO_KEEPALIVE = 9;
 /** Socket option: let several sockets listen on the same port. */
 export const SO_REUSEPORT = 15;
+/** Socket option: linger on close. Deno can neither read nor set it: `Deno.errors.NotSupported`. */
+export const SO_LINGER = 13;
 /** TCP option: send small writes at once (disable Nagle's algorithm). */
 export const TCP_NODELAY = 1;
+/** TCP option: idle seconds before keep-alive probes. Deno cannot set it: `Deno.errors.NotSupported`. */
+export const TCP_KEEPIDLE = 4;
+/** TCP option: seconds between keep-alive probes. Deno cannot set it: `Deno.errors.NotSupported`. */
+export const TCP_KEEPINTVL = 5;
+/** TCP option: keep-alive probes before giving up. Deno cannot set it: `Deno.errors.NotSupported`. */
+export const TCP_KEEPCNT = 6;
+/** IPv6 option: an `AF_INET6` socket takes no IPv4 (set before `bind`; Linux's default is 0, dual stack). */
+export const IPV6_V6ONLY = 26;
 /** IP option: the time-to-live of outgoing multicast datagrams. */
 export const IP_MULTICAST_TTL = 33;
 /** IP option: whether this host receives its own multicast datagrams. */
@@ -200,11 +210,16 @@ const OPTION_NAMES: Record<string, string> = {
   [`${IPPROTO_IP}/${IP_MULTICAST_LOOP}`]: "IP_MULTICAST_LOOP",
   [`${IPPROTO_IP}/${IP_ADD_MEMBERSHIP}`]: "IP_ADD_MEMBERSHIP",
   [`${IPPROTO_IP}/${IP_DROP_MEMBERSHIP}`]: "IP_DROP_MEMBERSHIP",
+  [`${IPPROTO_IPV6}/${IPV6_V6ONLY}`]: "IPV6_V6ONLY",
 };
 /** Options Python has that Deno can neither read nor set: named in the error. */
 const UNSUPPORTED_OPTION_NAMES: Record<string, string> = {
   [`${SOL_SOCKET}/${SO_SNDBUF}`]: "SO_SNDBUF",
   [`${SOL_SOCKET}/${SO_RCVBUF}`]: "SO_RCVBUF",
+  [`${SOL_SOCKET}/${SO_LINGER}`]: "SO_LINGER",
+  [`${IPPROTO_TCP}/${TCP_KEEPIDLE}`]: "TCP_KEEPIDLE",
+  [`${IPPROTO_TCP}/${TCP_KEEPINTVL}`]: "TCP_KEEPINTVL",
+  [`${IPPROTO_TCP}/${TCP_KEEPCNT}`]: "TCP_KEEPCNT",
 };
 
 // ---- errors ----
@@ -1060,9 +1075,13 @@ export class Socket implements AsyncDisposable {
       );
     }
     try {
+      // Deno cannot set IPV6_V6ONLY: the core closes IPv4 clients instead.
+      const v6only = hostname === "::" &&
+        this.#options.get(`${IPPROTO_IPV6}/${IPV6_V6ONLY}`) === 1;
       return listenTcp({
         hostname,
         port,
+        ...(v6only ? { ipv6Only: true } : {}),
         reusePort: this.#options.get(`${SOL_SOCKET}/${SO_REUSEPORT}`) === 1,
         ...(backlog !== undefined ? { backlog } : {}),
       });
@@ -2022,9 +2041,11 @@ export class Socket implements AsyncDisposable {
    * | `SO_KEEPALIVE`, `TCP_NODELAY` | any time; a listener's value goes to accepted sockets | unsupported |
    * | `SO_BROADCAST` | unsupported | any time |
    * | `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP`, `IP_ADD_MEMBERSHIP`, `IP_DROP_MEMBERSHIP` | unsupported | any time (IPv4) |
+   * | `IPV6_V6ONLY` (`AF_INET6`) | before `bind`; on the wildcard `"::"`, IPv4 clients are closed as they are accepted (Deno cannot set the option) | `0` only |
    *
    * Unix sockets take none of them. `SO_TYPE` and `SO_ERROR` can only be
-   * read; Deno can neither read nor set `SO_RCVBUF` and `SO_SNDBUF`.
+   * read; Deno can neither read nor set `SO_RCVBUF`, `SO_SNDBUF`,
+   * `SO_LINGER`, `TCP_KEEPIDLE`, `TCP_KEEPINTVL` and `TCP_KEEPCNT`.
    *
    * @param level `SOL_SOCKET`, `IPPROTO_TCP` or `IPPROTO_IP`.
    * @param optname The option.
@@ -2089,6 +2110,27 @@ export class Socket implements AsyncDisposable {
           h?.kind === "server"
             ? "Deno always sets SO_REUSEADDR on TCP listeners"
             : "Deno cannot change it once the socket exists (set it before bind)",
+        );
+      }
+      case "IPV6_V6ONLY": {
+        const flag = flagOf(value, name);
+        if (this.#family !== AF_INET6) throw onlyFor("AF_INET6");
+        if (
+          h === null && this.#connecting === null && this.#reserved === null
+        ) {
+          if (flag && !isStream) {
+            throw notSupported(
+              action,
+              "Deno cannot make a UDP socket IPv6 only",
+            );
+          }
+          this.#options.set(key, flag ? 1 : 0);
+          return;
+        }
+        if ((this.#options.get(key) ?? 0) === (flag ? 1 : 0)) return;
+        throw notSupported(
+          action,
+          "Deno cannot change it once the socket exists (set it before bind)",
         );
       }
       case "SO_REUSEPORT": {

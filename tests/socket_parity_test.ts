@@ -7,7 +7,8 @@
 
 import assert from "node:assert/strict";
 import * as socket from "../socket.ts";
-import { within } from "./_util.ts";
+import * as tcp from "../tcp.ts";
+import { assertClosedByPeer, canListenOnIpv6Any, within } from "./_util.ts";
 
 const decoder = new TextDecoder();
 const decode = (data: Uint8Array) => decoder.decode(data);
@@ -548,4 +549,61 @@ Deno.test("UDP connect() after bind() keeps the bound port, and a second connect
   assert.equal(decode((await two.recvfrom(64))[0]), "to two");
   await two.sendto("back", local);
   assert.equal(decode(await s.recv(64)), "back");
+});
+
+Deno.test({
+  name:
+    "setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1) before bind() makes the IPv6 wildcard listener IPv6 only, as Python's",
+  ignore: !canListenOnIpv6Any,
+  async fn() {
+    await using server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM);
+    // Python: 0 by default on Linux, then what was set.
+    assert.equal(server.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY), 0);
+    await server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1);
+    assert.equal(server.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY), 1);
+    await server.bind(["::", 0]);
+    await server.listen();
+    server.settimeout(5);
+    const port = (server.getsockname() as socket.Inet6Address)[1];
+    // Deno cannot set the option: the IPv4 client connects, then is closed.
+    await using v4 = await tcp.connect(
+      { hostname: "127.0.0.1", port },
+      { timeout: 5_000 },
+    );
+    await using v6 = await tcp.connect(
+      { hostname: "::1", port },
+      { timeout: 5_000 },
+    );
+    const [conn, addr] = await server.accept();
+    await using _conn = conn;
+    assert.equal((addr as socket.Inet6Address)[1], v6.localAddr.port);
+    await assertClosedByPeer(v4);
+    await assert.rejects(
+      server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0),
+      Deno.errors.NotSupported,
+    );
+    await using v4only = socket.socket(socket.AF_INET, socket.SOCK_STREAM);
+    // Python: OSError(92, 'Protocol not available').
+    await assert.rejects(
+      v4only.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1),
+      Deno.errors.NotSupported,
+    );
+  },
+});
+
+Deno.test("TCP keep-alive tuning and SO_LINGER are NotSupported naming the option", async () => {
+  await using s = socket.socket();
+  for (
+    const [name, level, opt] of [
+      ["TCP_KEEPIDLE", socket.IPPROTO_TCP, socket.TCP_KEEPIDLE],
+      ["TCP_KEEPINTVL", socket.IPPROTO_TCP, socket.TCP_KEEPINTVL],
+      ["TCP_KEEPCNT", socket.IPPROTO_TCP, socket.TCP_KEEPCNT],
+      ["SO_LINGER", socket.SOL_SOCKET, socket.SO_LINGER],
+    ] as const
+  ) {
+    await assert.rejects(s.setsockopt(level, opt, 1), {
+      name: "NotSupported",
+      message: new RegExp(`^Cannot setsockopt ${name}: `),
+    });
+  }
 });
