@@ -5,7 +5,7 @@
  * `socket.socket(socket.AF_INET, socket.SOCK_STREAM)`, then `bind`,
  * `listen`, `accept`, `connect`, `send`, `sendall`, `recv`, `sendto`,
  * `recvfrom`, `settimeout`, `setblocking`, `setsockopt`, `getsockname`,
- * `getpeername`, `shutdown` and `close`, and the module's
+ * `getpeername`, `makefile`, `shutdown` and `close`, and the module's
  * `create_connection`, `create_server`, `getaddrinfo` and `socketpair` —
  * Python's names and lifecycle, with `await` where the call can wait.
  *
@@ -74,6 +74,7 @@
  */
 
 import { setCode, show } from "./_errors.ts";
+import { type MakefileOptions, SocketFile } from "./_socket_file.ts";
 import { Lock } from "./_lock.ts";
 import { Deadline } from "./_timeout.ts";
 import { validatePort } from "./_addr.ts";
@@ -93,6 +94,7 @@ import {
   SO_SNDBUF,
 } from "./_socket_ffi.ts";
 import { socketpair as pair } from "./socketpair.ts";
+export { type MakefileOptions, SocketFile } from "./_socket_file.ts";
 export {
   IP_HDRINCL,
   IP_TTL,
@@ -2468,6 +2470,65 @@ export class Socket implements AsyncDisposable {
       }
     })();
     return this.#closing;
+  }
+
+  /**
+   * A file over the socket, as Python's `makefile`: `readline`, `read`,
+   * `write` and `for await (const line of f)`, strings in text mode (`"r"`,
+   * `"w"`, `"rw"`; UTF-8) and bytes in binary mode (`"rb"`, `"wb"`,
+   * `"rwb"`). It reads through this socket's `recv` (and its timeout) and
+   * writes through `sendall`. Python's `buffering` argument is accepted
+   * and ignored: reads are always buffered, so `read(n)` waits for `n`
+   * bytes where an unbuffered (`0`) Python file could return fewer.
+   *
+   * @param mode `"r"` (default), `"w"`, `"rw"`, each with `"b"` for bytes.
+   * @param options `encoding` (UTF-8 only) and `newline`, or Python's
+   * positional `buffering`, ignored.
+   * @returns The file; closing it leaves the socket open.
+   * @throws {TypeError} For another mode, encoding or newline.
+   * @throws {Deno.errors.BadResource} If the socket is closed.
+   *
+   * @example Read lines from a peer, as Python's `for line in s.makefile()`
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * const [a, b] = socket.socketpair();
+   * await using _a = a;
+   * await using _b = b;
+   * await a.sendall("one\ntwo\n");
+   * await a.shutdown(socket.SHUT_WR);
+   * const lines: string[] = [];
+   * for await (const line of b.makefile("r")) lines.push(line);
+   * assert.deepEqual(lines, ["one\n", "two\n"]);
+   * ```
+   */
+  makefile(
+    mode: `${string}b${string}`,
+    options?: MakefileOptions | number | null,
+  ): SocketFile<Uint8Array>;
+  /**
+   * A text file over the socket (a mode without `"b"`): see the binary
+   * form above for the details.
+   *
+   * @param mode `"r"` (default), `"w"` or `"rw"`.
+   * @param options `encoding` (UTF-8 only) and `newline`, or Python's
+   * positional `buffering`, ignored.
+   * @returns The file, reading and writing strings.
+   */
+  makefile(
+    mode?: string,
+    options?: MakefileOptions | number | null,
+  ): SocketFile<string>;
+  makefile(
+    mode: string = "r",
+    options: MakefileOptions | number | null = {},
+  ): SocketFile<string> | SocketFile<Uint8Array> {
+    this.#checkOpen("makefile");
+    const keywords = typeof options === "object" && options !== null
+      ? options
+      : {};
+    return new SocketFile<string>(this, mode, keywords);
   }
 
   /**

@@ -607,3 +607,105 @@ Deno.test("TCP keep-alive tuning and SO_LINGER are NotSupported naming the optio
     });
   }
 });
+
+// ---- makefile ----
+
+/** Sent in these pieces, a pause between them: endings split across reads. */
+const FILE_CHUNKS = [
+  "one\r",
+  "\ntwo\rthr",
+  "ee\nf\u00fc",
+  "nf\r\nh\u00e9",
+  "\u00e9 last",
+];
+
+const MAKEFILE_PYTHON = `
+import json, socket, sys, threading, time
+chunks = json.loads(sys.argv[1])
+out = {}
+for name, mode, newline in [("text", "r", None), ("keep", "r", ""), ("crlf", "r", "\\r\\n"), ("binary", "rb", None)]:
+    a, b = socket.socketpair()
+    def feed():
+        for c in chunks:
+            a.sendall(c.encode())
+            time.sleep(0.02)
+        a.shutdown(socket.SHUT_WR)
+    t = threading.Thread(target=feed); t.start()
+    f = b.makefile(mode, newline=newline) if newline is not None else b.makefile(mode)
+    lines = []
+    while True:
+        line = f.readline()
+        if not line:
+            break
+        lines.append(list(line) if mode == "rb" else line)
+    out[name] = lines
+    t.join(); a.close(); b.close()
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name:
+    "makefile() reads lines as Python's, in text, newline='' , newline='\\r\\n' and binary modes",
+  ignore: !hasPython,
+  async fn() {
+    const out = await new Deno.Command("python3", {
+      args: ["-c", MAKEFILE_PYTHON, JSON.stringify(FILE_CHUNKS)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, decoder.decode(out.stderr));
+    const expected = JSON.parse(decoder.decode(out.stdout));
+    const actual: Record<string, unknown[]> = {};
+    for (
+      const [name, mode, newline] of [
+        ["text", "r", null],
+        ["keep", "r", ""],
+        ["crlf", "r", "\r\n"],
+        ["binary", "rb", null],
+      ] as const
+    ) {
+      const [a, b] = socket.socketpair();
+      await using _a = a;
+      await using _b = b;
+      b.settimeout(5);
+      const feeding = (async () => {
+        for (const chunk of FILE_CHUNKS) {
+          await a.sendall(chunk);
+          await sleep(20);
+        }
+        await a.shutdown(socket.SHUT_WR);
+      })();
+      const f = b.makefile(mode, { newline });
+      const lines: unknown[] = [];
+      while (true) {
+        const line = await f.readline();
+        if (line.length === 0) break;
+        lines.push(typeof line === "string" ? line : [...line]);
+      }
+      actual[name] = lines;
+      await feeding;
+    }
+    assert.deepEqual(actual, expected);
+  },
+});
+
+Deno.test("makefile() reads with limits, writes, and checks its mode", async () => {
+  const [a, b] = socket.socketpair();
+  await using _a = a;
+  await using _b = b;
+  b.settimeout(5);
+  const w = a.makefile("wb");
+  assert.equal(await w.write(new TextEncoder().encode("abcdef\nxyz")), 10);
+  await a.shutdown(socket.SHUT_WR);
+  await using r = b.makefile("rb");
+  // Python: readline(3) -> b"abc", read(2) -> b"de", readline() -> b"f\n".
+  assert.equal(decode(await r.readline(3)), "abc");
+  assert.equal(decode(await r.read(2)), "de");
+  assert.equal(decode(await r.readline()), "f\n");
+  assert.equal(decode(await r.read()), "xyz");
+  assert.equal((await r.read()).length, 0);
+  await assert.rejects(r.write(new Uint8Array(1)), Deno.errors.NotSupported);
+  assert.throws(() => b.makefile("x"), TypeError);
+  await r.close();
+  await assert.rejects(r.readline(), Deno.errors.BadResource);
+});
