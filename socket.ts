@@ -95,6 +95,7 @@ import {
 } from "./_socket_ffi.ts";
 import { socketpair as pair } from "./socketpair.ts";
 export { type MakefileOptions, SocketFile } from "./_socket_file.ts";
+export { htonl, htons, inet_ntop, inet_pton, ntohl, ntohs } from "./_inet.ts";
 export {
   IP_HDRINCL,
   IP_TTL,
@@ -1930,6 +1931,64 @@ export class Socket implements AsyncDisposable {
   }
 
   /**
+   * Receives one datagram into `buffer` and resolves to `[nbytes,
+   * address]`, as Python's `recvfrom_into`; a datagram longer than the
+   * room is truncated.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param buffer Where to put the bytes.
+   * @param nbytes The most bytes to receive; `0` (default) means the buffer's length.
+   * @param flags Must be `0`.
+   * @returns How many bytes were written to `buffer`, and the sender's address.
+   * @throws {RangeError} If `nbytes` is negative or larger than the buffer.
+   * @throws {Deno.errors.NotSupported} On a stream socket.
+   *
+   * @example Receive into a buffer
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * await server.bind(["127.0.0.1", 0]);
+   * server.settimeout(5);
+   * await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * await client.sendto("hello", server.getsockname());
+   * const buf = new Uint8Array(16);
+   * const [n, [host]] = await server.recvfrom_into(buf) as [number, socket.InetAddress];
+   * assert.equal(n, 5);
+   * assert.equal(host, "127.0.0.1");
+   * ```
+   *
+   * @tags allow-net
+   */
+  async recvfrom_into(
+    buffer: Uint8Array,
+    nbytes = 0,
+    flags = 0,
+  ): Promise<[number, Address]> {
+    if (!(buffer instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot recvfrom_into as buffer must be a Uint8Array: current value is ${
+          show(buffer)
+        }`,
+      );
+    }
+    checkBufsize(nbytes, "recvfrom_into", "nbytes");
+    if (nbytes > buffer.length) {
+      throw new RangeError(
+        `Cannot recvfrom_into as nbytes must not exceed the buffer length ${buffer.length}: current value is ${nbytes}`,
+      );
+    }
+    const [data, from] = await this.recvfrom(
+      nbytes === 0 ? buffer.length : nbytes,
+      flags,
+    );
+    buffer.set(data);
+    return [data.length, from];
+  }
+
+  /**
    * Sets the timeout of every later blocking call, in seconds, as Python's
    * `settimeout`: `null` blocks for ever, `0` makes the socket non-blocking
    * ({@linkcode BlockingIOError}), a positive number raises
@@ -3024,6 +3083,48 @@ export function create_server(
   }
   adoptServer(sock, server, { host, port: checked.port });
   return sock;
+}
+
+/**
+ * Whether a listener on the IPv6 wildcard `"::"` can take IPv4 clients
+ * too, as Python's `socket.has_dualstack_ipv6()`: true where this machine
+ * can listen on `"::"` (Linux serves both families there unless
+ * `net.ipv6.bindv6only` is set).
+ *
+ * Requires `allow-net` permission.
+ *
+ * @returns Whether `create_server(addr, { family: AF_INET6,
+ * dualstack_ipv6: true })` can work.
+ *
+ * @example Python's create_server recipe
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.has_dualstack_ipv6()
+ *   ? socket.create_server(["", 0], { family: socket.AF_INET6, dualstack_ipv6: true })
+ *   : socket.create_server(["", 0]);
+ * assert.ok((server.getsockname() as socket.InetAddress)[1] > 0);
+ * ```
+ *
+ * @tags allow-net
+ */
+// deno-lint-ignore camelcase
+export function has_dualstack_ipv6(): boolean {
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname: "::", port: 0 });
+  } catch (err) {
+    if (
+      err instanceof Deno.errors.NotCapable ||
+      err instanceof Deno.errors.PermissionDenied
+    ) {
+      throw err;
+    }
+    return false;
+  }
+  listener.close();
+  return true;
 }
 
 /**

@@ -709,3 +709,107 @@ Deno.test("makefile() reads with limits, writes, and checks its mode", async () 
   await r.close();
   await assert.rejects(r.readline(), Deno.errors.BadResource);
 });
+
+// ---- address and byte-order helpers ----
+
+const PTON_CASES: [number, string][] = [
+  [socket.AF_INET, "1.2.3.4"],
+  [socket.AF_INET, "0.0.0.0"],
+  [socket.AF_INET, "01.2.3.4"],
+  [socket.AF_INET, "1.2.3"],
+  [socket.AF_INET, "256.1.1.1"],
+  ...[
+    "::1",
+    "::",
+    "1:0:2:3:4:5:6:7",
+    "1:0:0:2:0:0:0:3",
+    "::ffff:1.2.3.4",
+    "::1.2.3.4",
+    "fe80::1",
+    "2001:db8::",
+    "1::",
+    "::ffff:0:1.2.3.4",
+    "0:0:0:0:0:1:0:0",
+    "FE80::A",
+    "::ffff:102:304",
+    "1:2:3:4:5:6:7:8",
+    "1:2:3:4:5:6:7::",
+    "1:2:3:4:5:6:1.2.3.4",
+    "fe80::1%lo",
+    ":::",
+    "1::2::3",
+    "1.2.3.4",
+    "12345::",
+    "",
+  ].map((ip): [number, string] => [socket.AF_INET6, ip]),
+];
+
+const PTON_PYTHON = `
+import json, socket, sys
+out = []
+for family, ip in json.loads(sys.argv[1]):
+    try:
+        packed = socket.inet_pton(family, ip)
+        out.append([list(packed), socket.inet_ntop(family, packed)])
+    except OSError:
+        out.append("illegal")
+print(json.dumps([out, [socket.htons(1), socket.ntohs(258), socket.htonl(1), socket.ntohl(0x01020304)], socket.has_dualstack_ipv6()]))
+`;
+
+Deno.test({
+  name:
+    "inet_pton(), inet_ntop(), htons() and has_dualstack_ipv6() answer as Python's",
+  ignore: !hasPython,
+  async fn() {
+    const out = await new Deno.Command("python3", {
+      args: ["-c", PTON_PYTHON, JSON.stringify(PTON_CASES)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, decoder.decode(out.stderr));
+    const expected = JSON.parse(decoder.decode(out.stdout));
+    const conversions = PTON_CASES.map(([family, ip]) => {
+      try {
+        const packed = socket.inet_pton(family, ip);
+        return [[...packed], socket.inet_ntop(family, packed)];
+      } catch (err) {
+        if (err instanceof TypeError) return "illegal";
+        throw err;
+      }
+    });
+    assert.deepEqual([
+      conversions,
+      [
+        socket.htons(1),
+        socket.ntohs(258),
+        socket.htonl(1),
+        socket.ntohl(0x01020304),
+      ],
+      socket.has_dualstack_ipv6(),
+    ], expected);
+    assert.throws(() => socket.htons(70000), RangeError);
+    assert.throws(
+      () => socket.inet_ntop(socket.AF_INET6, new Uint8Array(4)),
+      TypeError,
+    );
+  },
+});
+
+Deno.test("recvfrom_into() fills the buffer and gives the sender, as Python's", async () => {
+  await using server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await server.bind(["127.0.0.1", 0]);
+  server.settimeout(5);
+  await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await client.sendto("hello world", server.getsockname());
+  const buf = new Uint8Array(16);
+  // Python: recvfrom_into(buf, 5) -> (5, addr), the rest of the datagram dropped.
+  const [n, from] = await server.recvfrom_into(buf, 5);
+  assert.equal(n, 5);
+  assert.equal(decode(buf.subarray(0, n)), "hello");
+  // The client was bound to 0.0.0.0 by sendto; the datagram came from loopback.
+  assert.deepEqual(from, [
+    "127.0.0.1",
+    (client.getsockname() as socket.InetAddress)[1],
+  ]);
+  await assert.rejects(server.recvfrom_into(buf, 17), RangeError);
+});
