@@ -2618,6 +2618,66 @@ export class Socket implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+
+  /**
+   * Python's `repr(s)` and `str(s)`, so `${conn}` and `console.log(conn)`
+   * print what Python's `print(conn)` does:
+   * `<socket.socket family=2, type=1, proto=0, laddr=('127.0.0.1', 5000),
+   * raddr=('127.0.0.1', 40000)>`. `fd=` is left out for sockets Deno made
+   * (it has none to show), and is `-1` once closed, as in Python.
+   *
+   * @returns The description.
+   *
+   * @example Print a connection as Python does
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket();
+   * assert.equal(`${s}`, "<socket.socket family=2, type=1, proto=0, laddr=('0.0.0.0', 0)>");
+   * ```
+   */
+  toString(): string {
+    const closed = this.#closing !== null;
+    let fd = "";
+    try {
+      fd = ` fd=${this.fileno()},`;
+    } catch {
+      // Deno made it: no descriptor to show.
+    }
+    let out = `<socket.socket${
+      closed ? " [closed]" : ""
+    }${fd} family=${this.#family}, type=${this.#type}, proto=${this.#proto}`;
+    if (!closed) {
+      for (
+        const [name, read] of [["laddr", () => this.getsockname()], [
+          "raddr",
+          () => this.getpeername(),
+        ]] as const
+      ) {
+        try {
+          const addr = read();
+          if (addr !== "") out += `, ${name}=${pythonStr(addr)}`;
+        } catch {
+          // Not bound, or no peer: Python leaves it out.
+        }
+      }
+    }
+    return `${out}>`;
+  }
+
+  /** What `console.log` and `Deno.inspect` show: {@linkcode Socket.toString}. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+/** An address as Python's `str()` writes it: `('127.0.0.1', 80)`, or the path. */
+function pythonStr(addr: Address): string {
+  if (typeof addr === "string") return addr;
+  return `(${
+    addr.map((x) => typeof x === "string" ? `'${x}'` : String(x)).join(", ")
+  })`;
 }
 
 /**
@@ -2946,7 +3006,8 @@ export async function create_connection(
       );
     }
   }
-  const sock = new Socket(family, SOCK_STREAM);
+  // Python makes it from getaddrinfo's answer, whose protocol is TCP's.
+  const sock = new Socket(family, SOCK_STREAM, IPPROTO_TCP);
   sock.settimeout(seconds);
   try {
     await sock.connect([checked.host, checked.port]);

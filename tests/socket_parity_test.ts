@@ -813,3 +813,28 @@ Deno.test("recvfrom_into() fills the buffer and gives the sender, as Python's", 
   ]);
   await assert.rejects(server.recvfrom_into(buf, 17), RangeError);
 });
+
+// ---- printing ----
+
+Deno.test("a socket prints as Python's repr(), in console.log and in a template string", async () => {
+  await using server = await tcpServer();
+  const port = portOf(server);
+  await using c = await socket.create_connection(["127.0.0.1", port], 5);
+  const [conn] = await server.accept();
+  const local = (c.getsockname() as socket.InetAddress)[1];
+  // Python: <socket.socket fd=5, family=2, type=1, proto=6, laddr=(...), raddr=(...)>
+  assert.equal(
+    `${c}`,
+    `<socket.socket family=2, type=1, proto=6, laddr=('127.0.0.1', ${local}), raddr=('127.0.0.1', ${port})>`,
+  );
+  assert.equal(
+    Deno.inspect(server),
+    `<socket.socket family=2, type=1, proto=0, laddr=('127.0.0.1', ${port})>`,
+  );
+  await conn.close();
+  // Python: <socket.socket [closed] fd=-1, family=2, type=1, proto=0>
+  assert.equal(
+    `${conn}`,
+    "<socket.socket [closed] fd=-1, family=2, type=1, proto=0>",
+  );
+});
