@@ -3240,6 +3240,13 @@ export async function gethostbyname(name: string): Promise<string> {
       }`,
     );
   }
+  if (name.includes(":")) {
+    throw new gaierror(
+      `Cannot gethostbyname as ${
+        show(name)
+      } is not an IPv4 address or a name (gethostbyname answers IPv4 only)`,
+    );
+  }
   return await resolveHost(name, AF_INET, "gethostbyname");
 }
 

@@ -838,3 +838,9 @@ Deno.test("a socket prints as Python's repr(), in console.log and in a template 
     "<socket.socket [closed] fd=-1, family=2, type=1, proto=0>",
   );
 });
+
+Deno.test("gethostbyname() of an IPv6 address raises gaierror, as Python's", async () => {
+  // Python: socket.gaierror [Errno -9] Address family for hostname not supported.
+  await assert.rejects(socket.gethostbyname("::1"), socket.gaierror);
+  assert.equal(await socket.gethostbyname("127.1"), "127.0.0.1");
+});
