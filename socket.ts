@@ -407,7 +407,6 @@ export type Address =
 const IPV4_REGEXP =
   /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const decoder = new TextDecoder();
-const EMPTY = new Uint8Array(0);
 /** Hosts that mean every interface of a family. */
 const WILDCARD_HOSTS = new Set(["", "0.0.0.0", "::"]);
 
@@ -1632,7 +1631,9 @@ export class Socket implements AsyncDisposable {
    * of stream, as Python returns `b""`. On a datagram socket it takes the
    * next datagram, from the peer when connected, else from anyone (as
    * `recvfrom` without the address); one longer than `bufsize` is
-   * truncated, as the system does.
+   * truncated, as the system does. The bytes are an array of their own, as
+   * Python's `bytes` are: `new DataView(data.buffer)` reads them from the
+   * start (the core's `recv` may hand out views into a shared buffer).
    *
    * Requires `allow-net` permission.
    *
@@ -1669,26 +1670,27 @@ export class Socket implements AsyncDisposable {
     checkBufsize(bufsize, "recv");
     checkFlags(flags, "recv");
     // Python answers b"" without asking the system, whatever the state.
-    if (bufsize === 0) return EMPTY;
+    if (bufsize === 0) return new Uint8Array(0);
     try {
       if (!this.#isStream()) {
         // A datagram socket without a peer takes the next datagram from
         // anyone, as the system does.
         const data = await this.#recvDatagram("recv");
-        return data.length > bufsize ? data.subarray(0, bufsize) : data;
+        return own(data.length > bufsize ? data.subarray(0, bufsize) : data);
       }
       const sock = this.#stream("recv");
       try {
-        return (await this.#inTurn(
+        const data = await this.#inTurn(
           "recv",
           (io) => stream.recv(sock, bufsize, io),
-        )) ?? EMPTY;
+        );
+        return data === null ? new Uint8Array(0) : own(data);
       } catch (err) {
         // A TLS peer that left without close_notify (Python's own close()
         // sends none): Python's recv answers b"", as wrap_socket's
         // suppress_ragged_eofs is true by default. Plain streams never
         // raise this from recv.
-        if (err instanceof Deno.errors.UnexpectedEof) return EMPTY;
+        if (err instanceof Deno.errors.UnexpectedEof) return new Uint8Array(0);
         throw err;
       }
     } catch (err) {
@@ -1922,7 +1924,7 @@ export class Socket implements AsyncDisposable {
             : udp.recvFrom(sock, io),
       );
       return [
-        data.length > bufsize ? data.subarray(0, bufsize) : data,
+        own(data.length > bufsize ? data.subarray(0, bufsize) : data),
         toAddress(from, this.#family),
       ];
     } catch (err) {
@@ -2670,6 +2672,17 @@ export class Socket implements AsyncDisposable {
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
+}
+
+/**
+ * The bytes in an array of their own, as Python's `bytes` are: the core
+ * hands out small reads as views into a shared slab, and a port of
+ * `struct.unpack` reads `data.buffer` from its start.
+ */
+function own(data: Uint8Array): Uint8Array {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+    ? data
+    : data.slice();
 }
 
 /** An address as Python's `str()` writes it: `('127.0.0.1', 80)`, or the path. */

@@ -844,3 +844,26 @@ Deno.test("gethostbyname() of an IPv6 address raises gaierror, as Python's", asy
   await assert.rejects(socket.gethostbyname("::1"), socket.gaierror);
   assert.equal(await socket.gethostbyname("127.1"), "127.0.0.1");
 });
+
+// ---- received bytes ----
+
+Deno.test("recv() returns bytes of its own, as Python's bytes: new DataView(data.buffer) reads them", async () => {
+  // Python: struct.unpack("!H", s.recv(1024)) -> the natural port reads data.buffer.
+  const [a, b] = socket.socketpair();
+  await using _a = a;
+  await using _b = b;
+  b.settimeout(5);
+  await a.sendall(new Uint8Array([0, 7, 0, 42]));
+  const first = await b.recv(2);
+  const second = await b.recv(1024);
+  assert.equal(new DataView(first.buffer).getUint16(0), 7);
+  assert.equal(second.buffer.byteLength, 2);
+  assert.equal(new DataView(second.buffer).getUint16(0), 42);
+  await using server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await server.bind(["127.0.0.1", 0]);
+  server.settimeout(5);
+  await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+  await client.sendto(new Uint8Array([1, 2, 3, 4, 5]), server.getsockname());
+  const [data] = await server.recvfrom(3);
+  assert.equal(data.buffer.byteLength, 3);
+});
