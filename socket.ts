@@ -771,7 +771,14 @@ export class Socket implements AsyncDisposable {
       s.#checkOpen("wrap_socket");
       const h = s.#handle;
       if (h?.kind === "stream") {
-        s.#handle = { ...h, sock: await upgrade(h.sock, s.#io.timeout) };
+        try {
+          s.#handle = { ...h, sock: await upgrade(h.sock, s.#io.timeout) };
+        } catch (err) {
+          // Python's wrap_socket detaches the socket it was given: after a
+          // failed handshake that one is closed.
+          await s.close();
+          throw err;
+        }
       } else {
         s.#tlsUpgrade = upgrade;
       }

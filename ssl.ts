@@ -533,7 +533,9 @@ export class SSLContext {
    * socket at once (handshake included), a listening one on each
    * connection it accepts, an unconnected one when it connects. A
    * handshake failure raises {@linkcode SSLError}; one that takes longer
-   * than the socket's timeout raises `socket.TimeoutError`.
+   * than the socket's timeout raises `socket.TimeoutError`. A connected
+   * socket whose handshake failed is closed, as Python's `wrap_socket`
+   * leaves the socket it detached.
    *
    * Requires `allow-net` permission.
    *

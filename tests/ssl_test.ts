@@ -380,3 +380,25 @@ Deno.test("SSLContext takes Python's settings where they hold, and says NotSuppo
     server.verify_mode = ssl.CERT_REQUIRED;
   }, Deno.errors.NotSupported);
 });
+
+Deno.test("a failed wrap_socket() leaves the socket closed, as Python's detached one", async () => {
+  await using server = socket.create_server([LOOPBACK, 0]);
+  server.settimeout(5);
+  await using client = await socket.create_connection(
+    server.getsockname() as socket.InetAddress,
+    5,
+  );
+  const [conn] = await server.accept();
+  await using _conn = conn;
+  conn.settimeout(5);
+  const ctx = ssl.create_default_context();
+  const wrapping = ctx.wrap_socket(client, { server_hostname: "localhost" })
+    .catch((e) => e);
+  await conn.recv(4096); // the ClientHello
+  await conn.sendall("HTTP/1.0 400 Bad Request\r\n\r\n");
+  assert.ok(await wrapping instanceof ssl.SSLError);
+  // Python: <socket.socket [closed] fd=-1, ...>; a send raises EBADF.
+  assert.equal(client.closed, true);
+  assert.equal(client.fileno(), -1);
+  await assert.rejects(client.sendall("secret"), Deno.errors.BadResource);
+});
