@@ -34,7 +34,9 @@
  *   every option applied for real. Types the kernel lacks (`SOCK_RDM`)
  *   raise `Deno.errors.NotSupported` with the kernel's own answer.
  * - Addresses are `[host, port]` arrays (`[host, port, 0, 0]` for
- *   `AF_INET6`, a path string for `AF_UNIX`).
+ *   `AF_INET6`, a path string for `AF_UNIX`). A malformed one raises
+ *   `TypeError` or `RangeError` before any I/O, an IP address of the other
+ *   family included (Python raises `gaierror` for that).
  * - Errors are `Deno.errors` classes under Python's names
  *   ({@linkcode ConnectionRefusedError} is `Deno.errors.ConnectionRefused`);
  *   where Python reads `err.errno`, read `err.code` (`"ECONNREFUSED"`), or
