@@ -672,6 +672,8 @@ export class Socket implements AsyncDisposable {
   #closing: Promise<void> | null = null;
   /** An unbound Unix datagram socket being bound to send: see #unixgramToSend. */
   #autobinding: Promise<void> | null = null;
+  /** Set by `shutdown(SHUT_RD)` or `SHUT_RDWR`: see #untilReadShut. */
+  #readShut: ReadShut | null = null;
   /** Receives and accepts take turns: see #inTurn. */
   #turn = new Lock();
   /** Set by ssl.ts's wrap_socket: applied to each stream connected or accepted later. */
@@ -1167,7 +1169,19 @@ export class Socket implements AsyncDisposable {
     }
     let sock: stream.StreamSocket;
     try {
-      sock = await this.#inTurn("accept", (io) => stream.accept(h.server, io));
+      const got = this.#readShut?.done ? SHUT : await this.#untilReadShut(
+        this.#inTurn("accept", (io) => stream.accept(h.server, io)),
+        (late) => late.then((sock) => stream.close(sock)).catch(() => {}),
+      );
+      if (got === SHUT) {
+        throw setCode(
+          new Error(
+            `Cannot accept: the ${this.#name()} was shut down for reading`,
+          ),
+          "EINVAL",
+        );
+      }
+      sock = got;
     } catch (err) {
       throw py(err);
     }
@@ -1523,6 +1537,22 @@ export class Socket implements AsyncDisposable {
   }
 
   /**
+   * Resolves as `op` does, or to `SHUT` once `shutdown` stops reading (as
+   * Linux wakes a thread blocked in `recv` or `accept`); `abandon` then
+   * takes care of `op`'s late result.
+   */
+  #untilReadShut<T>(
+    op: Promise<T>,
+    abandon: (late: Promise<T>) => void,
+  ): Promise<T | typeof SHUT> {
+    this.#readShut ??= deferredShut();
+    return Promise.race([op, this.#readShut.promise]).then((got) => {
+      if (got === SHUT) abandon(op);
+      return got;
+    });
+  }
+
+  /**
    * Runs a receive or an accept when the ones started before it have
    * settled, as threads blocked on one socket are served in turn: the
    * core takes one at a time. A call that has to wait spends its own
@@ -1689,11 +1719,12 @@ export class Socket implements AsyncDisposable {
       }
       const sock = this.#stream("recv");
       try {
-        const data = await this.#inTurn(
-          "recv",
-          (io) => stream.recv(sock, bufsize, io),
+        if (this.#readShut?.done) return new Uint8Array(0);
+        const data = await this.#untilReadShut(
+          this.#inTurn("recv", (io) => stream.recv(sock, bufsize, io)),
+          (late) => late.catch(() => {}),
         );
-        return data === null ? new Uint8Array(0) : own(data);
+        return data === null || data === SHUT ? new Uint8Array(0) : own(data);
       } catch (err) {
         // A TLS peer that left without close_notify (Python's own close()
         // sends none): Python's recv answers b"", as wrap_socket's
@@ -2443,14 +2474,20 @@ export class Socket implements AsyncDisposable {
   /**
    * Half-closes a connected stream socket: `SHUT_WR` sends end of stream
    * to the peer (after the queued writes) while receiving goes on;
-   * `SHUT_RD` makes later `recv` calls return empty (Deno has no kernel
-   * read shutdown, so this is done in the handle); `SHUT_RDWR` does both.
+   * `SHUT_RD` makes a `recv` waiting in another task, and later ones,
+   * return empty (Deno has no kernel read shutdown, so this is done in the
+   * handle; Linux would still hand over bytes that arrive); `SHUT_RDWR`
+   * does both. On a listening socket, as on Linux, `SHUT_RD` and
+   * `SHUT_RDWR` make a waiting `accept`, and later ones, raise an error
+   * with `code` `"EINVAL"`, Python's way to stop a thread blocked in
+   * `accept`; `SHUT_WR` does nothing there.
    *
    * Requires `allow-net` permission.
    *
    * @param how `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
    * @throws {RangeError} If `how` is not one of the three.
-   * @throws {Deno.errors.NotConnected} If the socket is not connected.
+   * @throws {Deno.errors.NotConnected} If the socket is neither connected
+   * nor listening.
    * @throws {Deno.errors.NotSupported} On a datagram socket.
    *
    * @example Finish the request, then read the answer
@@ -2487,7 +2524,14 @@ export class Socket implements AsyncDisposable {
         `Deno cannot shut down a ${this.#name()} (close it instead)`,
       );
     }
+    const reads = how !== SHUT_WR;
+    if (this.#handle?.kind === "server") {
+      // Linux takes it: a waiting accept, and later ones, fail with EINVAL.
+      if (reads) this.#shutReads();
+      return;
+    }
     const sock = this.#stream("shutdown");
+    if (reads) this.#shutReads();
     try {
       await stream.shutdown(
         sock,
@@ -2496,6 +2540,13 @@ export class Socket implements AsyncDisposable {
     } catch (err) {
       throw py(err);
     }
+  }
+
+  /** Ends the waiting receive or accept, and makes later ones end at once. */
+  #shutReads(): void {
+    this.#readShut ??= deferredShut();
+    this.#readShut.done = true;
+    this.#readShut.resolve(SHUT);
   }
 
   /**
@@ -2681,6 +2732,22 @@ export class Socket implements AsyncDisposable {
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
+}
+
+/** What a receive or accept resolves to when `shutdown` stopped reading. */
+const SHUT: unique symbol = Symbol("shut");
+
+/** The state `shutdown(SHUT_RD)` sets: a promise it resolves, and whether it did. */
+interface ReadShut {
+  promise: Promise<typeof SHUT>;
+  resolve: (value: typeof SHUT) => void;
+  done: boolean;
+}
+
+function deferredShut(): ReadShut {
+  let resolve!: (value: typeof SHUT) => void;
+  const promise = new Promise<typeof SHUT>((r) => resolve = r);
+  return { promise, resolve, done: false };
 }
 
 /**

@@ -867,3 +867,31 @@ Deno.test("recv() returns bytes of its own, as Python's bytes: new DataView(data
   const [data] = await server.recvfrom(3);
   assert.equal(data.buffer.byteLength, 3);
 });
+
+// ---- shutdown from another task ----
+
+Deno.test("shutdown(SHUT_RDWR) wakes a recv() waiting in another task with b'', as Python's reader thread", async () => {
+  await using server = await tcpServer();
+  await using c = await socket.create_connection(
+    ["127.0.0.1", portOf(server)],
+  );
+  const [conn] = await server.accept();
+  await using _conn = conn;
+  const reading = c.recv(100);
+  await sleep(20);
+  await c.shutdown(socket.SHUT_RDWR);
+  assert.equal((await within(reading, 5_000, "the waiting recv")).length, 0);
+  assert.equal((await c.recv(100)).length, 0);
+});
+
+Deno.test("shutdown() on a listening socket wakes a waiting accept() with EINVAL, as Python's", async () => {
+  await using server = await tcpServer();
+  const accepting = server.accept().catch((e) => e);
+  await sleep(20);
+  // Python: srv.shutdown(SHUT_RDWR) -> None; the accept raises OSError 22.
+  await server.shutdown(socket.SHUT_RDWR);
+  const err = await within(accepting, 5_000, "the waiting accept");
+  assert.equal(err.code, "EINVAL");
+  await assert.rejects(server.accept(), { code: "EINVAL" });
+  await server.shutdown(socket.SHUT_WR); // Python: None
+});
