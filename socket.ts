@@ -672,8 +672,10 @@ export class Socket implements AsyncDisposable {
   #closing: Promise<void> | null = null;
   /** An unbound Unix datagram socket being bound to send: see #unixgramToSend. */
   #autobinding: Promise<void> | null = null;
-  /** Set by `shutdown(SHUT_RD)` or `SHUT_RDWR`: see #untilReadShut. */
-  #readShut: ReadShut | null = null;
+  /** Whether `shutdown(SHUT_RD)` or `SHUT_RDWR` was called: see #untilReadShut. */
+  #readsShut = false;
+  /** How to wake each receive or accept now waiting: see #untilReadShut. */
+  #wakers = new Set<() => void>();
   /** Receives and accepts take turns: see #inTurn. */
   #turn = new Lock();
   /** Set by ssl.ts's wrap_socket: applied to each stream connected or accepted later. */
@@ -1169,7 +1171,7 @@ export class Socket implements AsyncDisposable {
     }
     let sock: stream.StreamSocket;
     try {
-      const got = this.#readShut?.done ? SHUT : await this.#untilReadShut(
+      const got = this.#readsShut ? SHUT : await this.#untilReadShut(
         this.#inTurn("accept", (io) => stream.accept(h.server, io)),
         (late) => late.then((sock) => stream.close(sock)).catch(() => {}),
       );
@@ -1545,10 +1547,21 @@ export class Socket implements AsyncDisposable {
     op: Promise<T>,
     abandon: (late: Promise<T>) => void,
   ): Promise<T | typeof SHUT> {
-    this.#readShut ??= deferredShut();
-    return Promise.race([op, this.#readShut.promise]).then((got) => {
-      if (got === SHUT) abandon(op);
-      return got;
+    // A waker per call, dropped when the call settles (racing one
+    // long-lived promise would keep a reaction per call for ever).
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        resolve(SHUT);
+        abandon(op);
+      };
+      this.#wakers.add(wake);
+      op.then((value) => {
+        this.#wakers.delete(wake);
+        resolve(value);
+      }, (err) => {
+        this.#wakers.delete(wake);
+        reject(err);
+      });
     });
   }
 
@@ -1719,7 +1732,7 @@ export class Socket implements AsyncDisposable {
       }
       const sock = this.#stream("recv");
       try {
-        if (this.#readShut?.done) return new Uint8Array(0);
+        if (this.#readsShut) return new Uint8Array(0);
         const data = await this.#untilReadShut(
           this.#inTurn("recv", (io) => stream.recv(sock, bufsize, io)),
           (late) => late.catch(() => {}),
@@ -2544,9 +2557,10 @@ export class Socket implements AsyncDisposable {
 
   /** Ends the waiting receive or accept, and makes later ones end at once. */
   #shutReads(): void {
-    this.#readShut ??= deferredShut();
-    this.#readShut.done = true;
-    this.#readShut.resolve(SHUT);
+    this.#readsShut = true;
+    const wakers = [...this.#wakers];
+    this.#wakers.clear();
+    for (const wake of wakers) wake();
   }
 
   /**
@@ -2736,19 +2750,6 @@ export class Socket implements AsyncDisposable {
 
 /** What a receive or accept resolves to when `shutdown` stopped reading. */
 const SHUT: unique symbol = Symbol("shut");
-
-/** The state `shutdown(SHUT_RD)` sets: a promise it resolves, and whether it did. */
-interface ReadShut {
-  promise: Promise<typeof SHUT>;
-  resolve: (value: typeof SHUT) => void;
-  done: boolean;
-}
-
-function deferredShut(): ReadShut {
-  let resolve!: (value: typeof SHUT) => void;
-  const promise = new Promise<typeof SHUT>((r) => resolve = r);
-  return { promise, resolve, done: false };
-}
 
 /**
  * The bytes in an array of their own, as Python's `bytes` are: the core
