@@ -5,8 +5,9 @@
  * `socket.socket(socket.AF_INET, socket.SOCK_STREAM)`, then `bind`,
  * `listen`, `accept`, `connect`, `send`, `sendall`, `recv`, `sendto`,
  * `recvfrom`, `settimeout`, `setblocking`, `setsockopt`, `getsockname`,
- * `getpeername`, `shutdown` and `close` — Python's names and lifecycle, with
- * `await` where the call can wait.
+ * `getpeername`, `makefile`, `shutdown` and `close`, and the module's
+ * `create_connection`, `create_server`, `getaddrinfo` and `socketpair` —
+ * Python's names and lifecycle, with `await` where the call can wait.
  *
  * This module is a thin facade over the core ({@link ./tcp.ts},
  * {@link ./udp.ts}, {@link ./unix.ts}): it holds no I/O logic of its own.
@@ -33,7 +34,19 @@
  *   every option applied for real. Types the kernel lacks (`SOCK_RDM`)
  *   raise `Deno.errors.NotSupported` with the kernel's own answer.
  * - Addresses are `[host, port]` arrays (`[host, port, 0, 0]` for
- *   `AF_INET6`, a path string for `AF_UNIX`).
+ *   `AF_INET6`, a path string for `AF_UNIX`). A malformed one raises
+ *   `TypeError` or `RangeError` before any I/O, an IP address of the other
+ *   family included (Python raises `gaierror` for that).
+ * - Errors are `Deno.errors` classes under Python's names
+ *   ({@linkcode ConnectionRefusedError} is `Deno.errors.ConnectionRefused`);
+ *   where Python reads `err.errno`, read `err.code` (`"ECONNREFUSED"`), or
+ *   use `connect_ex` for the number.
+ * - `close()` never raises, as Python's, but first writes what `send`
+ *   already counted as sent, for up to the socket's timeout (10 s without
+ *   one), where Python leaves that to the kernel and returns at once.
+ * - A connected UDP socket is not connected in the kernel, so the peer's
+ *   ICMP "port unreachable" is not reported: `recv` waits where Python's
+ *   raises `ConnectionRefusedError`.
  *
  * Requires `allow-net` permission (Unix sockets: `allow-read` and
  * `allow-write` too; UDP: `--unstable-net`, or the `node:dgram` fallback).
@@ -62,7 +75,10 @@
  * @module
  */
 
-import { show } from "./_errors.ts";
+import { setCode, show } from "./_errors.ts";
+import { type MakefileOptions, SocketFile } from "./_socket_file.ts";
+import { Lock } from "./_lock.ts";
+import { Deadline } from "./_timeout.ts";
 import { validatePort } from "./_addr.ts";
 import * as stream from "./_stream.ts";
 import { facadeHooks, type TlsUpgrade } from "./_socket_hooks.ts";
@@ -71,8 +87,17 @@ import { listenTcp } from "./_tcp_listen.ts";
 import { lookup } from "./_dns.ts";
 import * as udp from "./udp.ts";
 import * as unix from "./unix.ts";
-import { type FacadeHelpers, FfiSocket, needsFfi } from "./_socket_ffi.ts";
+import {
+  type FacadeHelpers,
+  FfiSocket,
+  needsFfi,
+  SO_ERROR,
+  SO_RCVBUF,
+  SO_SNDBUF,
+} from "./_socket_ffi.ts";
 import { socketpair as pair } from "./socketpair.ts";
+export { type MakefileOptions, SocketFile } from "./_socket_file.ts";
+export { htonl, htons, inet_ntop, inet_pton, ntohl, ntohs } from "./_inet.ts";
 export {
   IP_HDRINCL,
   IP_TTL,
@@ -133,8 +158,18 @@ export const SO_BROADCAST = 6;
 export const SO_KEEPALIVE = 9;
 /** Socket option: let several sockets listen on the same port. */
 export const SO_REUSEPORT = 15;
+/** Socket option: linger on close. Deno can neither read nor set it: `Deno.errors.NotSupported`. */
+export const SO_LINGER = 13;
 /** TCP option: send small writes at once (disable Nagle's algorithm). */
 export const TCP_NODELAY = 1;
+/** TCP option: idle seconds before keep-alive probes. Deno cannot set it: `Deno.errors.NotSupported`. */
+export const TCP_KEEPIDLE = 4;
+/** TCP option: seconds between keep-alive probes. Deno cannot set it: `Deno.errors.NotSupported`. */
+export const TCP_KEEPINTVL = 5;
+/** TCP option: keep-alive probes before giving up. Deno cannot set it: `Deno.errors.NotSupported`. */
+export const TCP_KEEPCNT = 6;
+/** IPv6 option: an `AF_INET6` socket takes no IPv4 (set before `bind`; Linux's default is 0, dual stack). */
+export const IPV6_V6ONLY = 26;
 /** IP option: the time-to-live of outgoing multicast datagrams. */
 export const IP_MULTICAST_TTL = 33;
 /** IP option: whether this host receives its own multicast datagrams. */
@@ -171,6 +206,7 @@ const TYPE_NAMES: Record<number, string> = {
 const OPTION_NAMES: Record<string, string> = {
   [`${SOL_SOCKET}/${SO_REUSEADDR}`]: "SO_REUSEADDR",
   [`${SOL_SOCKET}/${SO_TYPE}`]: "SO_TYPE",
+  [`${SOL_SOCKET}/${SO_ERROR}`]: "SO_ERROR",
   [`${SOL_SOCKET}/${SO_BROADCAST}`]: "SO_BROADCAST",
   [`${SOL_SOCKET}/${SO_KEEPALIVE}`]: "SO_KEEPALIVE",
   [`${SOL_SOCKET}/${SO_REUSEPORT}`]: "SO_REUSEPORT",
@@ -179,6 +215,16 @@ const OPTION_NAMES: Record<string, string> = {
   [`${IPPROTO_IP}/${IP_MULTICAST_LOOP}`]: "IP_MULTICAST_LOOP",
   [`${IPPROTO_IP}/${IP_ADD_MEMBERSHIP}`]: "IP_ADD_MEMBERSHIP",
   [`${IPPROTO_IP}/${IP_DROP_MEMBERSHIP}`]: "IP_DROP_MEMBERSHIP",
+  [`${IPPROTO_IPV6}/${IPV6_V6ONLY}`]: "IPV6_V6ONLY",
+};
+/** Options Python has that Deno can neither read nor set: named in the error. */
+const UNSUPPORTED_OPTION_NAMES: Record<string, string> = {
+  [`${SOL_SOCKET}/${SO_SNDBUF}`]: "SO_SNDBUF",
+  [`${SOL_SOCKET}/${SO_RCVBUF}`]: "SO_RCVBUF",
+  [`${SOL_SOCKET}/${SO_LINGER}`]: "SO_LINGER",
+  [`${IPPROTO_TCP}/${TCP_KEEPIDLE}`]: "TCP_KEEPIDLE",
+  [`${IPPROTO_TCP}/${TCP_KEEPINTVL}`]: "TCP_KEEPINTVL",
+  [`${IPPROTO_TCP}/${TCP_KEEPCNT}`]: "TCP_KEEPCNT",
 };
 
 // ---- errors ----
@@ -289,7 +335,35 @@ export const ConnectionAbortedError: typeof Deno.errors.ConnectionAborted =
 export const BrokenPipeError: typeof Deno.errors.BrokenPipe =
   Deno.errors.BrokenPipe;
 
-/** Turns the core's timeout and would-block errors into Python's classes. */
+/**
+ * The `code` of Python's `errno`, for errors of these classes made without
+ * one (by the core, or here). Python's `TimeoutError` has no errno.
+ */
+const CODE_BY_CLASS: [new (...args: never[]) => Error, string][] = [
+  [Deno.errors.WouldBlock, "EAGAIN"],
+  [Deno.errors.BrokenPipe, "EPIPE"],
+  [Deno.errors.NotConnected, "ENOTCONN"],
+  [Deno.errors.BadResource, "EBADF"],
+  [Deno.errors.ConnectionReset, "ECONNRESET"],
+  [Deno.errors.ConnectionRefused, "ECONNREFUSED"],
+  [Deno.errors.ConnectionAborted, "ECONNABORTED"],
+  [Deno.errors.AddrInUse, "EADDRINUSE"],
+  [Deno.errors.AddrNotAvailable, "EADDRNOTAVAIL"],
+];
+
+/** Gives an OS error without a `code` the one Python's errno would be. */
+function withCode<E>(err: E): E {
+  if (!(err instanceof Error) || "code" in err) return err;
+  for (const [ctor, code] of CODE_BY_CLASS) {
+    if (err instanceof ctor) return setCode(err, code);
+  }
+  return err;
+}
+
+/**
+ * Turns the core's timeout and would-block errors into Python's classes,
+ * and gives OS errors the `code` of Python's `errno`.
+ */
 function py(err: unknown): unknown {
   if (err instanceof Deno.errors.TimedOut && !(err instanceof TimeoutError)) {
     return new TimeoutError(err.message, { cause: err });
@@ -297,9 +371,11 @@ function py(err: unknown): unknown {
   if (
     err instanceof Deno.errors.WouldBlock && !(err instanceof BlockingIOError)
   ) {
-    return new BlockingIOError(err.message, { cause: err });
+    const code = (err as { code?: unknown }).code;
+    const out = new BlockingIOError(err.message, { cause: err });
+    return typeof code === "string" ? setCode(out, code) : withCode(out);
   }
-  return err;
+  return withCode(err);
 }
 
 function notSupported(action: string, why: string): Error {
@@ -318,17 +394,23 @@ export type Inet6Address = [
   scopeId: number,
 ];
 /**
- * A socket address: `[host, port]` for `AF_INET`, `[host, port]` or
- * `[host, port, flowinfo, scopeId]` for `AF_INET6`, a path for `AF_UNIX`.
- * The host `""` means every interface (for `bind`), and `"<broadcast>"`
- * means `255.255.255.255`, as in Python.
+ * A socket address: `[host, port]` for `AF_INET`; `[host, port]`,
+ * `[host, port, flowinfo]` or `[host, port, flowinfo, scopeId]` for
+ * `AF_INET6` (flowinfo 0–1048575; the scope id must be 0, as Deno has
+ * none); a path for `AF_UNIX`. The host `""` means every interface (for
+ * `bind`), and `"<broadcast>"` means `255.255.255.255`, as in Python.
  */
-export type Address = InetAddress | Inet6Address | string;
+export type Address =
+  | InetAddress
+  | [host: string, port: number, flowinfo: number]
+  | Inet6Address
+  | string;
 
 const IPV4_REGEXP =
   /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const decoder = new TextDecoder();
-const EMPTY = new Uint8Array(0);
+/** Hosts that mean every interface of a family. */
+const WILDCARD_HOSTS = new Set(["", "0.0.0.0", "::"]);
 
 function familyName(family: number): string {
   return FAMILY_NAMES[family] ?? String(family);
@@ -403,12 +485,12 @@ function checkAddress(
   const v6 = family === AF_INET6;
   if (
     !Array.isArray(address) ||
-    !(address.length === 2 || (v6 && address.length === 4))
+    !(address.length === 2 || (v6 && address.length <= 4))
   ) {
     throw new TypeError(
-      `Cannot ${action} as address must be a [host, port] array for ${
-        familyName(family)
-      }: current value is ${
+      `Cannot ${action} as address must be a [host, port] array${
+        v6 ? " (or [host, port, flowinfo, scopeId])" : ""
+      } for ${familyName(family)}: current value is ${
         Array.isArray(address)
           ? `an array of ${address.length} items`
           : show(address)
@@ -424,6 +506,28 @@ function checkAddress(
     );
   }
   validatePort(port, action);
+  for (
+    const [i, name, max] of [[2, "flowinfo", 0xfffff], [
+      3,
+      "scopeId",
+      0xffffffff,
+    ]] as const
+  ) {
+    if (address.length <= i) break;
+    const value: unknown = address[i];
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new TypeError(
+        `Cannot ${action} as ${name} must be an integer: current value is ${
+          show(value)
+        }`,
+      );
+    }
+    if (value < 0 || value > max) {
+      throw new RangeError(
+        `Cannot ${action} as ${name} must be an integer from 0 to ${max}: current value is ${value}`,
+      );
+    }
+  }
   if (address.length === 4 && address[3] !== 0) {
     throw notSupported(
       action,
@@ -521,6 +625,10 @@ let adoptStream: (
  * options, timeout and address it will be created with. `await using`
  * closes it.
  *
+ * As with Python's threads, several tasks may call one socket at once:
+ * receives (and accepts) take turns in the order they were called, each
+ * within its own timeout, while sends queue their bytes in order.
+ *
  * @example A UDP echo, as in the tutorials
  * ```ts
  * import * as socket from "@socketkit/socket/socket";
@@ -552,12 +660,24 @@ export class Socket implements AsyncDisposable {
    * it the handle.
    */
   #reserved: tcp.TcpServer | null = null;
+  /** The same for a Unix stream socket: its path is taken at `bind`. */
+  #reservedUnix: stream.StreamServer | null = null;
   #handle: Handle | null = null;
   #connecting: Promise<void> | null = null;
   #connectError: Error | null = null;
+  /** A non-blocking connect completed and no connect call has said so yet. */
+  #connectUnreported = false;
   #options = new Map<string, number>();
   #memberships: [string, string][] = [];
   #closing: Promise<void> | null = null;
+  /** An unbound Unix datagram socket being bound to send: see #unixgramToSend. */
+  #autobinding: Promise<void> | null = null;
+  /** Whether `shutdown(SHUT_RD)` or `SHUT_RDWR` was called: see #untilReadShut. */
+  #readsShut = false;
+  /** How to wake each receive or accept now waiting: see #untilReadShut. */
+  #wakers = new Set<() => void>();
+  /** Receives and accepts take turns: see #inTurn. */
+  #turn = new Lock();
   /** Set by ssl.ts's wrap_socket: applied to each stream connected or accepted later. */
   #tlsUpgrade: TlsUpgrade | null = null;
 
@@ -657,7 +777,14 @@ export class Socket implements AsyncDisposable {
       s.#checkOpen("wrap_socket");
       const h = s.#handle;
       if (h?.kind === "stream") {
-        s.#handle = { ...h, sock: await upgrade(h.sock, s.#io.timeout) };
+        try {
+          s.#handle = { ...h, sock: await upgrade(h.sock, s.#io.timeout) };
+        } catch (err) {
+          // Python's wrap_socket detaches the socket it was given: after a
+          // failed handshake that one is closed.
+          await s.close();
+          throw err;
+        }
       } else {
         s.#tlsUpgrade = upgrade;
       }
@@ -695,8 +822,9 @@ export class Socket implements AsyncDisposable {
 
   #checkOpen(action: string): void {
     if (this.#closing !== null) {
-      throw new Deno.errors.BadResource(
-        `Cannot ${action}: the socket is closed`,
+      throw setCode(
+        new Deno.errors.BadResource(`Cannot ${action}: the socket is closed`),
+        "EBADF",
       );
     }
   }
@@ -716,12 +844,18 @@ export class Socket implements AsyncDisposable {
       throw err;
     }
     if (this.#connecting !== null) {
-      throw new BlockingIOError(
-        `Cannot ${action}: the connection is still in progress and the socket is non-blocking`,
+      throw setCode(
+        new BlockingIOError(
+          `Cannot ${action}: the connection is still in progress and the socket is non-blocking`,
+        ),
+        "EAGAIN",
       );
     }
-    throw new Deno.errors.NotConnected(
-      `Cannot ${action}: the ${this.#name()} is not connected`,
+    throw setCode(
+      new Deno.errors.NotConnected(
+        `Cannot ${action}: the ${this.#name()} is not connected`,
+      ),
+      "ENOTCONN",
     );
   }
 
@@ -734,7 +868,10 @@ export class Socket implements AsyncDisposable {
    * listener is created now: a client connecting between `bind` and
    * `listen` is queued and accepted after `listen` (Python would refuse
    * it), or reset if `listen(backlog)` has to make the listener again with
-   * a backlog. A Unix stream socket records its path; `listen` binds it.
+   * a backlog. A Unix stream socket takes its path the same way: the file
+   * exists from `bind` on, a path in use raises here, and closing the
+   * socket removes the file (Python leaves it for the program to
+   * remove).
    *
    * Requires `allow-net` permission.
    *
@@ -774,6 +911,12 @@ export class Socket implements AsyncDisposable {
     if (this.#isStream()) {
       if (typeof checked !== "string") {
         this.#reserved = this.#listenTcp("bind", checked.host, checked.port);
+      } else {
+        try {
+          this.#reservedUnix = await unix.listen({ path: checked });
+        } catch (err) {
+          throw py(err);
+        }
       }
       this.#bound = checked;
       return;
@@ -902,7 +1045,11 @@ export class Socket implements AsyncDisposable {
             "an AF_UNIX socket must be bound to a path first (Deno has no autobind)",
           );
         }
-        return this.#listenUnix(this.#bound);
+        const server = this.#reservedUnix;
+        if (server === null) return this.#listenUnix(this.#bound);
+        this.#reservedUnix = null;
+        this.#handle = { kind: "server", server };
+        return Promise.resolve();
       }
       const reserved = this.#reserved;
       if (reserved !== null && queue !== undefined) {
@@ -943,9 +1090,13 @@ export class Socket implements AsyncDisposable {
       );
     }
     try {
+      // Deno cannot set IPV6_V6ONLY: the core closes IPv4 clients instead.
+      const v6only = hostname === "::" &&
+        this.#options.get(`${IPPROTO_IPV6}/${IPV6_V6ONLY}`) === 1;
       return listenTcp({
         hostname,
         port,
+        ...(v6only ? { ipv6Only: true } : {}),
         reusePort: this.#options.get(`${SOL_SOCKET}/${SO_REUSEPORT}`) === 1,
         ...(backlog !== undefined ? { backlog } : {}),
       });
@@ -1020,7 +1171,19 @@ export class Socket implements AsyncDisposable {
     }
     let sock: stream.StreamSocket;
     try {
-      sock = await stream.accept(h.server, this.#io);
+      const got = this.#readsShut ? SHUT : await this.#untilReadShut(
+        this.#inTurn("accept", (io) => stream.accept(h.server, io)),
+        (late) => late.then((sock) => stream.close(sock)).catch(() => {}),
+      );
+      if (got === SHUT) {
+        throw setCode(
+          new Error(
+            `Cannot accept: the ${this.#name()} was shut down for reading`,
+          ),
+          "EINVAL",
+        );
+      }
+      sock = got;
     } catch (err) {
       throw py(err);
     }
@@ -1054,20 +1217,35 @@ export class Socket implements AsyncDisposable {
   /**
    * Connects to `address`. For a stream socket this is when Deno creates
    * it, within the socket's timeout. A non-blocking socket (timeout 0)
-   * starts connecting and raises {@linkcode BlockingIOError} at once, as
-   * Python does; later calls raise it too until the connection is made, or
-   * raise its error. A UDP socket gets a default peer for `send` and
-   * `recv`.
+   * starts connecting and raises {@linkcode BlockingIOError} (`code`
+   * `"EINPROGRESS"`) at once, as Python does; other calls raise it too
+   * until the connection is made, or raise its error. As on Linux, a
+   * second `connect` meanwhile raises `BlockingIOError` with `code`
+   * `"EALREADY"`, the first after the connection is made resolves, later
+   * ones raise `EISCONN`, and one after a failed attempt raises that
+   * failure once (as `getsockopt(SOL_SOCKET, SO_ERROR)` reports it too).
+   *
+   * A UDP socket gets a default peer for `send` and `recv`; one already
+   * bound (by `bind`, `sendto` or an earlier `connect`) keeps its address
+   * but is opened again, as Deno fixes the peer at opening, so datagrams
+   * that had arrived and were not yet received are dropped. Deno's UDP
+   * sockets are not connected in the kernel, so an ICMP "port
+   * unreachable" from the peer is not reported: where Python's `recv`
+   * raises `ConnectionRefusedError`, this one waits (use a timeout).
    *
    * Requires `allow-net` permission.
    *
    * @param address `[host, port]` (`"localhost"` works), or a path for `AF_UNIX`.
-   * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
+   * @throws {Deno.errors.ConnectionRefused} If nothing listens there (port
+   * 0 included, as on Linux).
    * @throws {TimeoutError} If the connection is not made in time.
    * @throws {gaierror} If the host name cannot be resolved.
-   * @throws {Deno.errors.NotSupported} After `bind` on a stream socket
-   * (Deno cannot choose the local address of an outgoing connection), or on
-   * a Unix datagram socket.
+   * @throws {Error} With `code` `"EISCONN"` (Python's `OSError` 106) if
+   * the socket is already connected or listening.
+   * @throws {Deno.errors.NotSupported} After `bind` on a stream socket to
+   * an address other than every interface and port 0 (Deno cannot choose
+   * the local address of an outgoing connection), or on a Unix datagram
+   * socket.
    *
    * @example Connect with a timeout
    * ```ts
@@ -1087,24 +1265,43 @@ export class Socket implements AsyncDisposable {
     if (this.#ffi !== null) return await this.#ffi.connect(address, this.#io); // libc-backed
     this.#checkOpen("connect");
     const checked = checkAddress(address, this.#family, "connect");
+    if (this.#connectError !== null) {
+      // A non-blocking connect failed: Linux reports it to the next call
+      // once (as SO_ERROR), and a later connect starts again.
+      const err = this.#connectError;
+      this.#connectError = null;
+      throw err;
+    }
     const h = this.#handle;
+    if (h?.kind === "udp") return await this.#reconnectUdp(h.sock, address);
+    if (h?.kind === "stream" && this.#connectUnreported) {
+      // Linux answers the first connect after a non-blocking one completed
+      // with success, and later ones with EISCONN.
+      this.#connectUnreported = false;
+      return;
+    }
     if (h !== null || this.#connecting !== null) {
       if (h?.kind === "stream" || h?.kind === "server") {
-        throw notSupported(
-          "connect",
-          `the ${this.#name()} is already ${
-            h.kind === "server" ? "listening" : "connected"
-          }`,
+        throw setCode(
+          new Error(
+            `Cannot connect: the ${this.#name()} is already ${
+              h.kind === "server" ? "listening" : "connected"
+            }`,
+          ),
+          "EISCONN",
         );
       }
       if (this.#connecting !== null) {
-        throw new BlockingIOError(
-          `Cannot connect: the connection is already in progress`,
+        throw setCode(
+          new BlockingIOError(
+            `Cannot connect: the connection is already in progress`,
+          ),
+          "EALREADY",
         );
       }
       throw notSupported(
         "connect",
-        `Deno cannot give a bound ${this.#name()} a default peer (connect an unbound socket instead)`,
+        "Deno has no connected Unix datagram sockets (use sendto)",
       );
     }
     if (this.#family === AF_UNIX) {
@@ -1134,21 +1331,65 @@ export class Socket implements AsyncDisposable {
       return;
     }
     this.#checkNoBind();
+    if (target.port === 0) {
+      // Linux refuses it (Deno's connect calls it out of range).
+      throw setCode(
+        new Deno.errors.ConnectionRefused(
+          `Cannot connect to ${target.hostname}:0: connection refused (nothing listens on port 0)`,
+        ),
+        "ECONNREFUSED",
+      );
+    }
+    if (this.#reserved !== null) {
+      // bind(("", 0)) made a listener to hold a port; a connection takes
+      // its own, so it goes (Python's socket would never listen).
+      const reserved = this.#reserved;
+      this.#reserved = null;
+      this.#bound = null;
+      await tcp.close(reserved);
+    }
     if (this.#timeout === 0) {
       this.#connecting = this.#connectTcp(target, null).then(
         () => {
           this.#connecting = null;
+          this.#connectUnreported = true;
         },
         (err) => {
           this.#connecting = null;
           this.#connectError = py(err) as Error;
         },
       );
-      throw new BlockingIOError(
-        `Cannot connect to ${target.hostname}:${target.port}: the connection is in progress and the socket is non-blocking`,
+      throw setCode(
+        new BlockingIOError(
+          `Cannot connect to ${target.hostname}:${target.port}: the connection is in progress and the socket is non-blocking`,
+        ),
+        "EINPROGRESS",
       );
     }
     await this.#connectTcp(target, this.#io.timeout);
+  }
+
+  /**
+   * Gives a bound UDP socket a (new) default peer, as Python's `connect`
+   * does: Deno fixes the peer when it opens the socket, so the socket is
+   * opened again on the same local address. Datagrams that had arrived
+   * and were not yet received are dropped with the old one.
+   */
+  async #reconnectUdp(old: udp.UdpSocket, address: Address): Promise<void> {
+    const target = await netTarget(address, this.#family, "connect");
+    const { hostname, port } = old.localAddr;
+    this.#handle = null;
+    try {
+      await udp.close(old);
+      const sock = await udp.connect(target, {
+        ...this.#udpOptions(),
+        hostname,
+        port,
+      });
+      await this.#applyUdp(sock);
+    } catch (err) {
+      throw py(err);
+    }
   }
 
   #checkNoBind(): void {
@@ -1195,8 +1436,12 @@ export class Socket implements AsyncDisposable {
    * Like {@linkcode Socket.connect}, but resolves to an error number
    * instead of raising: `0` on success, else the Linux `errno` (111
    * connection refused, 11 timed out as Python reports it, 115 in progress
-   * on a non-blocking socket, 113 unreachable, 99 address not available).
-   * Argument errors and unsupported calls still raise.
+   * on a non-blocking socket, 114 still in progress on a later call, 106
+   * already connected, 113 unreachable, 99 address not available). As on
+   * Linux, a non-blocking socket's later calls answer 114 until the
+   * connection is made, then `0` once, then 106; a failed attempt answers
+   * its error once (111), and the call after that starts again. Argument
+   * errors, {@linkcode gaierror} and unsupported calls still raise.
    *
    * Requires `allow-net` permission.
    *
@@ -1243,6 +1488,8 @@ export class Socket implements AsyncDisposable {
    * @throws {Deno.errors.NotConnected} If the socket is not connected.
    * @throws {Deno.errors.BrokenPipe} If the peer is gone.
    * @throws {TimeoutError} If the peer does not take the data in time.
+   * @throws {Deno.errors.InvalidData} If an earlier `sendall` was cut short
+   * (see {@linkcode Socket.sendall}).
    *
    * @example Send and count
    * ```ts
@@ -1272,18 +1519,119 @@ export class Socket implements AsyncDisposable {
     }
   }
 
+  /** The next datagram: from the peer if connected, else from anyone. */
+  async #recvDatagram(action: string): Promise<Uint8Array> {
+    if (this.#family === AF_UNIX) {
+      const sock = this.#unixgram(action);
+      return await this.#inTurn(
+        action,
+        async (io) => (await unix.recvFrom(sock, io))[0],
+      );
+    }
+    const sock = await this.#udp(action);
+    return await this.#inTurn(
+      action,
+      async (io) =>
+        sock.remoteAddr !== null
+          ? await udp.recv(sock, io)
+          : (await udp.recvFrom(sock, io))[0],
+    );
+  }
+
+  /**
+   * Resolves as `op` does, or to `SHUT` once `shutdown` stops reading (as
+   * Linux wakes a thread blocked in `recv` or `accept`); `abandon` then
+   * takes care of `op`'s late result.
+   */
+  #untilReadShut<T>(
+    op: Promise<T>,
+    abandon: (late: Promise<T>) => void,
+  ): Promise<T | typeof SHUT> {
+    // A waker per call, dropped when the call settles (racing one
+    // long-lived promise would keep a reaction per call for ever).
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        resolve(SHUT);
+        abandon(op);
+      };
+      this.#wakers.add(wake);
+      op.then((value) => {
+        this.#wakers.delete(wake);
+        resolve(value);
+      }, (err) => {
+        this.#wakers.delete(wake);
+        reject(err);
+      });
+    });
+  }
+
+  /**
+   * Runs a receive or an accept when the ones started before it have
+   * settled, as threads blocked on one socket are served in turn: the
+   * core takes one at a time. A call that has to wait spends its own
+   * timeout waiting, and a non-blocking one raises `BlockingIOError` at
+   * once.
+   */
+  async #inTurn<T>(
+    action: string,
+    run: (io: { timeout: number | null }) => Promise<T>,
+  ): Promise<T> {
+    let io = this.#io;
+    if (!this.#turn.held) {
+      this.#turn.acquire(null);
+    } else {
+      const ms = io.timeout;
+      if (ms === 0) {
+        throw setCode(
+          new BlockingIOError(
+            `Cannot ${action}: another ${action} is waiting and the socket is non-blocking`,
+          ),
+          "EAGAIN",
+        );
+      }
+      const start = performance.now();
+      const deadline = ms === null
+        ? null
+        : new Deadline(ms, undefined, () => `${action} after the one before`);
+      try {
+        await this.#turn.acquire(deadline);
+      } catch (err) {
+        throw py(err);
+      } finally {
+        deadline?.dispose();
+      }
+      if (ms !== null) {
+        io = { timeout: Math.max(1, ms - (performance.now() - start)) };
+      }
+    }
+    try {
+      return await run(io);
+    } finally {
+      this.#turn.release();
+    }
+  }
+
   #connectedUdp(action: string): udp.UdpSocket {
     this.#checkOpen(action);
     const h = this.#handle;
     if (h?.kind === "udp" && h.sock.remoteAddr !== null) return h.sock;
-    throw new Deno.errors.NotConnected(
-      `Cannot ${action}: the ${this.#name()} has no default peer (call connect, or use sendto and recvfrom)`,
+    throw setCode(
+      new Deno.errors.NotConnected(
+        `Cannot ${action}: the ${this.#name()} has no default peer (call connect, or use sendto and recvfrom)`,
+      ),
+      "EDESTADDRREQ",
     );
   }
 
   /**
    * Sends every byte of `data`, or raises. Within a timeout, the whole
    * call is bounded, as in Python 3.5 and later.
+   *
+   * Unlike Python, a stream socket whose `sendall` ran out of time (or,
+   * non-blocking, would block) after sending part of `data` refuses every
+   * later send with `Deno.errors.InvalidData`, since the peer would take
+   * the next bytes as the rest of the cut message; `shutdown` and `close`
+   * still work.
    *
    * Requires `allow-net` permission.
    *
@@ -1292,6 +1640,9 @@ export class Socket implements AsyncDisposable {
    * @throws {Deno.errors.NotConnected} If the socket is not connected.
    * @throws {Deno.errors.BrokenPipe} If the peer is gone.
    * @throws {TimeoutError} If the peer does not take the data in time.
+   * @throws {BlockingIOError} If the socket is non-blocking and the data
+   * does not all fit at once.
+   * @throws {Deno.errors.InvalidData} If an earlier `sendall` was cut short.
    *
    * @example Send a large buffer
    * ```ts
@@ -1329,12 +1680,17 @@ export class Socket implements AsyncDisposable {
 
   /**
    * Receives up to `bufsize` bytes. Resolves to an empty `Uint8Array` at end
-   * of stream, as Python returns `b""`. On a connected UDP socket, a
-   * datagram longer than `bufsize` is truncated, as the system does.
+   * of stream, as Python returns `b""`. On a datagram socket it takes the
+   * next datagram, from the peer when connected, else from anyone (as
+   * `recvfrom` without the address); one longer than `bufsize` is
+   * truncated, as the system does. The bytes are an array of their own, as
+   * Python's `bytes` are: `new DataView(data.buffer)` reads them from the
+   * start (the core's `recv` may hand out views into a shared buffer).
    *
    * Requires `allow-net` permission.
    *
-   * @param bufsize The most bytes to return (`0` resolves to empty at once).
+   * @param bufsize The most bytes to return (`0` resolves to empty at once,
+   * as in Python, whatever the socket's state, and takes no datagram).
    * @param flags Must be `0`: Deno has no receive flags (`MSG_PEEK`, ...).
    * @returns The bytes; empty once the peer has finished sending.
    * @throws {RangeError} If `bufsize` is negative or not an integer.
@@ -1365,14 +1721,31 @@ export class Socket implements AsyncDisposable {
     }
     checkBufsize(bufsize, "recv");
     checkFlags(flags, "recv");
+    // Python answers b"" without asking the system, whatever the state.
+    if (bufsize === 0) return new Uint8Array(0);
     try {
-      if (!this.#isStream() && this.#family !== AF_UNIX) {
-        const data = await udp.recv(this.#connectedUdp("recv"), this.#io);
-        return data.length > bufsize ? data.subarray(0, bufsize) : data;
+      if (!this.#isStream()) {
+        // A datagram socket without a peer takes the next datagram from
+        // anyone, as the system does.
+        const data = await this.#recvDatagram("recv");
+        return own(data.length > bufsize ? data.subarray(0, bufsize) : data);
       }
       const sock = this.#stream("recv");
-      if (bufsize === 0) return EMPTY;
-      return (await stream.recv(sock, bufsize, this.#io)) ?? new Uint8Array(0);
+      try {
+        if (this.#readsShut) return new Uint8Array(0);
+        const data = await this.#untilReadShut(
+          this.#inTurn("recv", (io) => stream.recv(sock, bufsize, io)),
+          (late) => late.catch(() => {}),
+        );
+        return data === null || data === SHUT ? new Uint8Array(0) : own(data);
+      } catch (err) {
+        // A TLS peer that left without close_notify (Python's own close()
+        // sends none): Python's recv answers b"", as wrap_socket's
+        // suppress_ragged_eofs is true by default. Plain streams never
+        // raise this from recv.
+        if (err instanceof Deno.errors.UnexpectedEof) return new Uint8Array(0);
+        throw err;
+      }
     } catch (err) {
       throw py(err);
     }
@@ -1439,6 +1812,11 @@ export class Socket implements AsyncDisposable {
    * interface, as the system does. Python's three-argument form
    * `sendto(data, flags, address)` is accepted with flags `0`.
    *
+   * An unbound `AF_UNIX` datagram socket (Linux) is first bound to a fresh
+   * abstract name, `"\0socketkit-…"`, since Deno opens Unix datagram
+   * sockets bound only: the receiver sees that name where Python's would
+   * see `None`, and can answer to it; `bind` is refused afterwards.
+   *
    * On an `AF_UNIX` socket a send waits while the receiver's queue is full,
    * for the `settimeout` time at most; a send that timed out may still be
    * delivered once the receiver makes room, and the socket's next send
@@ -1495,7 +1873,7 @@ export class Socket implements AsyncDisposable {
       if (this.#family === AF_UNIX) {
         const path = checkAddress(target, AF_UNIX, "sendto") as string;
         return await unix.sendTo(
-          this.#unixgram("sendto"),
+          await this.#unixgramToSend(),
           data,
           path,
           this.#io,
@@ -1506,6 +1884,34 @@ export class Socket implements AsyncDisposable {
     } catch (err) {
       throw py(err);
     }
+  }
+
+  /**
+   * The Unix datagram socket to send from. An unbound one is bound first to
+   * a fresh abstract name (Linux): Python sends from an unbound socket, as
+   * a syslog client does, and Deno opens Unix datagram sockets bound only.
+   */
+  async #unixgramToSend(): Promise<unix.UnixDatagramSocket> {
+    this.#checkOpen("sendto");
+    const h = this.#handle;
+    if (h?.kind === "unixgram") return h.sock;
+    if (Deno.build.os !== "linux" || this.#bound !== null) {
+      return this.#unixgram("sendto");
+    }
+    this.#autobinding ??= (async () => {
+      const sock = await unix.bind({
+        path: `\0socketkit-${crypto.randomUUID()}`,
+      });
+      if (this.#closing !== null) {
+        await unix.close(sock);
+      } else {
+        this.#handle = { kind: "unixgram", sock };
+      }
+    })().finally(() => {
+      this.#autobinding = null;
+    });
+    await this.#autobinding;
+    return this.#unixgram("sendto");
   }
 
   #unixgram(action: string): unix.UnixDatagramSocket {
@@ -1530,7 +1936,8 @@ export class Socket implements AsyncDisposable {
    * @returns The bytes and the sender's address.
    * @throws {TimeoutError} If no datagram arrives within the timeout.
    * @throws {BlockingIOError} If the socket is non-blocking and none is waiting.
-   * @throws {Deno.errors.NotSupported} On a stream socket.
+   * @throws {Deno.errors.NotSupported} On a stream socket (Python returns
+   * `(data, None)` there: use `recv`).
    *
    * @example Receive with a timeout
    * ```ts
@@ -1559,16 +1966,81 @@ export class Socket implements AsyncDisposable {
       );
     }
     try {
-      const [data, from] = this.#family === AF_UNIX
-        ? await unix.recvFrom(this.#unixgram("recvfrom"), this.#io)
-        : await udp.recvFrom(await this.#udp("recvfrom"), this.#io);
+      const sock = this.#family === AF_UNIX
+        ? this.#unixgram("recvfrom")
+        : await this.#udp("recvfrom");
+      const [data, from] = await this.#inTurn<[Uint8Array, Deno.Addr]>(
+        "recvfrom",
+        (io) =>
+          sock instanceof unix.UnixDatagramSocket
+            ? unix.recvFrom(sock, io)
+            : udp.recvFrom(sock, io),
+      );
       return [
-        data.length > bufsize ? data.subarray(0, bufsize) : data,
+        own(data.length > bufsize ? data.subarray(0, bufsize) : data),
         toAddress(from, this.#family),
       ];
     } catch (err) {
       throw py(err);
     }
+  }
+
+  /**
+   * Receives one datagram into `buffer` and resolves to `[nbytes,
+   * address]`, as Python's `recvfrom_into`; a datagram longer than the
+   * room is truncated.
+   *
+   * Requires `allow-net` permission.
+   *
+   * @param buffer Where to put the bytes.
+   * @param nbytes The most bytes to receive; `0` (default) means the buffer's length.
+   * @param flags Must be `0`.
+   * @returns How many bytes were written to `buffer`, and the sender's address.
+   * @throws {RangeError} If `nbytes` is negative or larger than the buffer.
+   * @throws {Deno.errors.NotSupported} On a stream socket.
+   *
+   * @example Receive into a buffer
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * await server.bind(["127.0.0.1", 0]);
+   * server.settimeout(5);
+   * await using client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);
+   * await client.sendto("hello", server.getsockname());
+   * const buf = new Uint8Array(16);
+   * const [n, [host]] = await server.recvfrom_into(buf) as [number, socket.InetAddress];
+   * assert.equal(n, 5);
+   * assert.equal(host, "127.0.0.1");
+   * ```
+   *
+   * @tags allow-net
+   */
+  async recvfrom_into(
+    buffer: Uint8Array,
+    nbytes = 0,
+    flags = 0,
+  ): Promise<[number, Address]> {
+    if (!(buffer instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot recvfrom_into as buffer must be a Uint8Array: current value is ${
+          show(buffer)
+        }`,
+      );
+    }
+    checkBufsize(nbytes, "recvfrom_into", "nbytes");
+    if (nbytes > buffer.length) {
+      throw new RangeError(
+        `Cannot recvfrom_into as nbytes must not exceed the buffer length ${buffer.length}: current value is ${nbytes}`,
+      );
+    }
+    const [data, from] = await this.recvfrom(
+      nbytes === 0 ? buffer.length : nbytes,
+      flags,
+    );
+    buffer.set(data);
+    return [data.length, from];
   }
 
   /**
@@ -1580,6 +2052,8 @@ export class Socket implements AsyncDisposable {
    * @param value Seconds, `0` or `null`.
    * @throws {TypeError} If `value` is neither a number nor null.
    * @throws {RangeError} If `value` is negative or NaN.
+   * @throws {Deno.errors.BadResource} If the socket is closed (Python's
+   * `OSError` EBADF).
    *
    * @example Give up on a silent peer
    * ```ts
@@ -1596,7 +2070,9 @@ export class Socket implements AsyncDisposable {
    * ```
    */
   settimeout(value: number | null): void {
-    this.#timeout = checkSeconds(value, "settimeout");
+    const seconds = checkSeconds(value, "settimeout");
+    this.#checkOpen("settimeout");
+    this.#timeout = seconds;
     this.#io = { timeout: toMs(this.#timeout) };
   }
 
@@ -1624,6 +2100,7 @@ export class Socket implements AsyncDisposable {
    *
    * @param flag Whether calls may wait.
    * @throws {TypeError} If `flag` is not a boolean or a number.
+   * @throws {Deno.errors.BadResource} If the socket is closed.
    *
    * @example Poll without waiting
    * ```ts
@@ -1644,6 +2121,7 @@ export class Socket implements AsyncDisposable {
         }`,
       );
     }
+    this.#checkOpen("setblocking");
     this.settimeout(flag ? null : 0);
   }
 
@@ -1679,8 +2157,11 @@ export class Socket implements AsyncDisposable {
    * | `SO_KEEPALIVE`, `TCP_NODELAY` | any time; a listener's value goes to accepted sockets | unsupported |
    * | `SO_BROADCAST` | unsupported | any time |
    * | `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP`, `IP_ADD_MEMBERSHIP`, `IP_DROP_MEMBERSHIP` | unsupported | any time (IPv4) |
+   * | `IPV6_V6ONLY` (`AF_INET6`) | before `bind`; on the wildcard `"::"`, IPv4 clients are closed as they are accepted (Deno cannot set the option) | `0` only |
    *
-   * Unix sockets take none of them.
+   * Unix sockets take none of them. `SO_TYPE` and `SO_ERROR` can only be
+   * read; Deno can neither read nor set `SO_RCVBUF`, `SO_SNDBUF`,
+   * `SO_LINGER`, `TCP_KEEPIDLE`, `TCP_KEEPINTVL` and `TCP_KEEPCNT`.
    *
    * @param level `SOL_SOCKET`, `IPPROTO_TCP` or `IPPROTO_IP`.
    * @param optname The option.
@@ -1724,12 +2205,13 @@ export class Socket implements AsyncDisposable {
         action,
         `it applies to ${what} sockets and this is an ${this.#name()}`,
       );
+    if (name === "SO_TYPE" || name === "SO_ERROR") {
+      throw notSupported(action, `${name} can only be read`);
+    }
     if (this.#family === AF_UNIX) {
       throw notSupported(action, "Deno takes no options for Unix sockets");
     }
     switch (name) {
-      case "SO_TYPE":
-        throw notSupported(action, "SO_TYPE can only be read");
       case "SO_REUSEADDR": {
         const flag = flagOf(value, name);
         if (
@@ -1744,6 +2226,27 @@ export class Socket implements AsyncDisposable {
           h?.kind === "server"
             ? "Deno always sets SO_REUSEADDR on TCP listeners"
             : "Deno cannot change it once the socket exists (set it before bind)",
+        );
+      }
+      case "IPV6_V6ONLY": {
+        const flag = flagOf(value, name);
+        if (this.#family !== AF_INET6) throw onlyFor("AF_INET6");
+        if (
+          h === null && this.#connecting === null && this.#reserved === null
+        ) {
+          if (flag && !isStream) {
+            throw notSupported(
+              action,
+              "Deno cannot make a UDP socket IPv6 only",
+            );
+          }
+          this.#options.set(key, flag ? 1 : 0);
+          return;
+        }
+        if ((this.#options.get(key) ?? 0) === (flag ? 1 : 0)) return;
+        throw notSupported(
+          action,
+          "Deno cannot change it once the socket exists (set it before bind)",
         );
       }
       case "SO_REUSEPORT": {
@@ -1847,6 +2350,9 @@ export class Socket implements AsyncDisposable {
    * `SO_BROADCAST` is 1 on UDP sockets, since the core allows broadcast
    * from the start where Python's default is 0; `IP_MULTICAST_LOOP` and
    * `IP_MULTICAST_TTL` are 1). Membership options cannot be read.
+   * `SO_ERROR` is the `errno` of a failed non-blocking `connect`, once, as
+   * on Linux, else 0. `SO_RCVBUF` and `SO_SNDBUF` raise
+   * `Deno.errors.NotSupported`: Deno can neither read nor set them.
    *
    * @param level `SOL_SOCKET`, `IPPROTO_TCP` or `IPPROTO_IP`.
    * @param optname The option.
@@ -1872,6 +2378,12 @@ export class Socket implements AsyncDisposable {
       throw notSupported(action, "Deno cannot return raw option bytes");
     }
     if (name === "SO_TYPE") return this.#type;
+    if (name === "SO_ERROR") {
+      // The error of a failed non-blocking connect, reported once, as Linux.
+      const err = this.#connectError;
+      this.#connectError = null;
+      return err === null ? 0 : errnoOf(err) ?? 0;
+    }
     if (this.#family === AF_UNIX) {
       throw notSupported(action, "Deno takes no options for Unix sockets");
     }
@@ -1964,22 +2476,31 @@ export class Socket implements AsyncDisposable {
     if (h?.kind === "udp" && h.sock.remoteAddr !== null) {
       return toAddress(h.sock.remoteAddr, this.#family);
     }
-    throw new Deno.errors.NotConnected(
-      `Cannot getpeername: the ${this.#name()} is not connected`,
+    throw setCode(
+      new Deno.errors.NotConnected(
+        `Cannot getpeername: the ${this.#name()} is not connected`,
+      ),
+      "ENOTCONN",
     );
   }
 
   /**
    * Half-closes a connected stream socket: `SHUT_WR` sends end of stream
    * to the peer (after the queued writes) while receiving goes on;
-   * `SHUT_RD` makes later `recv` calls return empty (Deno has no kernel
-   * read shutdown, so this is done in the handle); `SHUT_RDWR` does both.
+   * `SHUT_RD` makes a `recv` waiting in another task, and later ones,
+   * return empty (Deno has no kernel read shutdown, so this is done in the
+   * handle; Linux would still hand over bytes that arrive); `SHUT_RDWR`
+   * does both. On a listening socket, as on Linux, `SHUT_RD` and
+   * `SHUT_RDWR` make a waiting `accept`, and later ones, raise an error
+   * with `code` `"EINVAL"`, Python's way to stop a thread blocked in
+   * `accept`; `SHUT_WR` does nothing there.
    *
    * Requires `allow-net` permission.
    *
    * @param how `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
    * @throws {RangeError} If `how` is not one of the three.
-   * @throws {Deno.errors.NotConnected} If the socket is not connected.
+   * @throws {Deno.errors.NotConnected} If the socket is neither connected
+   * nor listening.
    * @throws {Deno.errors.NotSupported} On a datagram socket.
    *
    * @example Finish the request, then read the answer
@@ -2016,7 +2537,14 @@ export class Socket implements AsyncDisposable {
         `Deno cannot shut down a ${this.#name()} (close it instead)`,
       );
     }
+    const reads = how !== SHUT_WR;
+    if (this.#handle?.kind === "server") {
+      // Linux takes it: a waiting accept, and later ones, fail with EINVAL.
+      if (reads) this.#shutReads();
+      return;
+    }
     const sock = this.#stream("shutdown");
+    if (reads) this.#shutReads();
     try {
       await stream.shutdown(
         sock,
@@ -2027,9 +2555,25 @@ export class Socket implements AsyncDisposable {
     }
   }
 
+  /** Ends the waiting receive or accept, and makes later ones end at once. */
+  #shutReads(): void {
+    this.#readsShut = true;
+    const wakers = [...this.#wakers];
+    this.#wakers.clear();
+    for (const wake of wakers) wake();
+  }
+
   /**
-   * Closes the socket. Idempotent. Resolves once what was in flight has
-   * settled, so a closed server's port can be bound again at once.
+   * Closes the socket. Idempotent, and never raises, as Python's `close()`.
+   * Resolves once what was in flight has settled, so a closed server's
+   * port can be bound again at once.
+   *
+   * Unlike Python's, which leaves unsent bytes to the kernel and returns
+   * at once, this first writes the bytes a `send` already counted as sent
+   * (they wait in the socket, not the kernel), for up to the socket's
+   * timeout, or 10 s when it has none or is non-blocking; bytes that
+   * cannot be written in that time, or whose write fails, are dropped
+   * without an error, as the kernel drops them.
    *
    * @example Close explicitly
    * ```ts
@@ -2047,27 +2591,89 @@ export class Socket implements AsyncDisposable {
     if (this.#ffi !== null) return this.#closing = this.#ffi.close(); // libc-backed
     const h = this.#handle;
     const connecting = this.#connecting;
-    const reserved = this.#reserved;
+    const reserved = this.#reserved ?? this.#reservedUnix;
+    const ms = this.#io.timeout;
     this.#reserved = null;
+    this.#reservedUnix = null;
     this.#closing = (async () => {
-      if (reserved !== null) await tcp.close(reserved);
-      if (h !== null) await closeHandle(h);
+      if (reserved !== null) await stream.close(reserved);
+      if (h !== null) await closeHandle(h, ms);
       if (connecting !== null) {
         await connecting;
         const late = this.#handle;
-        if (late !== null && late !== h) await closeHandle(late);
+        if (late !== null && late !== h) await closeHandle(late, ms);
       }
     })();
     return this.#closing;
   }
 
   /**
+   * A file over the socket, as Python's `makefile`: `readline`, `read`,
+   * `write` and `for await (const line of f)`, strings in text mode (`"r"`,
+   * `"w"`, `"rw"`; UTF-8) and bytes in binary mode (`"rb"`, `"wb"`,
+   * `"rwb"`). It reads through this socket's `recv` (and its timeout) and
+   * writes through `sendall`. Python's `buffering` argument is accepted
+   * and ignored: reads are always buffered, so `read(n)` waits for `n`
+   * bytes where an unbuffered (`0`) Python file could return fewer.
+   *
+   * @param mode `"r"` (default), `"w"`, `"rw"`, each with `"b"` for bytes.
+   * @param options `encoding` (UTF-8 only) and `newline`, or Python's
+   * positional `buffering`, ignored.
+   * @returns The file; closing it leaves the socket open.
+   * @throws {TypeError} For another mode, encoding or newline.
+   * @throws {Deno.errors.BadResource} If the socket is closed.
+   *
+   * @example Read lines from a peer, as Python's `for line in s.makefile()`
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * const [a, b] = socket.socketpair();
+   * await using _a = a;
+   * await using _b = b;
+   * await a.sendall("one\ntwo\n");
+   * await a.shutdown(socket.SHUT_WR);
+   * const lines: string[] = [];
+   * for await (const line of b.makefile("r")) lines.push(line);
+   * assert.deepEqual(lines, ["one\n", "two\n"]);
+   * ```
+   */
+  makefile(
+    mode: `${string}b${string}`,
+    options?: MakefileOptions | number | null,
+  ): SocketFile<Uint8Array>;
+  /**
+   * A text file over the socket (a mode without `"b"`): see the binary
+   * form above for the details.
+   *
+   * @param mode `"r"` (default), `"w"` or `"rw"`.
+   * @param options `encoding` (UTF-8 only) and `newline`, or Python's
+   * positional `buffering`, ignored.
+   * @returns The file, reading and writing strings.
+   */
+  makefile(
+    mode?: string,
+    options?: MakefileOptions | number | null,
+  ): SocketFile<string>;
+  makefile(
+    mode: string = "r",
+    options: MakefileOptions | number | null = {},
+  ): SocketFile<string> | SocketFile<Uint8Array> {
+    this.#checkOpen("makefile");
+    const keywords = typeof options === "object" && options !== null
+      ? options
+      : {};
+    return new SocketFile<string>(this, mode, keywords);
+  }
+
+  /**
    * Python's `fileno`. Deno does not expose file descriptors; a socket made
    * through libc (`SOCK_RAW`, `SOCK_SEQPACKET`, a datagram or seqpacket
-   * {@linkcode socketpair}) returns its real one.
+   * {@linkcode socketpair}) returns its real one. A closed socket returns
+   * `-1`, as in Python.
    *
-   * @returns The descriptor of a libc-made socket.
-   * @throws {Deno.errors.NotSupported} For sockets Deno made.
+   * @returns The descriptor of a libc-made socket, or `-1` once closed.
+   * @throws {Deno.errors.NotSupported} For open sockets Deno made.
    *
    * @example No file descriptors in Deno
    * ```ts
@@ -2079,6 +2685,7 @@ export class Socket implements AsyncDisposable {
    * ```
    */
   fileno(): number {
+    if (this.#closing !== null) return -1; // as Python's, once closed
     if (this.#ffi !== null) return this.#ffi.fileno(); // libc-backed
     throw notSupported("fileno", "Deno does not expose file descriptors");
   }
@@ -2087,14 +2694,95 @@ export class Socket implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+
+  /**
+   * Python's `repr(s)` and `str(s)`, so `${conn}` and `console.log(conn)`
+   * print what Python's `print(conn)` does:
+   * `<socket.socket family=2, type=1, proto=0, laddr=('127.0.0.1', 5000),
+   * raddr=('127.0.0.1', 40000)>`. `fd=` is left out for sockets Deno made
+   * (it has none to show), and is `-1` once closed, as in Python.
+   *
+   * @returns The description.
+   *
+   * @example Print a connection as Python does
+   * ```ts
+   * import * as socket from "@socketkit/socket/socket";
+   * import assert from "node:assert/strict";
+   *
+   * await using s = socket.socket();
+   * assert.equal(`${s}`, "<socket.socket family=2, type=1, proto=0, laddr=('0.0.0.0', 0)>");
+   * ```
+   */
+  toString(): string {
+    const closed = this.#closing !== null;
+    let fd = "";
+    try {
+      fd = ` fd=${this.fileno()},`;
+    } catch {
+      // Deno made it: no descriptor to show.
+    }
+    let out = `<socket.socket${
+      closed ? " [closed]" : ""
+    }${fd} family=${this.#family}, type=${this.#type}, proto=${this.#proto}`;
+    if (!closed) {
+      for (
+        const [name, read] of [["laddr", () => this.getsockname()], [
+          "raddr",
+          () => this.getpeername(),
+        ]] as const
+      ) {
+        try {
+          const addr = read();
+          if (addr !== "") out += `, ${name}=${pythonStr(addr)}`;
+        } catch {
+          // Not bound, or no peer: Python leaves it out.
+        }
+      }
+    }
+    return `${out}>`;
+  }
+
+  /** What `console.log` and `Deno.inspect` show: {@linkcode Socket.toString}. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
 }
 
-async function closeHandle(h: Handle): Promise<void> {
+/** What a receive or accept resolves to when `shutdown` stopped reading. */
+const SHUT: unique symbol = Symbol("shut");
+
+/**
+ * The bytes in an array of their own, as Python's `bytes` are: the core
+ * hands out small reads as views into a shared slab, and a port of
+ * `struct.unpack` reads `data.buffer` from its start.
+ */
+function own(data: Uint8Array): Uint8Array {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+    ? data
+    : data.slice();
+}
+
+/** An address as Python's `str()` writes it: `('127.0.0.1', 80)`, or the path. */
+function pythonStr(addr: Address): string {
+  if (typeof addr === "string") return addr;
+  return `(${
+    addr.map((x) => typeof x === "string" ? `'${x}'` : String(x)).join(", ")
+  })`;
+}
+
+/**
+ * Closes a handle as Python's `close()` does: without raising. A stream's
+ * bytes already counted as sent go out first, for up to the socket's
+ * timeout (`ms`; the core's 10 s without one); a failure writing them, or
+ * running out of time, is dropped as the kernel drops them.
+ */
+async function closeHandle(h: Handle, ms: number | null): Promise<void> {
   switch (h.kind) {
     case "server":
       return await stream.close(h.server);
     case "stream":
-      return await stream.close(h.sock);
+      if (ms !== null && ms > 0) stream.setTimeout(h.sock, ms);
+      return await stream.close(h.sock).catch(() => {});
     case "udp":
       return await udp.close(h.sock);
     case "unixgram":
@@ -2114,9 +2802,12 @@ function optionName(level: unknown, optname: unknown, action: string): string {
   }
   const name = OPTION_NAMES[`${level}/${optname}`];
   if (name === undefined) {
+    const known = UNSUPPORTED_OPTION_NAMES[`${level}/${optname}`];
     throw notSupported(
-      action,
-      `option ${optname} at level ${level} is not supported by Deno`,
+      known === undefined ? action : `${action} ${known}`,
+      known === undefined
+        ? `option ${optname} at level ${level} is not supported by Deno`
+        : "Deno can neither read nor set it",
     );
   }
   return name;
@@ -2173,6 +2864,36 @@ function toMs(seconds: number | null): number | null {
   return seconds === null ? null : seconds * 1000;
 }
 
+/** Linux `errno` values by the `code` Deno and the core give errors. */
+const ERRNO_BY_CODE: Record<string, number> = {
+  EPERM: 1,
+  ENOENT: 2,
+  EBADF: 9,
+  EAGAIN: 11,
+  EACCES: 13,
+  EINVAL: 22,
+  EMFILE: 24,
+  EPIPE: 32,
+  EAFNOSUPPORT: 97,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+  EDESTADDRREQ: 89,
+  ENETDOWN: 100,
+  ENETUNREACH: 101,
+  ECONNABORTED: 103,
+  ECONNRESET: 104,
+  ENOBUFS: 105,
+  EISCONN: 106,
+  ENOTCONN: 107,
+  ETIMEDOUT: 110,
+  ECONNREFUSED: 111,
+  EHOSTDOWN: 112,
+  EHOSTUNREACH: 113,
+  EALREADY: 114,
+  EINPROGRESS: 115,
+};
+
+/** The `errno` of errors that carry no `code`, by class. */
 const ERRNO: [new (...args: never[]) => Error, number][] = [
   [Deno.errors.ConnectionRefused, 111],
   [Deno.errors.TimedOut, 11],
@@ -2186,8 +2907,14 @@ const ERRNO: [new (...args: never[]) => Error, number][] = [
   [Deno.errors.NotFound, 2],
 ];
 
+/** The Linux `errno` Python would report for `err`, if it is an OS error. */
 function errnoOf(err: unknown): number | undefined {
   if (err instanceof Deno.errors.NotSupported) return undefined;
+  if (err instanceof gaierror) return undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code in ERRNO_BY_CODE) {
+    return ERRNO_BY_CODE[code];
+  }
   for (const [ctor, code] of ERRNO) if (err instanceof ctor) return code;
   return undefined;
 }
@@ -2307,8 +3034,9 @@ export function socket(
  * @param address `[host, port]`.
  * @param timeout Seconds for the connection and later calls; `null`
  * (default) blocks.
- * @param sourceAddress Must be `null` or omitted: Deno cannot choose the
- * local address of an outgoing connection.
+ * @param sourceAddress `null` (default), or a wildcard host with port 0
+ * (`["", 0]`), which is what the system picks anyway: Deno cannot choose
+ * the local address of an outgoing connection.
  * @returns The connected socket.
  * @throws {Deno.errors.ConnectionRefused} If nothing listens there.
  * @throws {TimeoutError} If the connection is not made in time.
@@ -2339,10 +3067,18 @@ export async function create_connection(
     port: number;
   };
   if (sourceAddress !== null) {
-    throw notSupported(
-      "create_connection with a source address",
-      "Deno cannot choose the local address of an outgoing connection",
-    );
+    const source = checkAddress(
+      sourceAddress,
+      AF_INET6,
+      "create_connection",
+    ) as { host: string; port: number };
+    // Any interface and port 0 is what the system picks anyway.
+    if (!(source.port === 0 && WILDCARD_HOSTS.has(source.host))) {
+      throw notSupported(
+        "create_connection with a source address",
+        "Deno cannot choose the local address of an outgoing connection",
+      );
+    }
   }
   let family = AF_INET;
   if (checked.host.includes(":")) family = AF_INET6;
@@ -2360,7 +3096,8 @@ export async function create_connection(
       );
     }
   }
-  const sock = new Socket(family, SOCK_STREAM);
+  // Python makes it from getaddrinfo's answer, whose protocol is TCP's.
+  const sock = new Socket(family, SOCK_STREAM, IPPROTO_TCP);
   sock.settimeout(seconds);
   try {
     await sock.connect([checked.host, checked.port]);
@@ -2413,6 +3150,7 @@ export interface CreateServerOptions {
  * @param address `[host, port]`; `""` means every interface.
  * @param options Family, backlog, `reuse_port`, `dualstack_ipv6`.
  * @returns The listening socket.
+ * @throws {TypeError} If the host is an address of the other family.
  * @throws {Deno.errors.AddrInUse} If the address is taken.
  * @throws {Deno.errors.NotSupported} For a family other than `AF_INET` and
  * `AF_INET6`, or `dualstack_ipv6` without `AF_INET6` and a wildcard host.
@@ -2455,6 +3193,20 @@ export function create_server(
       'it needs family AF_INET6 and the host "" or "::"',
     );
   }
+  const literal = IPV4_REGEXP.test(checked.host)
+    ? AF_INET
+    : checked.host.includes(":")
+    ? AF_INET6
+    : family;
+  if (literal !== family) {
+    throw new TypeError(
+      `Cannot create_server as host must be an ${
+        family === AF_INET6 ? "IPv6" : "IPv4"
+      } address or a name for ${familyName(family)}: current value is ${
+        show(checked.host)
+      }`,
+    );
+  }
   // Only literals and "localhost" resolve synchronously; names need a lookup.
   const host = checked.host === ""
     ? (family === AF_INET6 ? "::" : "0.0.0.0")
@@ -2482,6 +3234,48 @@ export function create_server(
   }
   adoptServer(sock, server, { host, port: checked.port });
   return sock;
+}
+
+/**
+ * Whether a listener on the IPv6 wildcard `"::"` can take IPv4 clients
+ * too, as Python's `socket.has_dualstack_ipv6()`: true where this machine
+ * can listen on `"::"` (Linux serves both families there unless
+ * `net.ipv6.bindv6only` is set).
+ *
+ * Requires `allow-net` permission.
+ *
+ * @returns Whether `create_server(addr, { family: AF_INET6,
+ * dualstack_ipv6: true })` can work.
+ *
+ * @example Python's create_server recipe
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.has_dualstack_ipv6()
+ *   ? socket.create_server(["", 0], { family: socket.AF_INET6, dualstack_ipv6: true })
+ *   : socket.create_server(["", 0]);
+ * assert.ok((server.getsockname() as socket.InetAddress)[1] > 0);
+ * ```
+ *
+ * @tags allow-net
+ */
+// deno-lint-ignore camelcase
+export function has_dualstack_ipv6(): boolean {
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname: "::", port: 0 });
+  } catch (err) {
+    if (
+      err instanceof Deno.errors.NotCapable ||
+      err instanceof Deno.errors.PermissionDenied
+    ) {
+      throw err;
+    }
+    return false;
+  }
+  listener.close();
+  return true;
 }
 
 /**
@@ -2536,7 +3330,290 @@ export async function gethostbyname(name: string): Promise<string> {
       }`,
     );
   }
+  if (name.includes(":")) {
+    throw new gaierror(
+      `Cannot gethostbyname as ${
+        show(name)
+      } is not an IPv4 address or a name (gethostbyname answers IPv4 only)`,
+    );
+  }
   return await resolveHost(name, AF_INET, "gethostbyname");
+}
+
+/** `getaddrinfo` flag: with a `null` host, the wildcard addresses (for `bind`) instead of loopback. */
+export const AI_PASSIVE = 1;
+/** `getaddrinfo` flag: fill in the canonical name of the first result. */
+export const AI_CANONNAME = 2;
+/** `getaddrinfo` flag: the host must be an IP address; no name lookup. */
+export const AI_NUMERICHOST = 4;
+/** `getaddrinfo` flag: IPv4-mapped IPv6 addresses. Accepted and ignored: the system's resolver answers. */
+export const AI_V4MAPPED = 8;
+/** `getaddrinfo` flag: with `AI_V4MAPPED`, both families. Accepted and ignored. */
+export const AI_ALL = 16;
+/** `getaddrinfo` flag: only families the host has an address of. Accepted and ignored. */
+export const AI_ADDRCONFIG = 32;
+/** `getaddrinfo` flag: the port must be a number. */
+export const AI_NUMERICSERV = 1024;
+
+const AI_KNOWN = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED |
+  AI_ALL | AI_ADDRCONFIG | AI_NUMERICSERV;
+
+/** Whether `host` is an IPv6 address (the URL parser knows the grammar). */
+function isIpv6Literal(host: string): boolean {
+  if (!host.includes(":") || /[[\]/%]/.test(host)) return false;
+  try {
+    new URL(`http://[${host}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One answer of {@linkcode getaddrinfo}, as Python's 5-tuple:
+ * `[family, type, proto, canonname, sockaddr]`, ready for
+ * `socket(family, type, proto)` and `connect(sockaddr)`.
+ */
+export type AddrInfo = [
+  family: number,
+  type: number,
+  proto: number,
+  canonname: string,
+  sockaddr: InetAddress | Inet6Address,
+];
+
+/** Python's keyword arguments of {@linkcode getaddrinfo}. */
+export interface GetaddrinfoOptions {
+  /**
+   * `AF_INET`, `AF_INET6`, or `AF_UNSPEC` for both.
+   *
+   * @default {AF_UNSPEC}
+   */
+  family?: number;
+  /**
+   * `SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_RAW`, or `0` for each of them.
+   *
+   * @default {0}
+   */
+  type?: number;
+  /**
+   * A protocol (`IPPROTO_TCP`, `IPPROTO_UDP`), or `0` for any.
+   *
+   * @default {0}
+   */
+  proto?: number;
+  /**
+   * `AI_*` flags, ORed.
+   *
+   * @default {0}
+   */
+  flags?: number;
+}
+
+/**
+ * Resolves a host and port to the addresses to connect or bind to, as
+ * Python's `socket.getaddrinfo`: one `[family, type, proto, canonname,
+ * sockaddr]` per address and socket type, in the resolver's order, so
+ * Python's loop over the answers ports as is. IP addresses answer
+ * themselves without a lookup; a `null` host is loopback, or with
+ * `AI_PASSIVE` the wildcard addresses; names go to the system resolver
+ * (`/etc/hosts`, then DNS). Python's keyword arguments can be given as an
+ * object in place of `family`: `getaddrinfo(host, port, { type:
+ * SOCK_STREAM })`.
+ *
+ * Unlike Python, service names (`"http"`) are not looked up: give the
+ * port number (a string of digits works). `canonname` (with
+ * `AI_CANONNAME`) is the host as given, not the resolver's canonical name.
+ *
+ * Requires `allow-net` permission for names that need a lookup.
+ *
+ * @param host A name, an IP address, or `null`.
+ * @param port A port number, a string of digits, or `null` (0).
+ * @param family `AF_INET`, `AF_INET6` or `AF_UNSPEC` (default), or
+ * Python's keyword arguments as an object.
+ * @param type `SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_RAW`, or `0` (default) for each.
+ * @param proto A protocol, or `0` (default) for any.
+ * @param flags `AI_*` flags (default `0`).
+ * @returns The answers; never empty.
+ * @throws {TypeError} If an argument has the wrong type.
+ * @throws {RangeError} If the port, family, type, protocol or flags are out
+ * of range, or they name no socket type together.
+ * @throws {gaierror} If the name does not resolve, has no address of the
+ * family asked, or is not an IP address under `AI_NUMERICHOST`.
+ * @throws {Deno.errors.NotSupported} For a service name.
+ *
+ * @example Python's client loop over getaddrinfo
+ * ```ts
+ * import * as socket from "@socketkit/socket/socket";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = socket.create_server(["127.0.0.1", 0]);
+ * const [, port] = server.getsockname() as socket.InetAddress;
+ * const answers = await socket.getaddrinfo("127.0.0.1", port, socket.AF_UNSPEC, socket.SOCK_STREAM);
+ * assert.deepEqual(answers, [
+ *   [socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ["127.0.0.1", port]],
+ * ]);
+ * const [af, socktype, proto, _canonname, sa] = answers[0]!;
+ * await using s = socket.socket(af, socktype, proto);
+ * await s.connect(sa);
+ * assert.deepEqual(s.getpeername(), sa);
+ * ```
+ *
+ * @tags allow-net
+ */
+export async function getaddrinfo(
+  host: string | null,
+  port: number | string | null,
+  family: number | GetaddrinfoOptions = AF_UNSPEC,
+  type = 0,
+  proto = 0,
+  flags = 0,
+): Promise<AddrInfo[]> {
+  const action = "getaddrinfo";
+  if (typeof family === "object" && family !== null) {
+    ({ family = AF_UNSPEC, type = 0, proto = 0, flags = 0 } = family);
+  }
+  for (
+    const [name, value] of [
+      ["family", family],
+      ["type", type],
+      ["proto", proto],
+      ["flags", flags],
+    ] as const
+  ) {
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new TypeError(
+        `Cannot ${action} as ${name} must be an integer: current value is ${
+          show(value)
+        }`,
+      );
+    }
+  }
+  const fam = family as number;
+  if (fam !== AF_UNSPEC && fam !== AF_INET && fam !== AF_INET6) {
+    throw new RangeError(
+      `Cannot ${action} as family must be AF_INET, AF_INET6 or AF_UNSPEC: current value is ${fam}`,
+    );
+  }
+  if ((flags & ~AI_KNOWN) !== 0) {
+    throw new RangeError(
+      `Cannot ${action} as flags must be AI_* flags ORed: current value is ${flags}`,
+    );
+  }
+  if (
+    type !== 0 && type !== SOCK_STREAM && type !== SOCK_DGRAM &&
+    type !== SOCK_RAW
+  ) {
+    throw new RangeError(
+      `Cannot ${action} as type must be SOCK_STREAM, SOCK_DGRAM, SOCK_RAW or 0: current value is ${type}`,
+    );
+  }
+  // One answer per socket type, as glibc: each with its protocol.
+  const kinds = ([
+    [SOCK_STREAM, IPPROTO_TCP],
+    [SOCK_DGRAM, IPPROTO_UDP],
+    [SOCK_RAW, 0],
+  ] as const).filter(([t, p]) =>
+    (type === 0 || t === type) &&
+    (proto === 0 || p === proto || t === type && t === SOCK_RAW)
+  ).map(([t, p]): [number, number] => [t, t === SOCK_RAW ? proto : p]);
+  if (kinds.length === 0) {
+    throw new RangeError(
+      `Cannot ${action} as proto ${proto} does not go with type ${type}`,
+    );
+  }
+  let portNumber = 0;
+  if (typeof port === "string") {
+    if (!/^\d+$/.test(port)) {
+      if ((flags & AI_NUMERICSERV) !== 0) {
+        throw new gaierror(
+          `Cannot ${action} as the service ${
+            show(port)
+          } is not a number (AI_NUMERICSERV)`,
+        );
+      }
+      throw notSupported(
+        action,
+        `service names are not looked up (give the port number): current value is ${
+          show(port)
+        }`,
+      );
+    }
+    portNumber = validatePort(Number(port), action);
+  } else if (port !== null && port !== undefined) {
+    portNumber = validatePort(port, action);
+  }
+  const v4 = fam !== AF_INET6;
+  const v6 = fam !== AF_INET;
+  let addresses: [string, 4 | 6][];
+  if (host === null || host === undefined) {
+    // glibc's order: the wildcard IPv4 first, loopback IPv6 first.
+    addresses = (flags & AI_PASSIVE) !== 0
+      ? [["0.0.0.0", 4], ["::", 6]]
+      : [["::1", 6], ["127.0.0.1", 4]];
+    addresses = addresses.filter(([, f]) => f === 4 ? v4 : v6);
+  } else if (typeof host !== "string") {
+    throw new TypeError(
+      `Cannot ${action} as host must be a string or null: current value is ${
+        show(host)
+      }`,
+    );
+  } else {
+    const literal: 0 | 4 | 6 = IPV4_REGEXP.test(host)
+      ? 4
+      : isIpv6Literal(host)
+      ? 6
+      : 0;
+    if (literal !== 0) {
+      if (literal === 4 ? !v4 : !v6) {
+        throw new gaierror(
+          `Cannot ${action} as ${show(host)} is not an address of ${
+            familyName(fam)
+          }`,
+        );
+      }
+      addresses = [[host, literal]];
+    } else if (host === "" || (flags & AI_NUMERICHOST) !== 0) {
+      throw new gaierror(
+        `Cannot ${action} as ${show(host)} is not an IP address${
+          host === "" ? "" : " (AI_NUMERICHOST)"
+        }`,
+      );
+    } else {
+      try {
+        addresses = (await lookup(host, { family: v4 && v6 ? 0 : v4 ? 4 : 6 }))
+          .map(({ address, family }) => [address, family]);
+      } catch (cause) {
+        throw new gaierror(
+          `Cannot ${action} as the name ${show(host)} cannot be resolved${
+            fam === AF_UNSPEC ? "" : ` for ${familyName(fam)}`
+          }`,
+          { cause },
+        );
+      }
+    }
+  }
+  const answers: AddrInfo[] = [];
+  for (const [address, f] of addresses) {
+    const sockaddr: InetAddress | Inet6Address = f === 4
+      ? [address, portNumber]
+      : [address, portNumber, 0, 0];
+    for (const [t, p] of kinds) {
+      const canonname = answers.length === 0 && (flags & AI_CANONNAME) !== 0
+        ? host ?? ""
+        : "";
+      answers.push([
+        f === 4 ? AF_INET : AF_INET6,
+        t,
+        p,
+        canonname,
+        [
+          ...sockaddr,
+        ] as InetAddress | Inet6Address,
+      ]);
+    }
+  }
+  return answers;
 }
 
 /**

@@ -13,9 +13,15 @@
  *   socket, now speaking TLS (Python returns a new `SSLSocket` and detaches
  *   the old one).
  * - The client always verifies the certificate and the host name
- *   (`check_hostname` is true and cannot be turned off, `verify_mode` is
- *   `CERT_REQUIRED`); the system's roots are trusted besides the files
- *   loaded. Client certificates are not sent.
+ *   (`check_hostname` is true and `verify_mode` is `CERT_REQUIRED`; setting
+ *   them otherwise raises `Deno.errors.NotSupported`: trust a self-signed
+ *   certificate with `load_verify_locations` instead); the system's roots
+ *   are trusted besides the files loaded. Client certificates are neither
+ *   sent nor asked for. TLS 1.2 and 1.3 are spoken, and neither can be
+ *   refused (`minimum_version`, `maximum_version`).
+ * - A peer that closes without TLS `close_notify` (Python's own `close()`
+ *   sends none) reads as end of stream, `b""`, as with Python's default
+ *   `suppress_ragged_eofs=True`; there is no way to make it raise.
  * - The server side of a wrapped socket runs node:tls over the connection
  *   (Deno's own TLS upgrade is client-only), slower than `tls.listen` or
  *   `serve({ tls })`: use those for busy servers.
@@ -96,6 +102,35 @@ export const PROTOCOL_TLS_CLIENT = 16;
 /** `PROTOCOL_TLS_SERVER`: a context for servers. */
 export const PROTOCOL_TLS_SERVER = 17;
 
+/** `verify_mode`: no certificate is asked for or checked (a server's default). */
+export const CERT_NONE = 0;
+/** `verify_mode`: a certificate is checked if the peer sends one. */
+export const CERT_OPTIONAL = 1;
+/** `verify_mode`: the peer's certificate is required and checked (a client's default). */
+export const CERT_REQUIRED = 2;
+
+/**
+ * Python's `ssl.TLSVersion`, for `minimum_version` and `maximum_version`.
+ * Deno's TLS speaks TLS 1.2 and 1.3 only.
+ */
+export const TLSVersion: {
+  readonly MINIMUM_SUPPORTED: -2;
+  readonly MAXIMUM_SUPPORTED: -1;
+  readonly SSLv3: 768;
+  readonly TLSv1: 769;
+  readonly TLSv1_1: 770;
+  readonly TLSv1_2: 771;
+  readonly TLSv1_3: 772;
+} = Object.freeze({
+  MINIMUM_SUPPORTED: -2,
+  MAXIMUM_SUPPORTED: -1,
+  SSLv3: 768,
+  TLSv1: 769,
+  TLSv1_1: 770,
+  TLSv1_2: 771,
+  TLSv1_3: 772,
+});
+
 /** `Purpose.SERVER_AUTH` makes a client context; `CLIENT_AUTH` a server one. */
 export const Purpose: {
   readonly SERVER_AUTH: "SERVER_AUTH";
@@ -152,6 +187,18 @@ function readPem(path: unknown, name: string, action: string): string {
   return Deno.readTextFileSync(path);
 }
 
+const TLS_VERSIONS: ReadonlySet<number> = new Set(Object.values(TLSVersion));
+
+function checkVersion(value: unknown, name: string): void {
+  if (typeof value !== "number" || !TLS_VERSIONS.has(value)) {
+    throw new TypeError(
+      `Cannot set ${name} as value must be a TLSVersion: current value is ${
+        show(value)
+      }`,
+    );
+  }
+}
+
 /** Errors of the TLS layer as Python raises them. */
 function sslError(err: unknown): unknown {
   if (err instanceof Deno.errors.InvalidData && !(err instanceof SSLError)) {
@@ -205,10 +252,177 @@ export class SSLContext {
     return this.#protocol;
   }
 
-  /** Whether the server's name is checked: always, as Deno does. */
+  /**
+   * Whether the server's name is checked: always on a client context, as
+   * Deno does; never on a server one. Setting the value it has is allowed,
+   * so Python's `ctx.check_hostname = True` ports as is.
+   *
+   * @example A client always checks the name
+   * ```ts
+   * import * as ssl from "@socketkit/socket/ssl";
+   * import assert from "node:assert/strict";
+   *
+   * const ctx = ssl.create_default_context();
+   * ctx.check_hostname = true;
+   * assert.throws(() => { ctx.check_hostname = false; }, Deno.errors.NotSupported);
+   * ```
+   */
   get check_hostname(): boolean {
     return this.#protocol === PROTOCOL_TLS_CLIENT;
   }
+
+  /**
+   * Python's setter; only the value the context has is accepted.
+   *
+   * @throws {TypeError} If `value` is not a boolean.
+   * @throws {Deno.errors.NotSupported} For another value: Deno's TLS client
+   * always checks the name, and its server never asks for a client
+   * certificate.
+   */
+  set check_hostname(value: boolean) {
+    if (typeof value !== "boolean") {
+      throw new TypeError(
+        `Cannot set check_hostname as value must be a boolean: current value is ${
+          show(value)
+        }`,
+      );
+    }
+    if (value !== this.check_hostname) throw this.#fixed("check_hostname");
+  }
+
+  /**
+   * How the peer's certificate is checked: `CERT_REQUIRED` on a client
+   * context (always, as Deno does), `CERT_NONE` on a server one (client
+   * certificates are not asked for). Setting the value it has is allowed.
+   *
+   * @example A client requires the server's certificate
+   * ```ts
+   * import * as ssl from "@socketkit/socket/ssl";
+   * import assert from "node:assert/strict";
+   *
+   * const ctx = ssl.create_default_context();
+   * assert.equal(ctx.verify_mode, ssl.CERT_REQUIRED);
+   * assert.throws(() => { ctx.verify_mode = ssl.CERT_NONE; }, Deno.errors.NotSupported);
+   * ```
+   */
+  get verify_mode(): number {
+    return this.#protocol === PROTOCOL_TLS_CLIENT ? CERT_REQUIRED : CERT_NONE;
+  }
+
+  /**
+   * Python's setter; only the value the context has is accepted.
+   *
+   * @throws {TypeError} If `value` is not `CERT_NONE`, `CERT_OPTIONAL` or
+   * `CERT_REQUIRED`.
+   * @throws {Deno.errors.NotSupported} For another mode than the
+   * context's.
+   */
+  set verify_mode(value: number) {
+    if (
+      value !== CERT_NONE && value !== CERT_OPTIONAL && value !== CERT_REQUIRED
+    ) {
+      throw new TypeError(
+        `Cannot set verify_mode as value must be CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED: current value is ${
+          show(value)
+        }`,
+      );
+    }
+    if (value !== this.verify_mode) throw this.#fixed("verify_mode");
+  }
+
+  /**
+   * The lowest TLS version spoken: `TLSVersion.TLSv1_2`, Deno's. Setting it
+   * to that or lower is allowed (Deno speaks no older version anyway).
+   *
+   * @example Python's hardening line ports as is
+   * ```ts
+   * import * as ssl from "@socketkit/socket/ssl";
+   * import assert from "node:assert/strict";
+   *
+   * const ctx = ssl.create_default_context();
+   * ctx.minimum_version = ssl.TLSVersion.TLSv1_2;
+   * assert.equal(ctx.minimum_version, ssl.TLSVersion.TLSv1_2);
+   * ```
+   */
+  get minimum_version(): number {
+    return TLSVersion.TLSv1_2;
+  }
+
+  /**
+   * Python's setter.
+   *
+   * @throws {TypeError} If `value` is not a `TLSVersion`.
+   * @throws {Deno.errors.NotSupported} For `TLSv1_3`: Deno cannot refuse
+   * TLS 1.2.
+   */
+  set minimum_version(value: number) {
+    checkVersion(value, "minimum_version");
+    if (value === TLSVersion.TLSv1_3) {
+      throw new Deno.errors.NotSupported(
+        "Cannot set minimum_version to TLSv1_3: Deno's TLS cannot refuse TLS 1.2",
+      );
+    }
+  }
+
+  /**
+   * The highest TLS version spoken: `TLSVersion.MAXIMUM_SUPPORTED` (TLS
+   * 1.3), as Python's default. Setting it to `TLSv1_3` is allowed.
+   *
+   * @example The default
+   * ```ts
+   * import * as ssl from "@socketkit/socket/ssl";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(ssl.create_default_context().maximum_version, ssl.TLSVersion.MAXIMUM_SUPPORTED);
+   * ```
+   */
+  get maximum_version(): number {
+    return TLSVersion.MAXIMUM_SUPPORTED;
+  }
+
+  /**
+   * Python's setter.
+   *
+   * @throws {TypeError} If `value` is not a `TLSVersion`.
+   * @throws {Deno.errors.NotSupported} Below `TLSv1_3`: Deno's TLS cannot
+   * refuse TLS 1.3.
+   */
+  set maximum_version(value: number) {
+    checkVersion(value, "maximum_version");
+    if (
+      value !== TLSVersion.TLSv1_3 && value !== TLSVersion.MAXIMUM_SUPPORTED
+    ) {
+      throw new Deno.errors.NotSupported(
+        `Cannot set maximum_version to ${value}: Deno's TLS cannot refuse TLS 1.3`,
+      );
+    }
+  }
+
+  #fixed(name: string): Error {
+    return new Deno.errors.NotSupported(
+      this.#protocol === PROTOCOL_TLS_CLIENT
+        ? `Cannot change ${name}: Deno's TLS client always checks the server's certificate and name (trust a private or self-signed certificate with load_verify_locations, or run Deno with --unsafely-ignore-certificate-errors)`
+        : `Cannot change ${name}: Deno's TLS server does not ask for client certificates`,
+    );
+  }
+
+  /**
+   * Python's `load_default_certs()`: the system's roots are always
+   * trusted here, so this does nothing.
+   *
+   * @param _purpose Ignored.
+   *
+   * @example Port Python's call as is
+   * ```ts
+   * import * as ssl from "@socketkit/socket/ssl";
+   *
+   * const ctx = new ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT);
+   * ctx.load_default_certs();
+   * ```
+   */
+  load_default_certs(
+    _purpose?: typeof Purpose.SERVER_AUTH | typeof Purpose.CLIENT_AUTH,
+  ): void {}
 
   /**
    * Trusts the CA certificates in a PEM file (besides the system's roots).
@@ -319,7 +533,9 @@ export class SSLContext {
    * socket at once (handshake included), a listening one on each
    * connection it accepts, an unconnected one when it connects. A
    * handshake failure raises {@linkcode SSLError}; one that takes longer
-   * than the socket's timeout raises `socket.TimeoutError`.
+   * than the socket's timeout raises `socket.TimeoutError`. A connected
+   * socket whose handshake failed is closed, as Python's `wrap_socket`
+   * leaves the socket it detached.
    *
    * Requires `allow-net` permission.
    *

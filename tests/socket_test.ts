@@ -2118,15 +2118,10 @@ Deno.test("UDP connect() gives a default peer for send() and recv()", async () =
   assert.equal(decode((await server.recvfrom(100))[0]), "all");
 });
 
-Deno.test("UDP send() without a peer is NotConnected and connect() after bind is NotSupported", async () => {
+Deno.test("UDP send() without a peer is NotConnected", async () => {
   await using s = await udpServer();
   await assert.rejects(s.send("x"), Deno.errors.NotConnected);
   assert.throws(() => s.getpeername(), Deno.errors.NotConnected);
-  await assert.rejects(s.connect(["127.0.0.1", 9]), {
-    name: "NotSupported",
-    message:
-      "Cannot connect: Deno cannot give a bound AF_INET SOCK_DGRAM socket a default peer (connect an unbound socket instead)",
-  });
 });
 
 Deno.test("UDP over IPv6 loopback uses four-item addresses", async () => {
@@ -2252,10 +2247,13 @@ Deno.test({
       b.settimeout(0.05);
       await assert.rejects(b.recvfrom(10), socket.TimeoutError);
       await using c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);
-      await assert.rejects(
-        c.sendto("x", `${dir}/b.sock`),
-        /bound to a path only: bind it first/,
-      );
+      if (Deno.build.os !== "linux") {
+        // On Linux an unbound socket takes an abstract name to send from.
+        await assert.rejects(
+          c.sendto("x", `${dir}/b.sock`),
+          /bound to a path only: bind it first/,
+        );
+      }
       await assert.rejects(
         c.connect(`${dir}/b.sock`),
         Deno.errors.NotSupported,

@@ -257,3 +257,148 @@ Deno.test("Python's ssl client talks to the facade's TLS server", {
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /^echo from python TLSv1\.[23]\n$/);
 });
+
+// Python's close() sends no TLS close_notify, and Python's recv() answers
+// b"" to a peer that leaves without one (wrap_socket's suppress_ragged_eofs
+// defaults to True): a tutorial reading until b"" must end the same way.
+const PY_SERVER_THEN_CLOSE = `
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+with socket.create_server(("127.0.0.1", 0)) as s:
+    print(s.getsockname()[1], flush=True)
+    with ctx.wrap_socket(s, server_side=True) as ss:
+        conn, _ = ss.accept()
+        conn.sendall(b"bye")
+        conn.close()
+`;
+
+Deno.test(
+  "recv() returns b'' when Python's ssl server closes without close_notify, as Python's client does",
+  {
+    ignore: ignore || !HAS_PYTHON,
+  },
+  async () => {
+    const pki = await testPki();
+    await using py = spawnPeer("python3", [
+      "-c",
+      PY_SERVER_THEN_CLOSE,
+      pki.certPath,
+      pki.keyPath,
+    ]);
+    const port = Number(await py.readLine());
+    const ctx = ssl.create_default_context({ cafile: pki.caPath });
+    await using sock = await socket.create_connection([LOOPBACK, port], 5);
+    await ctx.wrap_socket(sock, { server_hostname: "localhost" });
+    let got = "";
+    for (let i = 0; i < 10; i++) {
+      const data = await sock.recv(1024);
+      if (data.length === 0) break;
+      got += text(data);
+    }
+    assert.equal(got, "bye");
+    assert.equal((await sock.recv(1024)).length, 0);
+    const out = await py.finish();
+    assert.equal(out.code, 0, out.stderr);
+  },
+);
+
+const PY_CLIENT_THEN_CLOSE = `
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10), server_hostname="localhost")
+s.sendall(b"from python")
+s.close()
+`;
+
+Deno.test(
+  "the facade's TLS server reads b'' when Python's ssl client closes without close_notify",
+  {
+    ignore: ignore || !HAS_PYTHON,
+  },
+  async () => {
+    const pki = await testPki();
+    const ctx = new ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER);
+    ctx.load_cert_chain(pki.certPath, pki.keyPath);
+    await using server = socket.create_server([LOOPBACK, 0]);
+    server.settimeout(10);
+    await ctx.wrap_socket(server, { server_side: true });
+    const [, port] = server.getsockname() as socket.InetAddress;
+    const client = run("python3", [
+      "-c",
+      PY_CLIENT_THEN_CLOSE,
+      pki.caPath,
+      String(port),
+    ]);
+    const [conn] = await server.accept();
+    await using _conn = conn;
+    conn.settimeout(10);
+    let got = "";
+    for (let i = 0; i < 10; i++) {
+      const data = await conn.recv(1024);
+      if (data.length === 0) break;
+      got += text(data);
+    }
+    assert.equal(got, "from python");
+    const out = await client;
+    assert.equal(out.code, 0, out.stderr);
+  },
+);
+
+Deno.test("SSLContext takes Python's settings where they hold, and says NotSupported where Deno cannot", () => {
+  const client = ssl.create_default_context();
+  // Python: create_default_context() -> CERT_REQUIRED (2), check_hostname True.
+  assert.equal(client.verify_mode, ssl.CERT_REQUIRED);
+  client.verify_mode = ssl.CERT_REQUIRED;
+  client.check_hostname = true;
+  client.minimum_version = ssl.TLSVersion.TLSv1_2;
+  client.maximum_version = ssl.TLSVersion.TLSv1_3;
+  client.load_default_certs();
+  assert.equal(client.minimum_version, 771);
+  assert.equal(client.maximum_version, ssl.TLSVersion.MAXIMUM_SUPPORTED);
+  // The tutorials' self-signed shortcut cannot be honoured: said, not ignored.
+  assert.throws(() => {
+    client.check_hostname = false;
+  }, {
+    name: "NotSupported",
+    message: /load_verify_locations/,
+  });
+  assert.throws(() => {
+    client.verify_mode = ssl.CERT_NONE;
+  }, Deno.errors.NotSupported);
+  assert.throws(() => {
+    client.minimum_version = ssl.TLSVersion.TLSv1_3;
+  }, Deno.errors.NotSupported);
+  assert.throws(() => {
+    client.verify_mode = 7;
+  }, TypeError);
+  // Python: a server context is CERT_NONE (0), check_hostname False.
+  const server = new ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER);
+  assert.equal(server.verify_mode, ssl.CERT_NONE);
+  server.check_hostname = false;
+  assert.throws(() => {
+    server.verify_mode = ssl.CERT_REQUIRED;
+  }, Deno.errors.NotSupported);
+});
+
+Deno.test("a failed wrap_socket() leaves the socket closed, as Python's detached one", async () => {
+  await using server = socket.create_server([LOOPBACK, 0]);
+  server.settimeout(5);
+  await using client = await socket.create_connection(
+    server.getsockname() as socket.InetAddress,
+    5,
+  );
+  const [conn] = await server.accept();
+  await using _conn = conn;
+  conn.settimeout(5);
+  const ctx = ssl.create_default_context();
+  const wrapping = ctx.wrap_socket(client, { server_hostname: "localhost" })
+    .catch((e) => e);
+  await conn.recv(4096); // the ClientHello
+  await conn.sendall("HTTP/1.0 400 Bad Request\r\n\r\n");
+  assert.ok(await wrapping instanceof ssl.SSLError);
+  // Python: <socket.socket [closed] fd=-1, ...>; a send raises EBADF.
+  assert.equal(client.closed, true);
+  assert.equal(client.fileno(), -1);
+  await assert.rejects(client.sendall("secret"), Deno.errors.BadResource);
+});
