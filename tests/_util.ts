@@ -2,6 +2,8 @@
 // Shared test helpers. Not a test file.
 
 import assert from "node:assert/strict";
+import { recvFrame, sendFrame } from "../framing.ts";
+import type { StreamSocket } from "../tcp.ts";
 import * as tcp from "../tcp.ts";
 
 /** A connected loopback TCP pair and its server; `await using` closes all three. */
@@ -337,3 +339,15 @@ export const canListenOnIpv6Loopback: boolean = (() => {
     return false;
   }
 })();
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A serve() handler that echoes frames until the client finishes. */
+export async function echoFrames(sock: StreamSocket): Promise<void> {
+  for (let msg; (msg = await recvFrame(sock)) !== null;) {
+    await sendFrame(sock, msg);
+  }
+}

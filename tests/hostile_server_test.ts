@@ -9,20 +9,12 @@ import { serve, type ServeHandler } from "../server.ts";
 import * as tcp from "../tcp.ts";
 import * as tls from "../tls.ts";
 import { HAS_OPENSSL, testPki } from "./_tls_util.ts";
-import { text, within } from "./_util.ts";
+import { delay, echoFrames, text, within } from "./_util.ts";
 
 const LOOPBACK = "127.0.0.1";
 
-/** Echoes frames until the client finishes, with no send timeout. */
-const echo: ServeHandler = async (sock) => {
-  for (let msg; (msg = await recvFrame(sock)) !== null;) {
-    await sendFrame(sock, msg);
-  }
-};
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** Echoes frames until the client finishes. */
+const echo: ServeHandler = echoFrames;
 
 /** Waits until `check` is true, polling; fails after `ms`. */
 async function until(

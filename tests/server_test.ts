@@ -8,6 +8,8 @@ import * as unix from "../unix.ts";
 import {
   assertClosedByPeer,
   canListenOnIpv6Any,
+  delay,
+  echoFrames,
   hasCommand,
   pseudoRandomBytes,
   resetBeforeAccept,
@@ -18,15 +20,7 @@ import {
 const LOOPBACK = "127.0.0.1";
 
 /** Echoes frames until the client finishes. */
-const echo: ServeHandler = async (sock) => {
-  for (let msg; (msg = await recvFrame(sock)) !== null;) {
-    await sendFrame(sock, msg);
-  }
-};
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+const echo: ServeHandler = echoFrames;
 
 /** Sends each message and checks that it comes back; returns how many did. */
 async function converse(
