@@ -427,12 +427,17 @@ class Core implements WriterHost {
     return this.close();
   }
 
+  /** What close() reports when closeNow() dropped the queued bytes. */
+  #dropped(): Error {
+    return new Deno.errors.Interrupted(
+      `Cannot close ${this.peer()}: queued bytes were dropped, as the socket was closed at once`,
+    );
+  }
+
   async #close(): Promise<void> {
     let lost: Error | null = null;
     if (this.writer.owed && this.#now) {
-      lost = new Deno.errors.Interrupted(
-        `Cannot close ${this.peer()}: queued bytes were dropped, as the socket was closed at once`,
-      );
+      lost = this.#dropped();
     } else if (this.writer.owed) {
       // Queued bytes go out first, as the kernel's would, for a while.
       // The socket's timeout bounds it; a socket with none, or a
@@ -450,14 +455,10 @@ class Core implements WriterHost {
       try {
         await this.writer.drain(linger);
       } catch (err) {
-        lost = this.#now
-          ? new Deno.errors.Interrupted(
-            `Cannot close ${this.peer()}: queued bytes were dropped, as the socket was closed at once`,
-          )
-          : new Deno.errors.TimedOut(
-            `Cannot close ${this.peer()}: queued bytes were not all written within ${ms} ms, and were dropped`,
-            { cause: err },
-          );
+        lost = this.#now ? this.#dropped() : new Deno.errors.TimedOut(
+          `Cannot close ${this.peer()}: queued bytes were not all written within ${ms} ms, and were dropped`,
+          { cause: err },
+        );
       } finally {
         linger.dispose();
         this.#hurry = null;
